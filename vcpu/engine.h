@@ -129,7 +129,10 @@ struct engine_exit {
 struct engine_vm_config {
 	struct ev_bus *bus;      /* where the engine posts its events; may be NULL */
 	uint16_t vm_index;       /* VM number in events */
-	const char *options;     /* engine-specific options text (e.g. --tlb), may be NULL */
+	/* Engine-specific shared hardware, so that several VMs of one run are
+	 * timeshared on one physical CPU with one TLB (soft: a struct
+	 * soft_machine *).  NULL: the VM gets hardware of its own. */
+	void *machine;
 };
 
 /* Statistics are reported as (name, value) pairs so that nothing above
