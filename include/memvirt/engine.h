@@ -1,0 +1,187 @@
+/*
+ * memvirt/engine.h — the interface every execution engine implements.
+ *
+ * An engine runs guest code on a virtual CPU over a guest-physical memory
+ * map and stops at exits, like KVM_RUN: create a VM, give it memory slots,
+ * create a vCPU, load architectural state, run until something needs the
+ * VMM, read the exit, complete it, run again.  Everything above this seam
+   (core/, the backends) is engine-independent, except the soft engine's
+ * extra "hardware" API in vcpu/soft/soft.h that memory backends program.
+ *
+ * Conventions: functions return 0 or a negative errno for host errors;
+ * guest-caused stops (triple fault, bad state) are exits, never errors.
+ * The exit record is owned by the vCPU (like the kvm_run page): the VMM
+ * writes the data of an IN into it before the next run.
+ */
+#ifndef MEMVIRT_ENGINE_H
+#define MEMVIRT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_bus;
+struct engine_vm;
+struct engine_vcpu;
+
+/* General-purpose state, same layout as struct kvm_regs. */
+struct engine_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+/* A segment register in its unpacked (cached descriptor) form. */
+struct engine_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type;     /* descriptor type field, 4 bits */
+	uint8_t present, dpl, db, s, l, g, avl;
+};
+
+struct engine_dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+/* System state, same meaning as struct kvm_sregs (without the interrupt
+ * bitmap). */
+struct engine_sregs {
+	struct engine_segment cs, ds, es, fs, gs, ss;
+	struct engine_segment tr, ldt;
+	struct engine_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t efer;
+	uint64_t apic_base;
+};
+
+/* MSRs the boot protocol and the guest kernel use, read and written as
+ * a set so that a VM switch can save and restore them. */
+struct engine_msrs {
+	uint64_t star, lstar, cstar, sfmask;
+	uint64_t kernel_gs_base;
+	uint64_t tsc;
+};
+
+enum engine_exit_reason {
+	ENGINE_EXIT_NONE = 0,
+	ENGINE_EXIT_IO,             /* IN/OUT to a port: see exit.io */
+	ENGINE_EXIT_MMIO,           /* access to guest-physical memory with no slot */
+	ENGINE_EXIT_HLT,            /* HLT with interrupts disabled or nothing pending */
+	ENGINE_EXIT_SHUTDOWN,       /* triple fault */
+	ENGINE_EXIT_FAIL_ENTRY,     /* the state loaded cannot run */
+	ENGINE_EXIT_INTERNAL_ERROR, /* the engine could not emulate something */
+	ENGINE_EXIT_INTERCEPT,      /* an intercept the VMM asked for (soft engine) */
+	ENGINE_EXIT_QUANTUM,        /* the VMM's quantum of retired instructions ran out */
+	ENGINE_EXIT_INSN_LIMIT,     /* the run's instruction budget ran out */
+	ENGINE_EXIT__COUNT
+};
+
+/* Intercept causes modelled on AMD SVM's intercept vectors. */
+enum engine_intercept {
+	ENGINE_ICPT_CR3_READ = 0,
+	ENGINE_ICPT_CR3_WRITE,
+	ENGINE_ICPT_CR0_WRITE,
+	ENGINE_ICPT_CR4_WRITE,
+	ENGINE_ICPT_INVLPG,
+	ENGINE_ICPT_EXCEPTION,      /* vector in exit.intercept.vector */
+	ENGINE_ICPT_MSR_READ,
+	ENGINE_ICPT_MSR_WRITE,
+	ENGINE_ICPT_HLT,
+	ENGINE_ICPT_IO,
+	ENGINE_ICPT_CPUID,
+	ENGINE_ICPT_VMMCALL,
+	ENGINE_ICPT_NESTED_FAULT,   /* nested page fault: GPA unmapped in nCR3 */
+	ENGINE_ICPT_TLB_WRITE,      /* architected-TLB command (softtlb issue) */
+	ENGINE_ICPT__COUNT
+};
+
+struct engine_exit {
+	enum engine_exit_reason reason;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;      /* 1, 2 or 4 bytes */
+			bool is_write;     /* OUT */
+			uint32_t data;     /* OUT: the value; IN: the VMM stores it here */
+		} io;
+		struct {
+			uint64_t gpa;
+			uint8_t size;
+			bool is_write;
+			uint64_t data;
+		} mmio;
+		struct {
+			enum engine_intercept cause;
+			uint8_t vector;       /* EXCEPTION */
+			uint32_t error_code;  /* EXCEPTION, NESTED_FAULT */
+			uint64_t info1;       /* CR value, INVLPG address, MSR index, CR2, GPA */
+			uint64_t info2;       /* MSR value for a write, fault GVA */
+			uint8_t insn_len;     /* to skip an emulated instruction */
+		} intercept;
+	};
+	/* SHUTDOWN, FAIL_ENTRY, INTERNAL_ERROR: what happened, for the report. */
+	char message[192];
+};
+
+/* What a VM is created with. */
+struct engine_vm_config {
+	struct ev_bus *bus;      /* where the engine posts its events; may be NULL */
+	uint16_t vm_index;       /* VM number in events */
+	/* Engine-specific shared hardware, so that several VMs of one run are
+	 * timeshared on one physical CPU with one TLB (soft: a struct
+	 * soft_machine *).  NULL: the VM gets hardware of its own. */
+	void *machine;
+};
+
+/* Statistics are reported as (name, value) pairs so that nothing above
+ * the engine needs to know their list. */
+typedef void (*engine_stat_fn)(void *ctx, const char *name, uint64_t value);
+
+struct engine_ops {
+	const char *name;
+	const char *description;
+
+	/* true when the engine can run on this machine; otherwise why not. */
+	bool (*available)(char *why, size_t why_len);
+
+	int (*vm_create)(const struct engine_vm_config *cfg, struct engine_vm **out);
+	void (*vm_destroy)(struct engine_vm *vm);
+
+	/* Map [gpa, gpa+size) to host memory `host`, page aligned, like
+	 * KVM_SET_USER_MEMORY_REGION; slot numbers are the caller's. */
+	int (*set_memory)(struct engine_vm *vm, uint32_t slot, uint64_t gpa,
+			  uint64_t size, void *host);
+
+	int (*vcpu_create)(struct engine_vm *vm, struct engine_vcpu **out);
+
+	int (*get_regs)(struct engine_vcpu *vcpu, struct engine_regs *regs);
+	int (*set_regs)(struct engine_vcpu *vcpu, const struct engine_regs *regs);
+	int (*get_sregs)(struct engine_vcpu *vcpu, struct engine_sregs *sregs);
+	int (*set_sregs)(struct engine_vcpu *vcpu, const struct engine_sregs *sregs);
+	int (*get_msrs)(struct engine_vcpu *vcpu, struct engine_msrs *msrs);
+	int (*set_msrs)(struct engine_vcpu *vcpu, const struct engine_msrs *msrs);
+
+	/* Run until an exit; the exit is then in *engine_ops.exit(vcpu). */
+	int (*run)(struct engine_vcpu *vcpu);
+	struct engine_exit *(*exit)(struct engine_vcpu *vcpu);
+
+	/* Exit with ENGINE_EXIT_QUANTUM after `quantum` more retired
+	 * instructions (0: never) and with ENGINE_EXIT_INSN_LIMIT once the
+	 * vCPU has retired `limit` in all (0: no limit).  NULL where the
+	 * engine cannot count instructions. */
+	int (*set_limits)(struct engine_vcpu *vcpu, uint64_t quantum, uint64_t limit);
+
+	/* Retired guest instructions so far (the soft engine's guest time);
+	 * NULL where the engine cannot count them. */
+	uint64_t (*instructions)(struct engine_vcpu *vcpu);
+
+	/* Report every statistic of the VM and its vCPUs. */
+	void (*stats)(struct engine_vm *vm, engine_stat_fn fn, void *ctx);
+};
+
+const char *engine_exit_reason_name(enum engine_exit_reason reason);
+const char *engine_intercept_name(enum engine_intercept cause);
+
+#endif
