@@ -5,7 +5,7 @@
  * map and stops at exits, like KVM_RUN: create a VM, give it memory slots,
  * create a vCPU, load architectural state, run until something needs the
  * VMM, read the exit, complete it, run again.  Everything above this seam
-   (core/, the backends) is engine-independent, except the soft engine's
+ * (core/, the backends) is engine-independent, except the soft engine's
  * extra "hardware" API in vcpu/soft/soft.h that memory backends program.
  *
  * Conventions: functions return 0 or a negative errno for host errors;
