@@ -1,14 +1,74 @@
 /*
- * vcpu/soft/mmu.c — the soft engine's MMU and TLB model (see mmu.h).
+ * vcpu/soft/mmu.c — the soft engine's MMU and TLB model (see mmu.h for
+ * the contract, mmu_internal.h for the TLB organisation).
  *
- * This file: the TLB geometry configuration (defaults and the --tlb text).
+ * This file: the --tlb configuration, the MMU handle, the slow path of a
+ * translation (L1 miss -> L2 -> walk -> fill), flushes, the architected-TLB
+ * machine's software-managed entries, and the named counters.  The walker
+ * is in walk.c, the TLB arrays in tlb.c.
+ *
+ * Counting rules: every translate is one tlb_accesses; it is an L1 hit or
+ * an L1 miss of the instruction or data TLB; an L1 miss is an L2 hit or
+ * miss when there is an L2; a hit whose cached rights do not allow the
+ * access (or a write to an entry whose D is clear) counts as a hit and a
+ * tlb_rewalks, and walks.  walks counts hardware walks (a 2-D walk is one).
  */
 #include "vcpu/soft/mmu.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "vcpu/soft/tlb.h"
+#include "vcpu/soft/walk.h"
+
+#define CR0_PG (UINT64_C(1) << 31)
+#define CR0_WP (UINT64_C(1) << 16)
+#define CR4_PCIDE (UINT64_C(1) << 17)
+
+static const char *const ctr_names[SOFT_CTR__COUNT] = {
+	[SOFT_CTR_TLB_ACCESSES] = "tlb_accesses",
+	[SOFT_CTR_L1I_HITS] = "tlb_l1i_hits",
+	[SOFT_CTR_L1I_MISSES] = "tlb_l1i_misses",
+	[SOFT_CTR_L1D_HITS] = "tlb_l1d_hits",
+	[SOFT_CTR_L1D_MISSES] = "tlb_l1d_misses",
+	[SOFT_CTR_L2_HITS] = "tlb_l2_hits",
+	[SOFT_CTR_L2_MISSES] = "tlb_l2_misses",
+	[SOFT_CTR_REWALKS] = "tlb_rewalks",
+	[SOFT_CTR_WALKS] = "walks",
+	[SOFT_CTR_WALK_REFS] = "walk_refs",
+	[SOFT_CTR_WALK_REFS_GUEST] = "walk_refs_guest",
+	[SOFT_CTR_WALK_REFS_NESTED] = "walk_refs_nested",
+	[SOFT_CTR_PWC_HITS] = "pwc_hits",
+	[SOFT_CTR_PWC_MISSES] = "pwc_misses",
+	[SOFT_CTR_AD_WRITEBACKS] = "ad_writebacks",
+	[SOFT_CTR_FAULT_PF] = "faults_pf",
+	[SOFT_CTR_FAULT_NPF] = "faults_npf",
+	[SOFT_CTR_FAULT_REFILL] = "faults_refill",
+	[SOFT_CTR_FAULT_PHYS] = "faults_phys",
+	[SOFT_CTR_FLUSH_CR3] = "tlb_flush_cr3",
+	[SOFT_CTR_FLUSH_INVLPG] = "tlb_flush_invlpg",
+	[SOFT_CTR_FLUSH_PCID] = "tlb_flush_pcid",
+	[SOFT_CTR_FLUSH_GLOBAL] = "tlb_flush_global",
+	[SOFT_CTR_FLUSH_VMM] = "tlb_flush_vmm",
+	[SOFT_CTR_ENTRIES_FLUSHED] = "tlb_entries_flushed",
+	[SOFT_CTR_PWC_ENTRIES_FLUSHED] = "pwc_entries_flushed",
+	[SOFT_CTR_UNPAGED] = "unpaged_accesses",
+	[SOFT_CTR_ARCH_HITS] = "arch_tlb_hits",
+	[SOFT_CTR_ARCH_MISSES] = "arch_tlb_misses",
+	[SOFT_CTR_ARCH_WRITES] = "arch_tlb_writes",
+	[SOFT_CTR_ARCH_FLUSHES] = "arch_tlb_flushes",
+};
+_Static_assert(sizeof(ctr_names) / sizeof(ctr_names[0]) == SOFT_CTR__COUNT,
+	       "one name per counter");
+_Static_assert(SOFT_CTR_FLUSH_CR3 + SOFT_FLUSH_INVLPG == SOFT_CTR_FLUSH_INVLPG &&
+		       SOFT_CTR_FLUSH_CR3 + SOFT_FLUSH_VMM == SOFT_CTR_FLUSH_VMM &&
+		       SOFT_FLUSH__COUNT == 5,
+	       "flush counters follow enum soft_flush_cause");
+
+/* ---- configuration ---------------------------------------------------- */
 
 void soft_mmu_config_default(struct soft_mmu_config *cfg)
 {
@@ -21,5 +81,699 @@ void soft_mmu_config_default(struct soft_mmu_config *cfg)
 		.pwc_entries = 16,
 		.asid_bits = 12,
 		.seed = 1,
+		.arch_entries = 64,
 	};
+}
+
+#define TLB_ACCEPTED                                                              \
+	"accepted: l1=ENTRIES:WAYS, l2=ENTRIES:WAYS or l2=0, repl=lru|random, pwc=N, " \
+	"asid-bits=0..32, seed=N, arch=N"
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* "ENTRIES:WAYS" (or "0" when allow_off) into *entries, *ways. */
+static int parse_geometry(const char *key, const char *val, bool allow_off, unsigned *entries,
+			  unsigned *ways, char *err, size_t err_len)
+{
+	uint64_t e, w;
+	char buf[64];
+	const char *colon = strchr(val, ':');
+
+	if (allow_off && !colon && parse_u64(val, &e) && e == 0) {
+		*entries = 0;
+		return 0;
+	}
+	if (!colon || (size_t)(colon - val) >= sizeof(buf)) {
+		snprintf(err, err_len, "--tlb: %s=%s: expected ENTRIES:WAYS%s", key, val,
+			 allow_off ? " or 0" : "");
+		return -EINVAL;
+	}
+	memcpy(buf, val, (size_t)(colon - val));
+	buf[colon - val] = 0;
+	if (!parse_u64(buf, &e) || !parse_u64(colon + 1, &w) || e == 0 || w == 0) {
+		snprintf(err, err_len, "--tlb: %s=%s: ENTRIES and WAYS must be positive integers",
+			 key, val);
+		return -EINVAL;
+	}
+	if (w > 64 || e > (1u << 20)) {
+		snprintf(err, err_len, "--tlb: %s=%s: at most 64 ways and 1048576 entries", key, val);
+		return -EINVAL;
+	}
+	if (e % w || !is_pow2(e / w)) {
+		snprintf(err, err_len,
+			 "--tlb: %s=%s: ENTRIES must be WAYS times a power of two (the number of sets)",
+			 key, val);
+		return -EINVAL;
+	}
+	*entries = (unsigned)e;
+	*ways = (unsigned)w;
+	return 0;
+}
+
+int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg, char *err,
+			  size_t err_len)
+{
+	struct soft_mmu_config c = *cfg;
+	char *copy = strdup(text ? text : "");
+	char *rest = copy;
+	int rc = 0;
+
+	if (err_len)
+		err[0] = 0;
+	if (!copy) {
+		snprintf(err, err_len, "--tlb: out of memory");
+		return -ENOMEM;
+	}
+	if (!*copy) {
+		snprintf(err, err_len, "--tlb: empty text (" TLB_ACCEPTED ")");
+		rc = -EINVAL;
+		goto out;
+	}
+	/* strsep, not strtok: an empty item ("a,,b") is an error, not skipped. */
+	for (char *tok = strsep(&rest, ","); tok; tok = strsep(&rest, ",")) {
+		char *eq = strchr(tok, '=');
+		uint64_t v;
+
+		if (!eq || eq == tok || !eq[1]) {
+			snprintf(err, err_len, "--tlb: '%s' is not KEY=VALUE (" TLB_ACCEPTED ")", tok);
+			rc = -EINVAL;
+			goto out;
+		}
+		*eq = 0;
+		const char *key = tok, *val = eq + 1;
+		if (!strcmp(key, "l1")) {
+			rc = parse_geometry(key, val, false, &c.l1_entries, &c.l1_ways, err, err_len);
+		} else if (!strcmp(key, "l2")) {
+			rc = parse_geometry(key, val, true, &c.l2_entries, &c.l2_ways, err, err_len);
+		} else if (!strcmp(key, "repl")) {
+			if (!strcmp(val, "lru")) {
+				c.repl = SOFT_TLB_LRU;
+			} else if (!strcmp(val, "random")) {
+				c.repl = SOFT_TLB_RANDOM;
+			} else {
+				snprintf(err, err_len, "--tlb: repl=%s: expected lru or random", val);
+				rc = -EINVAL;
+			}
+		} else if (!strcmp(key, "pwc")) {
+			if (!parse_u64(val, &v) || v > 4096) {
+				snprintf(err, err_len, "--tlb: pwc=%s: expected 0..4096 entries", val);
+				rc = -EINVAL;
+			} else {
+				c.pwc_entries = (unsigned)v;
+			}
+		} else if (!strcmp(key, "asid-bits")) {
+			if (!parse_u64(val, &v) || v > 32) {
+				snprintf(err, err_len, "--tlb: asid-bits=%s: expected 0..32", val);
+				rc = -EINVAL;
+			} else {
+				c.asid_bits = (unsigned)v;
+			}
+		} else if (!strcmp(key, "seed")) {
+			if (!parse_u64(val, &v)) {
+				snprintf(err, err_len, "--tlb: seed=%s: expected an unsigned integer", val);
+				rc = -EINVAL;
+			} else {
+				c.seed = v;
+			}
+		} else if (!strcmp(key, "arch")) {
+			if (!parse_u64(val, &v) || v > 65536) {
+				snprintf(err, err_len, "--tlb: arch=%s: expected 0..65536 entries", val);
+				rc = -EINVAL;
+			} else {
+				c.arch_entries = (unsigned)v;
+			}
+		} else {
+			snprintf(err, err_len, "--tlb: unknown key '%s' (" TLB_ACCEPTED ")", key);
+			rc = -EINVAL;
+		}
+		if (rc)
+			goto out;
+	}
+	*cfg = c;
+out:
+	free(copy);
+	return rc;
+}
+
+static bool config_valid(const struct soft_mmu_config *c)
+{
+	if (c->l1_entries == 0 || c->l1_ways == 0 || c->l1_ways > 64 ||
+	    c->l1_entries % c->l1_ways || !is_pow2(c->l1_entries / c->l1_ways))
+		return false;
+	if (c->l2_entries && (c->l2_ways == 0 || c->l2_ways > 64 || c->l2_entries % c->l2_ways ||
+			      !is_pow2(c->l2_entries / c->l2_ways)))
+		return false;
+	return c->asid_bits <= 32 && c->repl <= SOFT_TLB_RANDOM && c->pwc_entries <= 4096 &&
+	       c->arch_entries <= 65536;
+}
+
+/* ---- handle ----------------------------------------------------------- */
+
+int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem, uint64_t mem_size,
+		    struct soft_mmu **out)
+{
+	struct soft_mmu *mmu;
+	int rc;
+
+	*out = NULL;
+	if (!config_valid(cfg) || (!mem && mem_size))
+		return -EINVAL;
+	mmu = calloc(1, sizeof(*mmu));
+	if (!mmu)
+		return -ENOMEM;
+	mmu->cfg = *cfg;
+	mmu->mem = mem;
+	mmu->mem_size = mem_size;
+	mmu->rng = cfg->seed ? cfg->seed : UINT64_C(0x9E3779B97F4A7C15);
+	rc = soft_tlb_init(&mmu->itlb, cfg->l1_entries, cfg->l1_ways);
+	if (rc)
+		goto err;
+	rc = soft_tlb_init(&mmu->dtlb, cfg->l1_entries, cfg->l1_ways);
+	if (rc)
+		goto err;
+	rc = soft_tlb_init(&mmu->l2, cfg->l2_entries, cfg->l2_ways);
+	if (rc)
+		goto err;
+	rc = -ENOMEM;
+	if (cfg->pwc_entries && !(mmu->pwc = calloc(cfg->pwc_entries, sizeof(*mmu->pwc))))
+		goto err;
+	if (cfg->arch_entries && !(mmu->arch = calloc(cfg->arch_entries, sizeof(*mmu->arch))))
+		goto err;
+	/* Paging off, no VM memory until the CPU installs its state. */
+	soft_mmu_set_regs(mmu, &(struct soft_mmu_regs){ 0 });
+	*out = mmu;
+	return 0;
+err:
+	soft_mmu_destroy(mmu);
+	return rc;
+}
+
+void soft_mmu_destroy(struct soft_mmu *mmu)
+{
+	if (!mmu)
+		return;
+	soft_tlb_free(&mmu->itlb);
+	soft_tlb_free(&mmu->dtlb);
+	soft_tlb_free(&mmu->l2);
+	free(mmu->pwc);
+	free(mmu->arch);
+	free(mmu);
+}
+
+void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs)
+{
+	const struct soft_mmu_regs *r = &mmu->regs;
+	bool paging;
+
+	mmu->regs = *regs;
+	mmu->tag_mask = mmu->cfg.asid_bits >= 32 ? UINT32_MAX
+						 : (UINT32_C(1) << mmu->cfg.asid_bits) - 1;
+	mmu->cur_pcid = (!r->arch_tlb && (r->cr4 & CR4_PCIDE))
+				? (uint16_t)((r->cr3 & 0xfff) & mmu->tag_mask)
+				: 0;
+	mmu->cur_asid = (r->arch_tlb ? r->arch_asid : r->vm_asid) & mmu->tag_mask;
+	mmu->gpa_limit = r->phys_base <= mmu->mem_size ? mmu->mem_size - r->phys_base : 0;
+	if (r->phys_limit < mmu->gpa_limit)
+		mmu->gpa_limit = r->phys_limit;
+
+	/* What a hit must have; see the SOFT_TLBF_* meanings. */
+	paging = r->arch_tlb || (r->cr0 & CR0_PG);
+	for (unsigned user = 0; user < 2; user++) {
+		uint16_t u = user ? SOFT_TLBF_U : 0;
+		uint16_t w = (user || (r->cr0 & CR0_WP) || r->arch_tlb) ? SOFT_TLBF_W : 0;
+		mmu->need[SOFT_ACCESS_READ][user] = u;
+		mmu->need[SOFT_ACCESS_WRITE][user] = u | w | SOFT_TLBF_D | SOFT_TLBF_NW;
+		mmu->need[SOFT_ACCESS_FETCH][user] = u | SOFT_TLBF_X;
+		if (!paging)
+			for (unsigned a = 0; a < 3; a++)
+				mmu->need[a][user] = SOFT_TLBF_NEVER;
+	}
+}
+
+const struct soft_mmu_regs *soft_mmu_regs(const struct soft_mmu *mmu)
+{
+	return &mmu->regs;
+}
+
+/* ---- translation slow path --------------------------------------------- */
+
+static bool count_fault(struct soft_mmu *mmu, const struct soft_fault *f)
+{
+	static const enum soft_mmu_ctr which[] = {
+		[SOFT_FAULT_PF] = SOFT_CTR_FAULT_PF,
+		[SOFT_FAULT_NPF] = SOFT_CTR_FAULT_NPF,
+		[SOFT_FAULT_REFILL] = SOFT_CTR_FAULT_REFILL,
+		[SOFT_FAULT_PHYS] = SOFT_CTR_FAULT_PHYS,
+	};
+	if (f->kind > SOFT_FAULT_NONE && f->kind <= SOFT_FAULT_PHYS)
+		mmu->ctr[which[f->kind]]++;
+	return false;
+}
+
+static uint64_t page_bytes(unsigned size)
+{
+	return UINT64_C(1) << SOFT_PAGE_SHIFT(size);
+}
+
+/* Paging off: va is a GPA, not cached. */
+static bool translate_unpaged(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+			      bool commit, uint64_t *hpa, struct soft_fault *f)
+{
+	if (commit)
+		mmu->ctr[SOFT_CTR_UNPAGED]++;
+	if (mmu->regs.npt) {
+		struct soft_walk_result nr;
+		if (!soft_walk_nested(mmu, va, acc, false, va, commit, &nr, f))
+			return false;
+		*hpa = nr.out;
+		return true;
+	}
+	if (!soft_walk_reloc(mmu, va, 1, hpa)) {
+		*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = va, .gva = va };
+		return false;
+	}
+	return true;
+}
+
+/* The full translation of va to a machine page: guest walk, then the
+ * final GPA through the nested tables or the relocation.  Out: the
+ * machine address, and the TLB entry to fill (VA page size, machine page
+ * base, flags). */
+static bool walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		      bool commit, uint64_t *hpa, unsigned *size_out, uint64_t *hpa_page,
+		      uint16_t *flags_out, struct soft_fault *f)
+{
+	struct soft_walk_result gw;
+	unsigned size;
+	uint64_t gpa, base;
+	uint16_t flags;
+
+	if (!soft_walk_guest(mmu, va, acc, user, commit, &gw, f))
+		return false;
+	gpa = gw.out;
+	size = gw.size;
+	flags = gw.flags;
+	if (mmu->regs.npt) {
+		struct soft_walk_result nr;
+		if (!soft_walk_nested(mmu, gpa, acc, false, va, commit, &nr, f))
+			return false;
+		if (nr.size < size)
+			size = nr.size;
+		/* Combined rights: the guest's, with the nested X and D, and
+		 * the nested R/W kept apart (it binds supervisor writes too). */
+		flags &= (uint16_t)(SOFT_TLBF_W | SOFT_TLBF_U | SOFT_TLBF_G | (nr.flags & SOFT_TLBF_X) |
+				    (nr.flags & SOFT_TLBF_D));
+		if (nr.flags & SOFT_TLBF_W)
+			flags |= SOFT_TLBF_NW;
+		*hpa = nr.out;
+		base = nr.out & ~(page_bytes(size) - 1);
+		/* A page reaching past machine memory is cached as 4 KiB. */
+		if (base + page_bytes(size) > mmu->mem_size || base + page_bytes(size) < base) {
+			size = SOFT_PAGE_4K;
+			base = nr.out & ~(page_bytes(size) - 1);
+		}
+		if (base + page_bytes(size) > mmu->mem_size) {
+			*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = nr.out, .gva = va };
+			return false;
+		}
+	} else {
+		uint64_t gbase = gpa & ~(page_bytes(size) - 1);
+		flags |= SOFT_TLBF_NW;
+		/* A large page reaching past the VM's memory is cached as a
+		 * 4 KiB splinter, so no entry spans memory outside it. */
+		if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+			size = SOFT_PAGE_4K;
+			gbase = gpa & ~(page_bytes(size) - 1);
+			if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+				*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = gpa, .gva = va };
+				return false;
+			}
+		}
+		*hpa = base + (gpa - gbase);
+	}
+	*size_out = size;
+	*hpa_page = base;
+	*flags_out = flags;
+	return true;
+}
+
+static void drop_page(struct soft_mmu *mmu, uint64_t va)
+{
+	soft_tlb_invalidate_page(&mmu->itlb, va, mmu->cur_asid, mmu->cur_pcid);
+	soft_tlb_invalidate_page(&mmu->dtlb, va, mmu->cur_asid, mmu->cur_pcid);
+	soft_tlb_invalidate_page(&mmu->l2, va, mmu->cur_asid, mmu->cur_pcid);
+}
+
+static const struct soft_arch_entry *arch_find(const struct soft_mmu *mmu, uint64_t va,
+					       uint32_t asid, unsigned *index)
+{
+	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++) {
+		const struct soft_arch_entry *a = &mmu->arch[i];
+		if (a->valid && (a->global || a->asid == asid) &&
+		    (va & ~(page_bytes(a->size) - 1)) == a->va) {
+			*index = i;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static uint16_t arch_flags(const struct soft_arch_entry *a)
+{
+	return (uint16_t)(SOFT_TLBF_D | SOFT_TLBF_NW | (a->writable ? SOFT_TLBF_W : 0) |
+			  (a->user ? SOFT_TLBF_U : 0) | (a->exec ? SOFT_TLBF_X : 0) |
+			  (a->global ? SOFT_TLBF_G : 0));
+}
+
+static bool arch_protection_fault(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+				  bool user, struct soft_fault *f)
+{
+	uint32_t ec = SOFT_PFEC_P;
+
+	if (acc == SOFT_ACCESS_WRITE)
+		ec |= SOFT_PFEC_W;
+	if (user)
+		ec |= SOFT_PFEC_U;
+	if (acc == SOFT_ACCESS_FETCH)
+		ec |= SOFT_PFEC_ID;
+	*f = (struct soft_fault){ .kind = SOFT_FAULT_PF, .error_code = ec, .addr = va, .gva = va };
+	return count_fault(mmu, f);
+}
+
+/* Architected-TLB machine after an L1 miss (or an L1 hit without the
+ * rights): the software-managed entries, never a walk. */
+static bool translate_arch(struct soft_mmu *mmu, struct soft_tlb *l1, uint64_t va,
+			   enum soft_access acc, bool user, uint64_t *hpa, struct soft_fault *f)
+{
+	unsigned idx;
+	const struct soft_arch_entry *a = arch_find(mmu, va, mmu->cur_asid, &idx);
+	uint16_t need = mmu->need[acc][user];
+
+	if (!a) {
+		mmu->ctr[SOFT_CTR_ARCH_MISSES]++;
+		*f = (struct soft_fault){ .kind = SOFT_FAULT_REFILL, .addr = va, .gva = va };
+		return count_fault(mmu, f);
+	}
+	mmu->ctr[SOFT_CTR_ARCH_HITS]++;
+	if ((arch_flags(a) & need) != need)
+		return arch_protection_fault(mmu, va, acc, user, f);
+	soft_tlb_insert(l1, mmu, va, a->size, a->hpa, a->global ? mmu->cur_asid : a->asid,
+			mmu->cur_pcid, arch_flags(a), (int32_t)idx);
+	*hpa = a->hpa + (va & (page_bytes(a->size) - 1));
+	return true;
+}
+
+bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+			     bool user, uint64_t *hpa, struct soft_fault *fault)
+{
+	const bool fetch = acc == SOFT_ACCESS_FETCH;
+	struct soft_tlb *l1 = fetch ? &mmu->itlb : &mmu->dtlb;
+	uint16_t need = mmu->need[acc][user];
+	struct soft_tlb_entry *e;
+	unsigned size;
+	uint64_t page;
+	uint16_t flags;
+
+	*fault = (struct soft_fault){ 0 };
+	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
+	if (!mmu->regs.arch_tlb && !(mmu->regs.cr0 & CR0_PG)) {
+		if (!translate_unpaged(mmu, va, acc, true, hpa, fault))
+			return count_fault(mmu, fault);
+		return true;
+	}
+
+	e = soft_tlb_find(l1, mmu, va);
+	if (e) {
+		mmu->ctr[fetch ? SOFT_CTR_L1I_HITS : SOFT_CTR_L1D_HITS]++;
+		if ((e->flags & need) == need) {
+			e->stamp = ++l1->clock;
+			*hpa = e->hpa + (va & (page_bytes((e->key >> 1) & 3) - 1));
+			return true;
+		}
+		if (mmu->regs.arch_tlb)
+			return arch_protection_fault(mmu, va, acc, user, fault);
+		mmu->ctr[SOFT_CTR_REWALKS]++;
+		drop_page(mmu, va);
+		goto walk;
+	}
+	mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
+	if (mmu->regs.arch_tlb)
+		return translate_arch(mmu, l1, va, acc, user, hpa, fault);
+
+	if (mmu->l2.e) {
+		e = soft_tlb_find(&mmu->l2, mmu, va);
+		if (e) {
+			mmu->ctr[SOFT_CTR_L2_HITS]++;
+			if ((e->flags & need) == need) {
+				unsigned s = (unsigned)(e->key >> 1) & 3;
+				e->stamp = ++mmu->l2.clock;
+				soft_tlb_insert(l1, mmu, va, s, e->hpa, e->asid, e->pcid, e->flags, -1);
+				*hpa = e->hpa + (va & (page_bytes(s) - 1));
+				return true;
+			}
+			mmu->ctr[SOFT_CTR_REWALKS]++;
+			drop_page(mmu, va);
+		} else {
+			mmu->ctr[SOFT_CTR_L2_MISSES]++;
+		}
+	}
+
+walk:
+	mmu->ctr[SOFT_CTR_WALKS]++;
+	if (!walk_full(mmu, va, acc, user, true, hpa, &size, &page, &flags, fault)) {
+		/* SDM 4.10.4.2: a #PF invalidates the TLB entries for the page. */
+		if (fault->kind == SOFT_FAULT_PF)
+			drop_page(mmu, va);
+		return count_fault(mmu, fault);
+	}
+	soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags, -1);
+	if (mmu->l2.e)
+		soft_tlb_insert(&mmu->l2, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags, -1);
+	return true;
+}
+
+bool soft_mmu_probe(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		    uint64_t *hpa, struct soft_fault *fault)
+{
+	unsigned size, idx;
+	uint64_t page;
+	uint16_t flags;
+
+	*fault = (struct soft_fault){ 0 };
+	if (mmu->regs.arch_tlb) {
+		const struct soft_arch_entry *a = arch_find(mmu, va, mmu->cur_asid, &idx);
+		uint16_t need = mmu->need[acc][user];
+		if (!a) {
+			*fault = (struct soft_fault){ .kind = SOFT_FAULT_REFILL, .addr = va, .gva = va };
+			return false;
+		}
+		if ((arch_flags(a) & need) != need) {
+			*fault = (struct soft_fault){
+				.kind = SOFT_FAULT_PF,
+				.error_code = SOFT_PFEC_P | (acc == SOFT_ACCESS_WRITE ? SOFT_PFEC_W : 0) |
+					      (user ? SOFT_PFEC_U : 0) |
+					      (acc == SOFT_ACCESS_FETCH ? SOFT_PFEC_ID : 0),
+				.addr = va,
+				.gva = va,
+			};
+			return false;
+		}
+		*hpa = a->hpa + (va & (page_bytes(a->size) - 1));
+		return true;
+	}
+	if (!(mmu->regs.cr0 & CR0_PG))
+		return translate_unpaged(mmu, va, acc, false, hpa, fault);
+	return walk_full(mmu, va, acc, user, false, hpa, &size, &page, &flags, fault);
+}
+
+/* ---- flushes ------------------------------------------------------------ */
+
+static void flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f,
+		  enum soft_flush_cause cause)
+{
+	unsigned n = soft_tlb_flush(&mmu->itlb, f) + soft_tlb_flush(&mmu->dtlb, f) +
+		     soft_tlb_flush(&mmu->l2, f);
+
+	mmu->ctr[SOFT_CTR_ENTRIES_FLUSHED] += n;
+	mmu->ctr[SOFT_CTR_PWC_ENTRIES_FLUSHED] += soft_pwc_flush(mmu, f);
+	if ((unsigned)cause < SOFT_FLUSH__COUNT)
+		mmu->ctr[SOFT_CTR_FLUSH_CR3 + cause]++;
+}
+
+void soft_mmu_invlpg(struct soft_mmu *mmu, uint64_t va)
+{
+	const struct soft_tlb_filter pwc = {
+		.asid = mmu->cur_asid, .pcid = mmu->cur_pcid, .arch_index = -1,
+	};
+	unsigned n = soft_tlb_invalidate_page(&mmu->itlb, va, mmu->cur_asid, mmu->cur_pcid) +
+		     soft_tlb_invalidate_page(&mmu->dtlb, va, mmu->cur_asid, mmu->cur_pcid) +
+		     soft_tlb_invalidate_page(&mmu->l2, va, mmu->cur_asid, mmu->cur_pcid);
+
+	mmu->ctr[SOFT_CTR_ENTRIES_FLUSHED] += n;
+	mmu->ctr[SOFT_CTR_PWC_ENTRIES_FLUSHED] += soft_pwc_flush(mmu, &pwc);
+	mmu->ctr[SOFT_CTR_FLUSH_INVLPG]++;
+}
+
+void soft_mmu_flush_tag(struct soft_mmu *mmu, uint32_t tag, bool keep_global,
+			enum soft_flush_cause cause)
+{
+	if (mmu->regs.npt)
+		flush(mmu, &(struct soft_tlb_filter){ .asid = tag & mmu->tag_mask, .any_pcid = true,
+						      .keep_global = keep_global, .arch_index = -1 },
+		      cause);
+	else
+		soft_mmu_flush_pcid(mmu, tag, keep_global, cause);
+}
+
+void soft_mmu_flush_pcid(struct soft_mmu *mmu, uint32_t pcid, bool keep_global,
+			 enum soft_flush_cause cause)
+{
+	flush(mmu, &(struct soft_tlb_filter){ .asid = mmu->cur_asid,
+					      .pcid = (uint16_t)(pcid & 0xfff & mmu->tag_mask),
+					      .keep_global = keep_global, .arch_index = -1 },
+	      cause);
+}
+
+void soft_mmu_flush_asid(struct soft_mmu *mmu, uint32_t asid, enum soft_flush_cause cause)
+{
+	flush(mmu, &(struct soft_tlb_filter){ .asid = asid & mmu->tag_mask, .any_pcid = true,
+					      .arch_index = -1 },
+	      cause);
+}
+
+void soft_mmu_flush_all(struct soft_mmu *mmu, bool keep_global, enum soft_flush_cause cause)
+{
+	flush(mmu, &(struct soft_tlb_filter){ .any_asid = true, .any_pcid = true,
+					      .keep_global = keep_global, .arch_index = -1 },
+	      cause);
+}
+
+/* ---- architected-TLB machine ------------------------------------------ */
+
+/* Drop what the L1s derived from arch entry index. */
+static void arch_drop_derived(struct soft_mmu *mmu, unsigned index)
+{
+	const struct soft_tlb_filter f = { .any_asid = true, .any_pcid = true,
+					   .arch_index = (int32_t)index };
+
+	soft_tlb_flush(&mmu->itlb, &f);
+	soft_tlb_flush(&mmu->dtlb, &f);
+}
+
+int soft_mmu_arch_write(struct soft_mmu *mmu, unsigned index, const struct soft_arch_entry *e)
+{
+	struct soft_arch_entry a = *e;
+
+	if (!mmu->cfg.arch_entries)
+		return -ENODEV;
+	if (index >= mmu->cfg.arch_entries || (unsigned)a.size >= SOFT_PAGE__COUNT)
+		return -EINVAL;
+	if (a.valid) {
+		uint64_t bytes = page_bytes(a.size);
+		if ((a.va & (bytes - 1)) || (a.hpa & (bytes - 1)) || a.hpa >= mmu->mem_size ||
+		    bytes > mmu->mem_size - a.hpa)
+			return -EINVAL;
+	}
+	a.asid &= mmu->tag_mask;
+	arch_drop_derived(mmu, index);
+	mmu->arch[index] = a;
+	mmu->ctr[SOFT_CTR_ARCH_WRITES]++;
+	return 0;
+}
+
+int soft_mmu_arch_write_random(struct soft_mmu *mmu, const struct soft_arch_entry *e,
+			       unsigned *index)
+{
+	unsigned i;
+	int rc;
+
+	if (!mmu->cfg.arch_entries)
+		return -ENODEV;
+	i = (unsigned)(soft_mmu_rand(mmu) % mmu->cfg.arch_entries);
+	rc = soft_mmu_arch_write(mmu, i, e);
+	if (!rc && index)
+		*index = i;
+	return rc;
+}
+
+int soft_mmu_arch_probe(const struct soft_mmu *mmu, uint64_t va, uint32_t asid)
+{
+	unsigned i;
+
+	if (!arch_find(mmu, va, asid & mmu->tag_mask, &i))
+		return -ENOENT;
+	return (int)i;
+}
+
+int soft_mmu_arch_read(const struct soft_mmu *mmu, unsigned index, struct soft_arch_entry *e)
+{
+	if (index >= mmu->cfg.arch_entries)
+		return -EINVAL;
+	*e = mmu->arch[index];
+	return 0;
+}
+
+void soft_mmu_arch_flush_asid(struct soft_mmu *mmu, uint32_t asid)
+{
+	asid &= mmu->tag_mask;
+	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++) {
+		struct soft_arch_entry *a = &mmu->arch[i];
+		if (a->valid && !a->global && a->asid == asid) {
+			arch_drop_derived(mmu, i);
+			a->valid = false;
+		}
+	}
+	mmu->ctr[SOFT_CTR_ARCH_FLUSHES]++;
+}
+
+void soft_mmu_arch_flush_all(struct soft_mmu *mmu)
+{
+	const struct soft_tlb_filter f = { .any_asid = true, .any_pcid = true, .arch_index = -1 };
+
+	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++)
+		mmu->arch[i].valid = false;
+	soft_tlb_flush(&mmu->itlb, &f);
+	soft_tlb_flush(&mmu->dtlb, &f);
+	mmu->ctr[SOFT_CTR_ARCH_FLUSHES]++;
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+void soft_mmu_stats(const struct soft_mmu *mmu, engine_stat_fn fn, void *ctx)
+{
+	for (unsigned i = 0; i < SOFT_CTR__COUNT; i++)
+		fn(ctx, ctr_names[i], mmu->ctr[i]);
+}
+
+int soft_mmu_stat(const struct soft_mmu *mmu, const char *name, uint64_t *value)
+{
+	for (unsigned i = 0; i < SOFT_CTR__COUNT; i++) {
+		if (!strcmp(ctr_names[i], name)) {
+			*value = mmu->ctr[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void soft_mmu_stats_reset(struct soft_mmu *mmu)
+{
+	memset(mmu->ctr, 0, sizeof(mmu->ctr));
 }

@@ -13,6 +13,36 @@
  * Hot path: soft_mmu_translate() is meant to be inlined by the CPU; a TLB
  * hit costs a set index, a tag compare per way and a counter increment.
  * Misses and faults go to the out-of-line soft_mmu_translate_slow().
+ *
+ * What the model promises (the tests in tests/mmu/ check each):
+ * - Long-mode 4-level tables, 4 KiB / 2 MiB / 1 GiB pages, P, R/W, U/S,
+ *   NX (EFER.NXE), CR0.WP, reserved bits (MAXPHYADDR = SOFT_MMU_MAXPHYADDR,
+ *   NX when NXE=0, PS in a PML4E, the low address bits of a large page),
+ *   #PF error codes as the SDM gives them.  SMEP/SMAP/protection keys are
+ *   not modelled.  Canonical-address checks (#GP) belong to the CPU.
+ * - Accessed bits are set on every entry a walk uses, the leaf's A (and D
+ *   on a write) only when the access is allowed.  A TLB entry caches the
+ *   leaf's D; a write that hits an entry with D clear walks again.
+ * - A TLB hit whose cached rights do not allow the access walks again
+ *   (as AMD does); a walk that ends in #PF drops the entries for that page
+ *   (as the SDM says a #PF does).
+ * - Non-nested: every guest-physical address is relocated to
+ *   gpa + phys_base and must be below phys_limit (and inside machine
+ *   memory), else SOFT_FAULT_PHYS.  A large page that reaches past that
+ *   limit is cached as a 4 KiB splinter, so no TLB entry ever spans memory
+ *   outside the VM.
+ * - Nested (AMD NPT): the 2-D walk; every guest table access is checked
+ *   in the nested tables as a user write (as AMD and KVM's walker do), the
+ *   final GPA as a user access of the access's kind.  Nested NX is always
+ *   enforced (the host runs with NXE).  TLB entries are combined GVA->HPA
+ *   of the smaller of the two page sizes, tagged (VM ASID, PCID).
+ * - The page-walk cache holds guest-dimension upper-level entries (PML4E,
+ *   PDPTE, PDE pointing to a table) with the HPA of the next table; nested
+ *   references are always walked.  Not global; flushed with the TLB for the
+ *   tags concerned, and INVLPG drops the current tag's entries (as the SDM
+ *   says for paging-structure caches).
+ * - Memory references are counted per 8-byte entry read; A/D updates are
+ *   counted separately (ad_writebacks, one per entry written).
  */
 #ifndef MEMVIRT_VCPU_SOFT_MMU_H
 #define MEMVIRT_VCPU_SOFT_MMU_H
@@ -29,6 +59,24 @@ enum soft_access {
 	SOFT_ACCESS_FETCH = 2,
 };
 
+/* Physical-address width of the modelled CPU: bits 51..48 of a
+ * paging-structure entry are reserved.  CPUID 0x80000008 must say so. */
+#define SOFT_MMU_MAXPHYADDR 48
+
+/* #PF / NPF error-code bits (SDM vol. 3 4.7; AMD APM 15.25.6). */
+#define SOFT_PFEC_P    (1u << 0)  /* protection violation (0: not present) */
+#define SOFT_PFEC_W    (1u << 1)  /* the access was a write */
+#define SOFT_PFEC_U    (1u << 2)  /* user-mode access (always set for NPF) */
+#define SOFT_PFEC_RSVD (1u << 3)  /* a reserved bit was set in an entry */
+#define SOFT_PFEC_ID   (1u << 4)  /* instruction fetch (with EFER.NXE for #PF) */
+
+enum soft_page_size {
+	SOFT_PAGE_4K = 0,
+	SOFT_PAGE_2M,
+	SOFT_PAGE_1G,
+	SOFT_PAGE__COUNT
+};
+
 enum soft_tlb_repl {
 	SOFT_TLB_LRU = 0,
 	SOFT_TLB_RANDOM,
@@ -42,16 +90,19 @@ struct soft_mmu_config {
 	unsigned pwc_entries;            /* page-walk cache of upper-level entries; 0 = none */
 	unsigned asid_bits;              /* width of the PCID/ASID tag kept in entries; 0 = untagged */
 	uint64_t seed;                   /* for random replacement */
+	unsigned arch_entries;           /* architected-TLB machine: software-managed entries */
 };
 
 /* Defaults: 64-entry 4-way L1s, LRU, 1024-entry 8-way L2, 16-entry PWC,
- * 12-bit tags. */
+ * 12-bit tags, seed 1, 64 architected-TLB entries. */
 void soft_mmu_config_default(struct soft_mmu_config *cfg);
 
 /* Parse "l1=64:4,l2=1024:8,repl=lru|random,pwc=16,asid-bits=12" (any subset,
- * l2=0 and pwc=0 turn those off) over the defaults already in *cfg.
+ * l2=0 and pwc=0 turn those off; also seed=N and arch=N) over the defaults
+ * already in *cfg.  ENTRIES must be a multiple of WAYS with a power-of-two
+ * number of sets; ways at most 64; asid-bits at most 32.
  * Returns 0, or -EINVAL with a one-line message naming the problem and
- * what is accepted in err. */
+ * what is accepted in err.  *cfg is left unchanged on error. */
 int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg,
 			  char *err, size_t err_len);
 
@@ -68,6 +119,9 @@ struct soft_mmu_regs {
 	uint32_t vm_asid;
 	/* Architected-TLB machine: hardware walks off, a miss is a refill fault. */
 	bool arch_tlb;
+	/* Architected-TLB machine: the current ASID register (entries whose
+	 * ASID differs and that are not global do not match). */
+	uint32_t arch_asid;
 };
 
 enum soft_fault_kind {
@@ -83,6 +137,9 @@ struct soft_fault {
 	uint32_t error_code;  /* x86 #PF error code bits: P, W, U, RSVD, I/D */
 	uint64_t addr;
 	uint64_t gva;
+	/* NPF only: true when the nested fault was on a guest page-table
+	 * access (AMD EXITINFO1 bit 33), false when on the final GPA (bit 32). */
+	bool npf_table;
 };
 
 enum soft_flush_cause {
@@ -101,6 +158,9 @@ int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem, uint64_t me
 		    struct soft_mmu **out);
 void soft_mmu_destroy(struct soft_mmu *mmu);
 
+/* Install the control state.  Never flushes: the CPU calls the flush that
+ * the architectural event implies (see below).  CR0.PG clear means no
+ * translation (va is the guest-physical address). */
 void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs);
 const struct soft_mmu_regs *soft_mmu_regs(const struct soft_mmu *mmu);
 
@@ -116,20 +176,82 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 bool soft_mmu_probe(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa, struct soft_fault *fault);
 
+/*
+ * Flushes.  What the CPU calls for each architectural event:
+ *   MOV CR3 (PCIDE=0)           soft_mmu_flush_pcid(mmu, 0, true, SOFT_FLUSH_CR3)
+ *   MOV CR3 (PCIDE=1, bit 63=0) soft_mmu_flush_pcid(mmu, new PCID, true, SOFT_FLUSH_CR3)
+ *   MOV CR3 (PCIDE=1, bit 63=1) nothing (store CR3 with bit 63 clear)
+ *   INVLPG                      soft_mmu_invlpg(mmu, va)
+ *   CR4.PGE or PCIDE changed,   soft_mmu_flush_all(mmu, false, SOFT_FLUSH_GLOBAL)
+ *   CR0.PG changed
+ *   INVPCID type 1 / 2 / 3      flush_pcid(pcid, true, PCID) / flush_all(false, GLOBAL)
+ *                               / flush_all(true, GLOBAL)
+ * set_regs first, then the flush.  Flushes also drop page-walk-cache
+ * entries of the tags concerned.  Every flush counts one tlb_flush_<cause>
+ * and the entries it drops (tlb_entries_flushed, pwc_entries_flushed).
+ */
+
+/* The page containing va, every size, in the current tag, and global
+ * entries for it; plus the current tag's page-walk-cache entries. */
 void soft_mmu_invlpg(struct soft_mmu *mmu, uint64_t va);
 /* Entries of one tag (PCID, or ASID in nested mode); keep_global spares G entries. */
 void soft_mmu_flush_tag(struct soft_mmu *mmu, uint32_t tag, bool keep_global,
 			enum soft_flush_cause cause);
+/* Entries of one PCID within the current VM ASID (0 when not nested). */
+void soft_mmu_flush_pcid(struct soft_mmu *mmu, uint32_t pcid, bool keep_global,
+			 enum soft_flush_cause cause);
+/* Entries of one VM ASID, all PCIDs, global ones included (the VMM). */
+void soft_mmu_flush_asid(struct soft_mmu *mmu, uint32_t asid, enum soft_flush_cause cause);
 void soft_mmu_flush_all(struct soft_mmu *mmu, bool keep_global, enum soft_flush_cause cause);
 
-/* Architected-TLB machine: write/read/probe entries under software control
- * (completed by the softtlb issue). */
+/*
+ * Architected-TLB machine (regs.arch_tlb): the hardware never walks.  The
+ * software-managed TLB has cfg.arch_entries fully associative entries
+ * written by index; the L1 TLBs are micro-TLBs filled only from it, and an
+ * arch entry that is overwritten or flushed drops what the L1s derived
+ * from it, so the L1s never hold a translation the arch TLB does not.
+ * A miss in both is SOFT_FAULT_REFILL with addr = GVA; an entry that does
+ * not permit the access is SOFT_FAULT_PF (P set, W/U/I-D as for #PF).
+ * Entries map VA pages directly to HPA pages: the softtlb/asid backends
+ * translate GPA to HPA before writing.  These functions count
+ * arch_tlb_writes / arch_tlb_flushes, and never touch the walk counters.
+ */
+struct soft_arch_entry {
+	bool valid;
+	enum soft_page_size size;
+	uint64_t va;        /* page-aligned virtual page */
+	uint64_t hpa;       /* page-aligned machine page, inside machine memory */
+	uint32_t asid;      /* truncated to cfg.asid_bits when written */
+	bool global;        /* matches every ASID */
+	bool writable, user, exec;
+};
 
+/* Write entry index (0 <= index < cfg.arch_entries).  -EINVAL for a bad
+ * index, size, alignment, or a page outside machine memory; -ENODEV when
+ * the MMU has no arch entries. */
+int soft_mmu_arch_write(struct soft_mmu *mmu, unsigned index, const struct soft_arch_entry *e);
+/* Write at an index from the MMU's seeded generator (deterministic);
+ * the index used in *index (may be NULL). */
+int soft_mmu_arch_write_random(struct soft_mmu *mmu, const struct soft_arch_entry *e,
+			       unsigned *index);
+/* The index of the valid entry matching va for asid (or a global one), or
+ * -ENOENT. */
+int soft_mmu_arch_probe(const struct soft_mmu *mmu, uint64_t va, uint32_t asid);
+int soft_mmu_arch_read(const struct soft_mmu *mmu, unsigned index, struct soft_arch_entry *e);
+/* Invalidate the non-global entries of asid / every entry. */
+void soft_mmu_arch_flush_asid(struct soft_mmu *mmu, uint32_t asid);
+void soft_mmu_arch_flush_all(struct soft_mmu *mmu);
+
+/* Report every counter as (name, value); names are listed in mmu.c's
+ * counter table. */
 void soft_mmu_stats(const struct soft_mmu *mmu, engine_stat_fn fn, void *ctx);
+/* One counter by name; -ENOENT for an unknown name. */
+int soft_mmu_stat(const struct soft_mmu *mmu, const char *name, uint64_t *value);
+void soft_mmu_stats_reset(struct soft_mmu *mmu);
 
-/* The inline fast path: implementation detail of mmu.c, exposed so the
- * CPU's access path inlines the common TLB hit. */
-bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
-			bool user, uint64_t *hpa, struct soft_fault *fault);
+/* The inline fast path (mmu_internal.h): an L1 hit whose cached rights
+ * allow the access; everything else goes to soft_mmu_translate_slow().
+ * Same contract as soft_mmu_translate_slow(). */
+#include "vcpu/soft/mmu_internal.h"
 
 #endif

@@ -1,0 +1,178 @@
+/*
+ * vcpu/soft/mmu_internal.h — the MMU's internals that the inline TLB hit
+ * path needs: the TLB structures, the MMU handle, the counter indices.
+ * Included by mmu.h; nothing outside vcpu/soft/mmu*.c, tlb.c and walk.c
+ * may touch these fields (use the functions in mmu.h).
+ *
+ * TLB organisation: every TLB (L1 instruction, L1 data, unified L2) is one
+ * set-associative array holding entries of all three page sizes.  An entry
+ * of size class s lives in set (va >> shift(s)) & (sets - 1), so a lookup
+ * probes the 4 KiB set, then the 2 MiB and 1 GiB sets only when the TLB
+ * holds entries of that size (nlarge[]).  The key is the page's VA base
+ * with the size class in bits 1..2 and a valid bit in bit 0, so one 64-bit
+ * compare checks address, size and validity.
+ *
+ * Tags: an entry carries the VM ASID (nested mode, or the architected-TLB
+ * ASID; 0 otherwise) and the PCID (CR4.PCIDE; 0 otherwise), both truncated
+ * to cfg.asid_bits.  An entry matches when both are equal to the current
+ * ones, or when it is global and its ASID is the current one.
+ *
+ * Invariants: key != 0 iff the entry is valid; nlarge[] counts the valid
+ * 2 MiB / 1 GiB entries of that TLB; the hpa of an entry plus its size is
+ * inside machine memory (and inside phys_limit when not nested).
+ */
+#ifndef MEMVIRT_VCPU_SOFT_MMU_INTERNAL_H
+#define MEMVIRT_VCPU_SOFT_MMU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/soft/mmu.h"
+
+/* Entry flags: the rights the walk found, combined over every level (and
+ * both dimensions when nested). */
+enum {
+	SOFT_TLBF_W = 1u << 0,   /* guest R/W on every level */
+	SOFT_TLBF_U = 1u << 1,   /* U/S on every level */
+	SOFT_TLBF_X = 1u << 2,   /* executable (no NX on any level, both dimensions) */
+	SOFT_TLBF_D = 1u << 3,   /* leaf dirty (both dimensions) */
+	SOFT_TLBF_G = 1u << 4,   /* global (G bit with CR4.PGE; arch entries) */
+	SOFT_TLBF_NW = 1u << 5,  /* nested R/W (always set when not nested) */
+	/* Never set in an entry: need[] holds it while paging is off, so
+	 * that the inline path always goes to the slow path. */
+	SOFT_TLBF_NEVER = 1u << 15,
+};
+
+struct soft_tlb_entry {
+	uint64_t key;     /* VA page base | size << 1 | 1; 0 = invalid */
+	uint64_t hpa;     /* machine page base */
+	uint64_t stamp;   /* LRU: the TLB clock at the last use */
+	uint32_t asid;
+	uint16_t pcid;
+	uint16_t flags;   /* SOFT_TLBF_* */
+	int32_t arch_index; /* architected-TLB entry it came from, -1 otherwise */
+	uint32_t pad_;
+};
+
+struct soft_tlb {
+	struct soft_tlb_entry *e;  /* sets * ways entries, set-major */
+	unsigned ways, sets;
+	uint64_t set_mask;
+	uint64_t clock;
+	unsigned nlarge[SOFT_PAGE__COUNT];
+};
+
+struct soft_pwc_entry {
+	bool valid;
+	uint8_t level;       /* format level index of the cached entry (0 = top) */
+	uint16_t pcid;
+	uint32_t asid;
+	uint16_t flags;      /* SOFT_TLBF_W/U/X accumulated down to this entry */
+	uint64_t prefix;     /* va >> shift of that level */
+	uint64_t next_hpa;   /* machine address of the table it points to */
+	uint64_t stamp;
+};
+
+/* Counters: indices into soft_mmu.ctr; names in mmu.c's table. */
+enum soft_mmu_ctr {
+	SOFT_CTR_TLB_ACCESSES = 0,
+	SOFT_CTR_L1I_HITS,
+	SOFT_CTR_L1I_MISSES,
+	SOFT_CTR_L1D_HITS,
+	SOFT_CTR_L1D_MISSES,
+	SOFT_CTR_L2_HITS,
+	SOFT_CTR_L2_MISSES,
+	SOFT_CTR_REWALKS,
+	SOFT_CTR_WALKS,
+	SOFT_CTR_WALK_REFS,
+	SOFT_CTR_WALK_REFS_GUEST,
+	SOFT_CTR_WALK_REFS_NESTED,
+	SOFT_CTR_PWC_HITS,
+	SOFT_CTR_PWC_MISSES,
+	SOFT_CTR_AD_WRITEBACKS,
+	SOFT_CTR_FAULT_PF,
+	SOFT_CTR_FAULT_NPF,
+	SOFT_CTR_FAULT_REFILL,
+	SOFT_CTR_FAULT_PHYS,
+	SOFT_CTR_FLUSH_CR3,
+	SOFT_CTR_FLUSH_INVLPG,
+	SOFT_CTR_FLUSH_PCID,
+	SOFT_CTR_FLUSH_GLOBAL,
+	SOFT_CTR_FLUSH_VMM,
+	SOFT_CTR_ENTRIES_FLUSHED,
+	SOFT_CTR_PWC_ENTRIES_FLUSHED,
+	SOFT_CTR_UNPAGED,
+	SOFT_CTR_ARCH_HITS,
+	SOFT_CTR_ARCH_MISSES,
+	SOFT_CTR_ARCH_WRITES,
+	SOFT_CTR_ARCH_FLUSHES,
+	SOFT_CTR__COUNT
+};
+
+struct soft_mmu {
+	struct soft_mmu_config cfg;
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct soft_mmu_regs regs;
+
+	/* Derived from regs by soft_mmu_set_regs(). */
+	uint32_t cur_asid;
+	uint16_t cur_pcid;
+	uint16_t need[3][2];   /* [access][user]: flags a hit must have */
+	uint64_t gpa_limit;    /* non-nested: min(phys_limit, mem_size - phys_base) */
+	uint32_t tag_mask;
+
+	struct soft_tlb itlb, dtlb, l2;   /* l2.e == NULL: no L2 */
+	struct soft_pwc_entry *pwc;
+	uint64_t pwc_clock;
+	struct soft_arch_entry *arch;
+	uint64_t rng;
+
+	uint64_t ctr[SOFT_CTR__COUNT];
+};
+
+#define SOFT_PAGE_SHIFT(s) (12u + 9u * (unsigned)(s))
+
+static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
+{
+	return (va & ~((UINT64_C(1) << SOFT_PAGE_SHIFT(size)) - 1)) | ((uint64_t)size << 1) | 1;
+}
+
+/* The entry of t that maps va for the current tags, or NULL. */
+static inline struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const struct soft_mmu *mmu,
+						   uint64_t va)
+{
+	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
+		if (s != SOFT_PAGE_4K && t->nlarge[s] == 0)
+			continue;
+		uint64_t key = soft_tlb_key(va, s);
+		struct soft_tlb_entry *set =
+			t->e + ((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) * t->ways;
+		for (unsigned w = 0; w < t->ways; w++) {
+			struct soft_tlb_entry *e = &set[w];
+			if (e->key == key && e->asid == mmu->cur_asid &&
+			    (e->pcid == mmu->cur_pcid || (e->flags & SOFT_TLBF_G)))
+				return e;
+		}
+	}
+	return 0;
+}
+
+static inline bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+				      bool user, uint64_t *hpa, struct soft_fault *fault)
+{
+	struct soft_tlb *t = acc == SOFT_ACCESS_FETCH ? &mmu->itlb : &mmu->dtlb;
+	struct soft_tlb_entry *e = soft_tlb_find(t, mmu, va);
+	unsigned need = mmu->need[acc][user];
+
+	if (e && (e->flags & need) == need) {
+		mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
+		mmu->ctr[acc == SOFT_ACCESS_FETCH ? SOFT_CTR_L1I_HITS : SOFT_CTR_L1D_HITS]++;
+		e->stamp = ++t->clock;
+		*hpa = e->hpa + (va & ((UINT64_C(1) << SOFT_PAGE_SHIFT((e->key >> 1) & 3)) - 1));
+		return true;
+	}
+	return soft_mmu_translate_slow(mmu, va, acc, user, hpa, fault);
+}
+
+#endif

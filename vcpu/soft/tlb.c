@@ -1,0 +1,214 @@
+/*
+ * vcpu/soft/tlb.c — TLB arrays and page-walk cache (see tlb.h and the
+ * organisation described in mmu_internal.h).
+ *
+ * Replacement: LRU uses the per-TLB clock stamped on every fill and hit;
+ * random uses the MMU's seeded generator, so a run is reproducible.  An
+ * invalid way is always used before any valid entry is evicted.
+ */
+#include "vcpu/soft/tlb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int soft_tlb_init(struct soft_tlb *t, unsigned entries, unsigned ways)
+{
+	*t = (struct soft_tlb){ 0 };
+	if (entries == 0)
+		return 0;
+	t->e = calloc(entries, sizeof(*t->e));
+	if (!t->e)
+		return -ENOMEM;
+	t->ways = ways;
+	t->sets = entries / ways;
+	t->set_mask = t->sets - 1;
+	return 0;
+}
+
+void soft_tlb_free(struct soft_tlb *t)
+{
+	free(t->e);
+	*t = (struct soft_tlb){ 0 };
+}
+
+uint64_t soft_mmu_rand(struct soft_mmu *mmu)
+{
+	uint64_t x = mmu->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	mmu->rng = x;
+	return x * UINT64_C(0x2545F4914F6CDD1D);
+}
+
+static void drop(struct soft_tlb *t, struct soft_tlb_entry *e)
+{
+	unsigned size = (unsigned)(e->key >> 1) & 3;
+
+	if (size != SOFT_PAGE_4K)
+		t->nlarge[size]--;
+	e->key = 0;
+}
+
+struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu, uint64_t va,
+				       unsigned size, uint64_t hpa, uint32_t asid, uint16_t pcid,
+				       uint16_t flags, int32_t arch_index)
+{
+	uint64_t key = soft_tlb_key(va, size);
+	struct soft_tlb_entry *set = t->e + ((va >> SOFT_PAGE_SHIFT(size)) & t->set_mask) * t->ways;
+	struct soft_tlb_entry *victim = NULL;
+
+	for (unsigned w = 0; w < t->ways && !victim; w++)
+		if (set[w].key == key && set[w].asid == asid && set[w].pcid == pcid)
+			victim = &set[w];
+	for (unsigned w = 0; w < t->ways && !victim; w++)
+		if (set[w].key == 0)
+			victim = &set[w];
+	if (!victim) {
+		if (mmu->cfg.repl == SOFT_TLB_RANDOM) {
+			victim = &set[soft_mmu_rand(mmu) % t->ways];
+		} else {
+			victim = &set[0];
+			for (unsigned w = 1; w < t->ways; w++)
+				if (set[w].stamp < victim->stamp)
+					victim = &set[w];
+		}
+	}
+	if (victim->key)
+		drop(t, victim);
+	*victim = (struct soft_tlb_entry){
+		.key = key,
+		.hpa = hpa,
+		.stamp = ++t->clock,
+		.asid = asid,
+		.pcid = pcid,
+		.flags = flags,
+		.arch_index = arch_index,
+	};
+	if (size != SOFT_PAGE_4K)
+		t->nlarge[size]++;
+	return victim;
+}
+
+unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid, uint16_t pcid)
+{
+	unsigned n = 0;
+
+	if (!t->e)
+		return 0;
+	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
+		uint64_t key = soft_tlb_key(va, s);
+		struct soft_tlb_entry *set =
+			t->e + ((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) * t->ways;
+		for (unsigned w = 0; w < t->ways; w++) {
+			struct soft_tlb_entry *e = &set[w];
+			if (e->key == key && e->asid == asid &&
+			    (e->pcid == pcid || (e->flags & SOFT_TLBF_G))) {
+				drop(t, e);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static bool selected(const struct soft_tlb_filter *f, uint32_t asid, uint16_t pcid, bool global,
+		     int32_t arch_index)
+{
+	if (!f->any_asid && asid != f->asid)
+		return false;
+	if (f->keep_global && global)
+		return false;
+	/* A global entry belongs to every PCID of its ASID. */
+	if (!f->any_pcid && pcid != f->pcid && !global)
+		return false;
+	if (f->arch_index >= 0 && arch_index != f->arch_index)
+		return false;
+	return true;
+}
+
+unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f)
+{
+	unsigned n = 0;
+
+	if (!t->e)
+		return 0;
+	for (uint64_t i = 0; i < (uint64_t)t->sets * t->ways; i++) {
+		struct soft_tlb_entry *e = &t->e[i];
+		if (e->key && selected(f, e->asid, e->pcid, e->flags & SOFT_TLBF_G, e->arch_index)) {
+			drop(t, e);
+			n++;
+		}
+	}
+	return n;
+}
+
+struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
+				     unsigned max_level)
+{
+	struct soft_pwc_entry *best = NULL;
+
+	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
+		struct soft_pwc_entry *p = &mmu->pwc[i];
+		if (!p->valid || p->level > max_level || p->asid != mmu->cur_asid ||
+		    p->pcid != mmu->cur_pcid || p->prefix != va >> shifts[p->level])
+			continue;
+		if (!best || p->level > best->level)
+			best = p;
+	}
+	if (best)
+		best->stamp = ++mmu->pwc_clock;
+	return best;
+}
+
+void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint64_t next_hpa,
+		     uint16_t flags)
+{
+	struct soft_pwc_entry *victim = NULL;
+	unsigned n = mmu->cfg.pwc_entries;
+
+	for (unsigned i = 0; i < n && !victim; i++) {
+		struct soft_pwc_entry *p = &mmu->pwc[i];
+		if (p->valid && p->level == level && p->prefix == prefix &&
+		    p->asid == mmu->cur_asid && p->pcid == mmu->cur_pcid)
+			victim = p;
+	}
+	for (unsigned i = 0; i < n && !victim; i++)
+		if (!mmu->pwc[i].valid)
+			victim = &mmu->pwc[i];
+	if (!victim) {
+		if (mmu->cfg.repl == SOFT_TLB_RANDOM) {
+			victim = &mmu->pwc[soft_mmu_rand(mmu) % n];
+		} else {
+			victim = &mmu->pwc[0];
+			for (unsigned i = 1; i < n; i++)
+				if (mmu->pwc[i].stamp < victim->stamp)
+					victim = &mmu->pwc[i];
+		}
+	}
+	*victim = (struct soft_pwc_entry){
+		.valid = true,
+		.level = (uint8_t)level,
+		.pcid = mmu->cur_pcid,
+		.asid = mmu->cur_asid,
+		.flags = flags,
+		.prefix = prefix,
+		.next_hpa = next_hpa,
+		.stamp = ++mmu->pwc_clock,
+	};
+}
+
+unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
+		struct soft_pwc_entry *p = &mmu->pwc[i];
+		if (p->valid && selected(f, p->asid, p->pcid, false, -1)) {
+			p->valid = false;
+			n++;
+		}
+	}
+	return n;
+}

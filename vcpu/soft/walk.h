@@ -1,0 +1,39 @@
+/*
+ * vcpu/soft/walk.h — the page-table walker of the soft MMU: one loop
+ * driven by a struct soft_pt_format, used for the guest dimension (tables
+ * at guest-physical addresses, relocated or translated through the nested
+ * tables) and for the nested dimension (tables at machine addresses).
+ * Internal to the MMU.
+ */
+#ifndef MEMVIRT_VCPU_SOFT_WALK_H
+#define MEMVIRT_VCPU_SOFT_WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/soft/mmu_internal.h"
+
+struct soft_walk_result {
+	uint64_t out;     /* translated address (GPA for guest, HPA for nested) */
+	unsigned size;    /* enum soft_page_size of the leaf */
+	uint16_t flags;   /* SOFT_TLBF_W/U/X/D/G as the tables say after the walk */
+};
+
+/* Guest dimension: va -> GPA with the current CR3.  commit: count
+ * references, write A/D bits, use and fill the page-walk cache; without
+ * it the walk only reads. */
+bool soft_walk_guest(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		     bool commit, struct soft_walk_result *res, struct soft_fault *fault);
+
+/* Nested dimension: gpa -> HPA with ncr3, checked as a user access of
+ * kind acc.  table: the GPA is a guest page-table address (reported in
+ * fault->npf_table).  gva: for fault reports. */
+bool soft_walk_nested(struct soft_mmu *mmu, uint64_t gpa, enum soft_access acc, bool table,
+		      uint64_t gva, bool commit, struct soft_walk_result *res,
+		      struct soft_fault *fault);
+
+/* Non-nested relocation of [gpa, gpa + len): the HPA, or false when it
+ * is not inside the VM's memory. */
+bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa);
+
+#endif
