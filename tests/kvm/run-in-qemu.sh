@@ -15,10 +15,13 @@
 #   --bin FILE     a host program copied to /test/ in the guest (on PATH),
 #                  with the shared libraries `ldd` lists for it
 #   --file FILE    a data file copied to /data/ in the guest
-#   --outdir DIR   write each command's output to DIR/PASS/NAME.out and its
-#                  exit status to DIR/PASS/NAME.rc
+#   --outdir DIR   write each command's output to DIR/PASS/NAME.out, its
+#                  exit status to DIR/PASS/NAME.rc, and the files it left in
+#                  $OUT (a fresh folder per command and pass in the guest;
+#                  names [A-Za-z0-9_.-]+, no subfolders) to DIR/PASS/NAME.files/
 #   PASS           npt1, npt0 or both; NAME: [A-Za-z0-9_.-]+; COMMAND: a
-#                  shell command run by the guest's busybox sh
+#                  shell command run by the guest's busybox sh in /tmp, with
+#                  programs in /test (on PATH), data files in /data and $OUT
 #
 # Prints one line per command and pass, `kvm-in-qemu: PASS NAME ok` or
 # `... FAIL (rc=N)` followed by the command's output, and exits 0 only when
@@ -199,10 +202,18 @@ run_pass() {
 	echo "KVMQ-INFO \$pass npt=\$(cat /sys/module/kvm_amd/parameters/npt) dev=\$(ls /dev/kvm)"
 	while IFS='	' read -r p name cmd; do
 		[ "\$p" = \$pass ] || [ "\$p" = both ] || continue
+		OUT=/out/\$pass/\$name
+		mkdir -p \$OUT
+		export OUT
 		cd /tmp
 		timeout $guest_timeout sh -c "\$cmd" </dev/null >/tmp/out 2>&1
 		rc=\$?
 		sed "s/^/KVMQ-OUT \$pass \$name /" /tmp/out
+		for f in \$(ls \$OUT); do
+			[ -f "\$OUT/\$f" ] || continue
+			echo "KVMQ-FILE \$pass \$name \$f"
+			base64 "\$OUT/\$f" | sed "s/^/KVMQ-B64 \$pass \$name \$f /"
+		done
 		echo "KVMQ-RESULT \$pass \$name rc=\$rc"
 	done </tests.list
 	rmmod kvm_amd || echo "KVMQ-ERROR rmmod kvm_amd"
@@ -256,6 +267,14 @@ while IFS='	' read -r p name cmd; do
 			mkdir -p "$outdir/$pass"
 			sed -n "s/^KVMQ-OUT $pass $name //p" "$log" >"$outdir/$pass/$name.out"
 			echo "${rc:-none}" >"$outdir/$pass/$name.rc"
+			# Files the command left in $OUT come back base64-encoded.
+			rm -rf "$outdir/$pass/$name.files"
+			for f in $(sed -n "s/^KVMQ-FILE $pass $name \([A-Za-z0-9_.-]*\)\$/\1/p" "$log"); do
+				mkdir -p "$outdir/$pass/$name.files"
+				sed -n "s/^KVMQ-B64 $pass $name $f //p" "$log" | base64 -d \
+					>"$outdir/$pass/$name.files/$f" ||
+					{ echo "run-in-qemu: $pass $name: $f came back damaged"; fail=1; }
+			done
 		fi
 		if [ "$rc" = 0 ]; then
 			echo "kvm-in-qemu: $pass $name ok"
