@@ -1,18 +1,68 @@
 /*
- * core/main.c — the `memvirt` command: parses the subcommand and hands
- * over to it.  Errors are reported here, at the edge, once.
+ * core/main.c — the `memvirt` command: finds the subcommand and hands
+ * over to it.  Each subcommand reports its own errors once, at the edge,
+ * and returns one of the exit codes of cli.h.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "memvirt-config.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct subcommand subcommands[] = {
+	{"list", cmd_list, "list engines, backends, workloads or event types"},
+	{"run", cmd_run, "run a workload on an engine under a memory backend"},
+	{"compare", cmd_compare, "show stored runs side by side"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: memvirt SUBCOMMAND [OPTIONS]\n"
+		"       memvirt --help | --version\n"
+		"\n"
+		"memvirt runs a small x86-64 guest kernel and its workloads under a chosen\n"
+		"memory-virtualization backend, counts every fault, exit and TLB event,\n"
+		"records them in SQLite and compares backends.\n"
+		"\n"
+		"Subcommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-9s %s\n", subcommands[i].name, subcommands[i].help);
+	fprintf(out,
+		"\n"
+		"Run 'memvirt SUBCOMMAND --help' for its options.\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  the run failed (guest error, checksum mismatch, backend error)\n"
+		"  2  usage error (bad option, unknown name, bad value or input file)\n"
+		"  3  environment error (no /dev/kvm, unwritable database, missing guest image)\n");
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("memvirt %s\n", MEMVIRT_VERSION);
-		return 0;
+	if (argc < 2) {
+		usage(stderr);
+		return MV_EXIT_USAGE;
 	}
-	fprintf(stderr, "memvirt: no subcommand yet\n");
-	return 2;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return MV_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("memvirt %s\n", MEMVIRT_VERSION);
+		return MV_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "memvirt: unknown subcommand '%s'; accepted: list, run, compare (see memvirt --help)\n",
+		argv[1]);
+	return MV_EXIT_USAGE;
 }

@@ -1,0 +1,127 @@
+/*
+ * core/backends.c — the table of in-tree backends and the plugin loader.
+ *
+ * A plugin is checked before anything runs: it must export
+ * MV_BACKEND_ENTRY_SYMBOL, return ops with our ABI version, a size no
+ * smaller than the first ABI's, a name, and the mandatory hooks.
+ */
+#include "core/backends.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct mv_backend_ops *const backends[] = {
+	&native_backend_ops,
+};
+
+size_t be_count(void)
+{
+	return sizeof(backends) / sizeof(backends[0]);
+}
+
+const struct mv_backend_ops *be_at(size_t i)
+{
+	return i < be_count() ? backends[i] : NULL;
+}
+
+void be_names_text(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < be_count() && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", backends[i]->name);
+}
+
+void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", ops->engines & MV_ENGINE_SOFT ? "soft" : "",
+		 (ops->engines & MV_ENGINE_SOFT) && (ops->engines & MV_ENGINE_KVM) ? ", " : "",
+		 ops->engines & MV_ENGINE_KVM ? "kvm" : "");
+}
+
+static bool is_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	return strchr(s, '/') || (n > 3 && !strcmp(s + n - 3, ".so"));
+}
+
+static int load_plugin(const char *path, const struct mv_backend_ops **ops, void **dl,
+		       char *err, size_t err_len)
+{
+	const struct mv_backend_ops *(*entry)(void);
+	const struct mv_backend_ops *o;
+	void *h;
+
+	if (access(path, R_OK) != 0) {
+		snprintf(err, err_len, "backend plugin '%s': %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err, err_len, "backend plugin '%s' cannot be loaded: %s", path, dlerror());
+		return -EINVAL;
+	}
+	*(void **)&entry = dlsym(h, MV_BACKEND_ENTRY_SYMBOL);
+	if (!entry) {
+		snprintf(err, err_len,
+			 "backend plugin '%s' has no '%s' symbol; a plugin exports `const struct mv_backend_ops *%s(void)` (see docs/plugin-abi.md)",
+			 path, MV_BACKEND_ENTRY_SYMBOL, MV_BACKEND_ENTRY_SYMBOL);
+		dlclose(h);
+		return -EINVAL;
+	}
+	o = entry();
+	if (!o) {
+		snprintf(err, err_len, "backend plugin '%s': %s() returned NULL", path,
+			 MV_BACKEND_ENTRY_SYMBOL);
+		dlclose(h);
+		return -EINVAL;
+	}
+	if (o->abi_version != MV_BACKEND_ABI_VERSION) {
+		snprintf(err, err_len,
+			 "backend plugin '%s' was built for backend ABI %u, this memvirt speaks ABI %u; rebuild it against this memvirt's headers",
+			 path, o->abi_version, MV_BACKEND_ABI_VERSION);
+		dlclose(h);
+		return -EINVAL;
+	}
+	if (o->size < sizeof(struct mv_backend_ops) || !o->name || !o->description ||
+	    !o->create || !o->destroy || !o->vm_init || !o->engines) {
+		snprintf(err, err_len,
+			 "backend plugin '%s' has malformed ops (size %u, needs %zu; name, description, engines, create, destroy and vm_init are required)",
+			 path, o->size, sizeof(struct mv_backend_ops));
+		dlclose(h);
+		return -EINVAL;
+	}
+	*ops = o;
+	*dl = h;
+	return 0;
+}
+
+int be_resolve(const char *name_or_path, const struct mv_backend_ops **ops, void **dl,
+	       char *err, size_t err_len)
+{
+	char names[256];
+
+	*dl = NULL;
+	if (is_path(name_or_path))
+		return load_plugin(name_or_path, ops, dl, err, err_len);
+	for (size_t i = 0; i < be_count(); i++)
+		if (!strcmp(backends[i]->name, name_or_path)) {
+			*ops = backends[i];
+			return 0;
+		}
+	be_names_text(names, sizeof(names));
+	snprintf(err, err_len, "unknown backend '%s'; accepted: %s, or a plugin path (PATH.so)",
+		 name_or_path, names);
+	return -ENOENT;
+}
+
+void be_unload(void *dl)
+{
+	if (dl)
+		dlclose(dl);
+}

@@ -1,0 +1,36 @@
+/*
+ * core/cli.h — what the subcommands of `memvirt` share: exit codes,
+ * number parsing, and the one-line error reporting at the edge.
+ */
+#ifndef MEMVIRT_CORE_CLI_H
+#define MEMVIRT_CORE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes, documented in `memvirt --help` and the README. */
+enum mv_exit {
+	MV_EXIT_OK = 0,
+	MV_EXIT_RUN_FAILED = 1,   /* guest error, checksum mismatch, backend error */
+	MV_EXIT_USAGE = 2,        /* bad command line or input file */
+	MV_EXIT_ENV = 3,          /* the environment: no /dev/kvm, unwritable database, ... */
+};
+
+#define MV_DEFAULT_DB "results/memvirt.db"
+
+/* Print "memvirt SUBCOMMAND: message" on stderr; returns code. */
+int cli_fail(int code, const char *sub, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Unsigned number: decimal or 0x hex, optional binary suffix K, M, G, T
+ * (KiB...).  false for anything else or an overflow. */
+bool cli_parse_u64(const char *text, uint64_t *out);
+
+/* The standard getopt_long error for an unknown option / missing argument
+ * has already been printed by getopt; this adds the hint. */
+int cli_usage_hint(const char *sub);
+
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+#endif

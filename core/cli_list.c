@@ -1,0 +1,112 @@
+/*
+ * core/cli_list.c — `memvirt list engines|backends|workloads|events`:
+ * one name per line, a short description after it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/backends.h"
+#include "core/cli.h"
+#include "core/registry.h"
+#include "memvirt/event.h"
+#include "workloads/catalog.h"
+
+static void list_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: memvirt list engines|backends|workloads|events\n"
+		"\n"
+		"  engines    execution engines, and whether each can run on this machine\n"
+		"  backends   memory-virtualization backends, and the engines they run on\n"
+		"  workloads  guest workloads with their parameters and defaults\n"
+		"  events     event types the event bus counts and records\n");
+}
+
+static int list_engines(void)
+{
+	for (size_t i = 0; i < reg_engine_count(); i++) {
+		const struct engine_ops *ops = reg_engine_ops(i);
+		char why[256] = "";
+
+		if (!ops) {
+			printf("%-8s (not built into this memvirt)\n", reg_engine_name(i));
+			continue;
+		}
+		if (ops->available(why, sizeof(why)))
+			printf("%-8s %s [available]\n", ops->name, ops->description);
+		else
+			printf("%-8s %s [unavailable: %s]\n", ops->name, ops->description, why);
+	}
+	return MV_EXIT_OK;
+}
+
+static int list_backends(void)
+{
+	for (size_t i = 0; i < be_count(); i++) {
+		const struct mv_backend_ops *b = be_at(i);
+		char engines[64];
+
+		be_engines_text(b, engines, sizeof(engines));
+		printf("%-11s %s [engines: %s]\n", b->name, b->description, engines);
+	}
+	return MV_EXIT_OK;
+}
+
+static int list_workloads(void)
+{
+	for (unsigned i = 0; i < wl_catalog_count; i++) {
+		const struct wl_desc *wl = &wl_catalog[i];
+
+		printf("%-10s %s\n", wl->name, wl->help);
+		for (unsigned p = 0; p < wl->param_count; p++) {
+			const struct wl_param *prm = &wl->params[p];
+
+			printf("           %s=%" PRIu64 " (%" PRIu64 "..%" PRIu64 ") %s\n", prm->name,
+			       prm->def, prm->min, prm->max, prm->help);
+		}
+	}
+	return MV_EXIT_OK;
+}
+
+static int list_events(void)
+{
+	for (uint32_t t = 0; t < MV_EV__COUNT; t++) {
+		const struct mv_event_desc *d = mv_event_describe(t);
+
+		printf("%-22s counter %-24s %s\n", d->name, d->counter, d->help);
+	}
+	return MV_EXIT_OK;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			list_usage(stdout);
+			return MV_EXIT_OK;
+		}
+		return cli_usage_hint("list");
+	}
+	if (optind != argc - 1) {
+		return cli_fail(MV_EXIT_USAGE, "list",
+				"expects one of: engines, backends, workloads, events");
+	}
+	if (!strcmp(argv[optind], "engines"))
+		return list_engines();
+	if (!strcmp(argv[optind], "backends"))
+		return list_backends();
+	if (!strcmp(argv[optind], "workloads"))
+		return list_workloads();
+	if (!strcmp(argv[optind], "events"))
+		return list_events();
+	return cli_fail(MV_EXIT_USAGE, "list", "unknown list '%s'; accepted: engines, backends, workloads, events",
+			argv[optind]);
+}

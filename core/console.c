@@ -1,0 +1,102 @@
+/*
+ * core/console.c — the guest console and its line protocol (console.h).
+ */
+#include "core/console.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+void console_init(struct console *c, int vm, FILE *echo, struct ctr_set *stats)
+{
+	memset(c, 0, sizeof(*c));
+	c->vm = vm;
+	c->echo = echo;
+	c->stats = stats;
+}
+
+static void parse_line(struct console *c, const char *line)
+{
+	const char *p;
+	char *end;
+
+	if (!strncmp(line, "result checksum=", 16)) {
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(line + 16, &end, 16);
+		if (!errno && end != line + 16 && (*end == '\0' || *end == ' ')) {
+			c->has_checksum = true;
+			c->checksum = v;
+		}
+		return;
+	}
+	if (!strncmp(line, "stat ", 5) && (p = strchr(line + 5, '=')) != NULL) {
+		char name[64];
+		size_t n = (size_t)(p - (line + 5));
+		unsigned long long v;
+
+		if (n == 0 || n + 6 >= sizeof(name))
+			return;
+		errno = 0;
+		v = strtoull(p + 1, &end, 10);
+		if (errno || end == p + 1 || *end)
+			return;
+		snprintf(name, sizeof(name), "guest_%.*s", (int)n, line + 5);
+		if (ctr_set(c->stats, c->vm, name, (double)v) || ctr_add(c->stats, -1, name, (double)v))
+			c->stats_error = -ENOMEM;
+	}
+}
+
+static void end_line(struct console *c)
+{
+	c->line[c->len] = '\0';
+	if (c->echo) {
+		if (c->vm >= 0)
+			fprintf(c->echo, "[vm%d] %s\n", c->vm, c->line);
+		else
+			fprintf(c->echo, "%s\n", c->line);
+	}
+	parse_line(c, c->line);
+	memcpy(c->tail[c->tail_next], c->line, c->len + 1);
+	c->tail_next = (c->tail_next + 1) % CONSOLE_TAIL;
+	c->len = 0;
+}
+
+void console_put(struct console *c, uint8_t byte)
+{
+	c->bytes++;
+	if (byte == '\r')
+		return;
+	if (byte == '\n') {
+		end_line(c);
+		return;
+	}
+	/* Keep lines printable; a wild guest must not garble the terminal. */
+	if (byte < 0x20 || byte > 0x7e)
+		byte = '?';
+	if (c->len == CONSOLE_LINE_MAX - 1)
+		end_line(c);
+	c->line[c->len++] = (char)byte;
+}
+
+void console_finish(struct console *c)
+{
+	if (c->len)
+		end_line(c);
+}
+
+void console_tail(const struct console *c, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < CONSOLE_TAIL && off < len; i++) {
+		const char *l = c->tail[(c->tail_next + i) % CONSOLE_TAIL];
+
+		if (!l[0])
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " | " : "", l);
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * core/costmodel.h — turns a run's counts into modelled cycles, so that
+ * backends can be compared on the soft engine, where host time means
+ * nothing.  Each entry is a counter name and the cycles one count costs;
+ * the defaults and their sources are in docs/cost-model.md, and
+ * `--costs name=cycles,...` overrides any of them.
+ */
+#ifndef MEMVIRT_CORE_COSTMODEL_H
+#define MEMVIRT_CORE_COSTMODEL_H
+
+#include <stddef.h>
+
+#include "core/counters.h"
+
+#define COST_MAX_ENTRIES 48
+
+struct cost_entry {
+	char counter[64];
+	double cycles;
+	const char *cause;   /* the "reason for slowdown" it is reported under */
+};
+
+struct cost_model {
+	struct cost_entry entries[COST_MAX_ENTRIES];
+	size_t count;
+};
+
+void cost_model_default(struct cost_model *m);
+/* "name=cycles,name=cycles": names must be entries of the model; -EINVAL
+ * with a message otherwise. */
+int cost_model_override(struct cost_model *m, const char *text, char *err, size_t err_len);
+/* Modelled cycles of the run's totals (vm -1); also adds the counters
+ * `modelled_cycles` and `modelled_cycles_<cause>` to ctr. */
+double cost_model_apply(const struct cost_model *m, struct ctr_set *ctr);
+
+#endif

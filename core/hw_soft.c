@@ -1,0 +1,119 @@
+/*
+ * core/hw_soft.c — VMM glue for the soft engine: the shared machine and
+ * the MMU programming backends ask for, on top of vcpu/soft/soft.h.
+ */
+#include "core/hw.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "vcpu/soft/soft.h"
+
+static int soft_glue_machine_create(uint8_t *pool, uint64_t pool_size, const char *tlb,
+				    void **machine, char *err, size_t err_len)
+{
+	struct soft_machine_config cfg = {.mem_size = pool_size, .mem = pool};
+	struct soft_machine *m;
+	int rc;
+
+	soft_mmu_config_default(&cfg.mmu);
+	if (tlb) {
+		rc = soft_mmu_config_parse(tlb, &cfg.mmu, err, err_len);
+		if (rc)
+			return -EINVAL;
+	}
+	rc = soft_machine_create(&cfg, &m);
+	if (rc) {
+		snprintf(err, err_len, "cannot create the soft machine: error %d", rc);
+		return rc == -EINVAL ? -EINVAL : -ENOMEM;
+	}
+	*machine = m;
+	return 0;
+}
+
+static void soft_glue_machine_destroy(void *machine)
+{
+	soft_machine_destroy(machine);
+}
+
+static void soft_glue_machine_stats(void *machine, engine_stat_fn fn, void *ctx)
+{
+	soft_machine_stats(machine, fn, ctx);
+}
+
+static int soft_glue_set_intercepts(struct engine_vcpu *vcpu, uint64_t causes, uint32_t vectors)
+{
+	struct soft_intercepts icpt;
+
+	soft_vcpu_get_intercepts(vcpu, &icpt);
+	icpt.causes = (uint32_t)causes;
+	icpt.exceptions = vectors;
+	return soft_vcpu_set_intercepts(vcpu, &icpt);
+}
+
+static int soft_glue_set_paging(struct engine_vcpu *vcpu, const struct mv_paging *p,
+				uint64_t phys_base, uint64_t phys_limit)
+{
+	uint64_t mem_size;
+	struct engine_sregs s;
+	int rc;
+
+	switch (p->mode) {
+	case MV_PAGING_GUEST:
+		soft_vcpu_set_nested(vcpu, false, 0, 0);
+		soft_vcpu_set_phys(vcpu, phys_base, phys_limit);
+		return 0;
+	case MV_PAGING_HOST:
+		/* Shadow tables hold HPAs: no relocation, the whole machine. */
+		soft_machine_mem(soft_vcpu_machine(vcpu), &mem_size);
+		soft_vcpu_set_nested(vcpu, false, 0, 0);
+		soft_vcpu_set_phys(vcpu, 0, mem_size);
+		rc = soft_engine_ops.get_sregs(vcpu, &s);
+		if (rc)
+			return rc;
+		s.cr3 = p->root;
+		return soft_engine_ops.set_sregs(vcpu, &s);
+	case MV_PAGING_NESTED:
+		soft_vcpu_set_nested(vcpu, true, p->root, p->asid);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int soft_glue_flush_tlb(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg)
+{
+	struct soft_mmu *mmu = soft_machine_mmu(soft_vcpu_machine(vcpu));
+
+	switch (scope) {
+	case MV_FLUSH_ALL:
+		soft_mmu_flush_all(mmu, false, SOFT_FLUSH_VMM);
+		return 0;
+	case MV_FLUSH_TAG:
+		soft_mmu_flush_tag(mmu, (uint32_t)arg, false, SOFT_FLUSH_VMM);
+		return 0;
+	case MV_FLUSH_ADDRESS:
+		soft_mmu_invlpg(mmu, arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int soft_glue_inject(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
+			    uint64_t cr2)
+{
+	/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC. */
+	bool has_error = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+
+	return soft_vcpu_inject(vcpu, vector, has_error, error_code, cr2);
+}
+
+const struct hw_glue hw_soft_glue = {
+	.engine = MV_ENGINE_SOFT,
+	.machine_create = soft_glue_machine_create,
+	.machine_destroy = soft_glue_machine_destroy,
+	.machine_stats = soft_glue_machine_stats,
+	.set_intercepts = soft_glue_set_intercepts,
+	.set_paging = soft_glue_set_paging,
+	.flush_tlb = soft_glue_flush_tlb,
+	.inject_exception = soft_glue_inject,
+};

@@ -1,0 +1,129 @@
+/*
+ * core/store.h — the results store: memvirt's SQLite database.
+ *
+ * The only module that talks to SQLite.  The schema is versioned and
+ * documented in docs/results-schema.md; any language can read it.
+ *
+ * Invariants:
+ * - A run row is inserted as 'running' before the guest starts and is
+ *   finished as 'ok' or 'failed'.  A 'running' row whose writer process is
+ *   gone (same host, and the pid no longer exists with the same start time,
+ *   or the host rebooted) is incomplete: rec_open() in write mode marks such
+ *   rows 'incomplete', and readers report them so without writing.
+ * - Events are buffered and inserted in batches inside transactions, so a
+ *   writer killed at any point leaves a consistent database (WAL mode).
+ */
+#ifndef MEMVIRT_CORE_STORE_H
+#define MEMVIRT_CORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memvirt/event.h"
+
+#define REC_SCHEMA_VERSION 1
+#define REC_APPLICATION "memvirt"
+/* PRAGMA application_id: "MVRT". */
+#define REC_APPLICATION_ID 0x4d565254
+
+struct rec_db;
+
+enum rec_mode {
+	REC_READ_ONLY = 0,
+	REC_READ_WRITE,      /* creates the file and schema when missing */
+};
+
+/* Errors: -ENOENT (missing, read-only mode), -EPROTO (not a memvirt
+ * database), -ERANGE (made by a newer memvirt), -EACCES/-EIO (cannot open
+ * or write).  err gets a one-line message naming the file and the problem. */
+int rec_open(const char *path, enum rec_mode mode, struct rec_db **out,
+	     char *err, size_t err_len) __attribute__((warn_unused_result));
+void rec_close(struct rec_db *db);
+
+/* What a run is, stored with it.  Strings are copied. */
+struct rec_run_desc {
+	const char *engine, *backend, *workload;
+	const char *params_json;   /* JSON object of workload parameters */
+	const char *config_json;   /* JSON object: the whole configuration */
+	const char *record_level;  /* summary | sampled:N | full */
+	const char *command;       /* the command line, for reproducibility; may be NULL */
+	uint64_t seed;
+	uint32_t vms;
+	uint32_t rep;              /* repetition index */
+	int64_t sweep_id;          /* 0: not part of a sweep */
+};
+
+int rec_run_begin(struct rec_db *db, const struct rec_run_desc *desc, int64_t *run_id)
+	__attribute__((warn_unused_result));
+
+/* Counters: vm = -1 for whole-run totals. */
+int rec_run_counter(struct rec_db *db, int64_t run_id, int vm, const char *name,
+		    double value) __attribute__((warn_unused_result));
+
+/* Events are buffered; rec_run_flush() or rec_run_finish() writes them. */
+int rec_run_event(struct rec_db *db, int64_t run_id, const struct mv_event *ev)
+	__attribute__((warn_unused_result));
+int rec_run_flush(struct rec_db *db) __attribute__((warn_unused_result));
+
+int rec_run_timeseries(struct rec_db *db, int64_t run_id, int vm, uint64_t icount,
+		       const char *name, double value) __attribute__((warn_unused_result));
+
+int rec_run_kvm_stat(struct rec_db *db, int64_t run_id, const char *scope,
+		     const char *name, double before, double after)
+	__attribute__((warn_unused_result));
+
+enum rec_status {
+	REC_STATUS_RUNNING = 0,
+	REC_STATUS_OK,
+	REC_STATUS_FAILED,
+	REC_STATUS_INCOMPLETE,
+};
+const char *rec_status_name(enum rec_status status);
+
+struct rec_run_result {
+	enum rec_status status;   /* OK or FAILED */
+	int exit_code;            /* the memvirt exit code */
+	const char *error;        /* one line, NULL when none */
+	const char *checksum_json;/* JSON list, NULL when none */
+	uint64_t wall_ns;
+	double modelled_cycles;   /* < 0: not modelled */
+};
+
+int rec_run_finish(struct rec_db *db, int64_t run_id, const struct rec_run_result *res)
+	__attribute__((warn_unused_result));
+
+/* ---- reading ---- */
+
+/* One run as stored, with its status resolved (a dead writer's run reads
+ * as incomplete).  Strings point into the row and live until the next
+ * call of the iterator. */
+struct rec_run_row {
+	int64_t id;
+	enum rec_status status;
+	const char *engine, *backend, *workload, *params_json, *config_json;
+	const char *record_level, *host, *version, *started_at, *ended_at;
+	const char *error, *checksum_json, *command;
+	uint64_t seed, wall_ns;
+	uint32_t vms, rep;
+	int exit_code;
+	double modelled_cycles;   /* < 0 when not modelled */
+	int64_t sweep_id;
+};
+
+/* Run selectors: comma-separated terms; ids ("12") and ranges ("10-20")
+ * select those runs; "key=value" filters on engine, backend, workload,
+ * status or sweep; "last:N" keeps the N newest of what matched.  Empty or
+ * NULL: every run.  Returns -EINVAL with a message for a bad selector. */
+typedef int (*rec_run_fn)(void *ctx, const struct rec_run_row *row);
+int rec_select_runs(struct rec_db *db, const char *selector, rec_run_fn fn, void *ctx,
+		    char *err, size_t err_len) __attribute__((warn_unused_result));
+
+typedef int (*rec_counter_fn)(void *ctx, int vm, const char *name, double value);
+int rec_run_counters(struct rec_db *db, int64_t run_id, rec_counter_fn fn, void *ctx)
+	__attribute__((warn_unused_result));
+
+/* The last SQLite error text, for messages. */
+const char *rec_errmsg(struct rec_db *db);
+
+#endif

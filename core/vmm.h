@@ -1,0 +1,71 @@
+/*
+ * core/vmm.h — the VMM: builds the machine (one physical CPU, one pool of
+ * machine memory), loads the guest kernel into each VM, boots it in long
+ * mode, dispatches exits to the devices, the backend and the
+ * privileged-instruction interpreters, and timeshares several VMs on the
+ * CPU with a quantum of retired instructions.
+ *
+ * A run ends when every VM has written its exit port, or with a report
+ * when a guest misbehaves (triple fault, wild access, endless loop): the
+ * VMM itself never crashes because of a guest.
+ */
+#ifndef MEMVIRT_CORE_VMM_H
+#define MEMVIRT_CORE_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/counters.h"
+#include "core/evbus.h"
+#include "memvirt/backend.h"
+
+#define VMM_MAX_VMS 16
+
+struct vmm_config {
+	const struct engine_ops *engine;
+	const struct mv_backend_ops *backend;
+	const char *backend_options;   /* may be NULL */
+	const char *workload;          /* validated name */
+	const char *params_text;       /* "k=v k=v", validated, decimal */
+	uint64_t seed;
+	unsigned vms;                  /* 1..VMM_MAX_VMS */
+	uint64_t quantum;              /* retired instructions per VM turn (vms > 1) */
+	uint64_t mem_size;             /* guest RAM per VM, bytes */
+	uint64_t insn_limit;           /* per VM; 0 = none (soft engine) */
+	double timeout_s;              /* wall clock; 0 = none */
+	const char *tlb;               /* soft engine --tlb text, may be NULL */
+	const char *guest_path;        /* guest kernel ELF */
+	struct ev_bus *bus;
+	FILE *console;                 /* guest console echo, may be NULL */
+};
+
+struct vmm_vm_result {
+	bool exited;                   /* wrote its exit port */
+	uint32_t exit_status;
+	bool has_checksum;
+	uint64_t checksum;
+};
+
+struct vmm_result {
+	bool ok;                       /* every VM exited with status 0 and a checksum */
+	int exit_code;                 /* when !ok: 1 run failed, 3 environment */
+	char error[512];               /* when !ok: one line */
+	unsigned vms;
+	struct vmm_vm_result vm[VMM_MAX_VMS];
+	struct ctr_set counters;       /* every counter of the run; vm -1 = totals */
+	uint64_t wall_ns;
+};
+
+/* Runs the configuration to the end.  Returns 0 when the run happened
+ * (res->ok says whether it succeeded) or a negative errno when the VMM
+ * could not even start it (res->error says why, res->exit_code is 3). */
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
+	__attribute__((warn_unused_result));
+void vmm_result_free(struct vmm_result *res);
+
+/* Default guest kernel path: $MEMVIRT_GUEST, else the build tree's image,
+ * else the installed one.  Writes into buf. */
+void vmm_default_guest_path(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * memvirt/backend.h — the memory-backend interface: one versioned ops
+ * struct used by the in-tree backends (native, shadow, ept, softtlb, asid,
+ * kvm-shadow) and by plugins loaded with `--backend path/to/plugin.so`.
+ *
+ * A backend reacts to the VMM's calls (VM set-up, VM switches, exits it
+ * asked for) and programs the machine through the services table
+ * `struct mv_hw` that the VMM hands it: machine memory, the vCPU's state,
+ * intercepts, the MMU's paging mode, TLB flushes, events.  It never sees
+ * engine internals, so a plugin built against these headers alone works
+ * with any memvirt of the same ABI version.
+ *
+ * ABI rules: MV_BACKEND_ABI_VERSION changes whenever a struct here changes
+ * incompatibly; the VMM refuses a plugin whose abi_version differs.  Both
+ * structs carry their size so fields can be appended compatibly.
+ * docs/plugin-abi.md is the written contract.
+ */
+#ifndef MEMVIRT_BACKEND_H
+#define MEMVIRT_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memvirt/engine.h"
+#include "memvirt/event.h"
+
+#define MV_BACKEND_ABI_VERSION 1u
+
+/* The symbol a plugin exports: `const struct mv_backend_ops *memvirt_backend(void);` */
+#define MV_BACKEND_ENTRY_SYMBOL "memvirt_backend"
+
+/* Engines a backend runs on (mv_backend_ops.engines). */
+#define MV_ENGINE_SOFT (1u << 0)
+#define MV_ENGINE_KVM  (1u << 1)
+
+/* One guest VM, owned by the VMM. */
+struct mv_vm;
+
+/* How the MMU translates while this VM runs (soft engine). */
+enum mv_paging_mode {
+	/* The guest's own CR3 drives hardware walks; guest-physical addresses
+	 * are relocated into the VM's machine memory.  The native baseline. */
+	MV_PAGING_GUEST = 0,
+	/* The hardware walks tables rooted at `root` (an HPA) whose entries
+	 * hold HPAs: shadow paging.  The guest's CR3 is virtualized. */
+	MV_PAGING_HOST,
+	/* Two-dimensional walk: the guest's CR3 over nested tables rooted at
+	 * `root` (nCR3, AMD NPT format), tagged with `asid`. */
+	MV_PAGING_NESTED,
+};
+
+struct mv_paging {
+	enum mv_paging_mode mode;
+	uint64_t root;    /* HOST: real CR3 (HPA, with PCID bits); NESTED: nCR3 */
+	uint32_t asid;    /* NESTED: TLB tag of the VM; 0 = untagged */
+};
+
+enum mv_flush_scope {
+	MV_FLUSH_ALL = 0,     /* every entry, global ones too */
+	MV_FLUSH_TAG,         /* entries tagged `arg` (PCID, or ASID in nested mode) */
+	MV_FLUSH_ADDRESS,     /* the translation of virtual address `arg` */
+};
+
+/* Services the VMM gives a backend; valid for the whole run. */
+struct mv_hw {
+	uint32_t size;                 /* sizeof(struct mv_hw) of the VMM */
+	uint32_t engine;               /* MV_ENGINE_SOFT or MV_ENGINE_KVM */
+
+	uint16_t (*vm_index)(struct mv_vm *vm);
+	uint64_t (*vm_mem_size)(struct mv_vm *vm);
+	/* The backend's own per-VM state pointer. */
+	void *(*vm_state)(struct mv_vm *vm);
+	void (*set_vm_state)(struct mv_vm *vm, void *state);
+
+	/* Machine memory.  hpa_ptr: host pointer to [hpa, hpa+len), NULL when
+	 * outside machine memory.  gpa_to_hpa: -EFAULT outside the VM's RAM.
+	 * frame_alloc: one zeroed 4 KiB machine frame for the backend's own
+	 * tables, charged to the VM (-ENOMEM when the pool is exhausted). */
+	void *(*hpa_ptr)(struct mv_vm *vm, uint64_t hpa, uint64_t len);
+	int (*gpa_to_hpa)(struct mv_vm *vm, uint64_t gpa, uint64_t *hpa);
+	int (*frame_alloc)(struct mv_vm *vm, uint64_t *hpa);
+	void (*frame_free)(struct mv_vm *vm, uint64_t hpa);
+
+	/* The VM's vCPU. */
+	int (*get_regs)(struct mv_vm *vm, struct engine_regs *regs);
+	int (*set_regs)(struct mv_vm *vm, const struct engine_regs *regs);
+	int (*get_sregs)(struct mv_vm *vm, struct engine_sregs *sregs);
+	/* The guest-visible control registers, kept by the VMM when CR3
+	 * accesses are intercepted (shadow paging). */
+	int (*set_guest_cr3)(struct mv_vm *vm, uint64_t cr3);
+
+	/* Soft engine only (-ENOTSUP on kvm).  Intercepts: a bitmask of
+	 * (1 << enum engine_intercept) and a bitmap of exception vectors. */
+	int (*set_intercepts)(struct mv_vm *vm, uint64_t causes, uint32_t exception_vectors);
+	int (*set_paging)(struct mv_vm *vm, const struct mv_paging *paging);
+	int (*flush_tlb)(struct mv_vm *vm, enum mv_flush_scope scope, uint64_t arg);
+	/* Deliver an exception to the guest on the next run (a reflected fault). */
+	int (*inject_exception)(struct mv_vm *vm, uint8_t vector, uint32_t error_code,
+				uint64_t cr2);
+
+	/* Post an event; the VMM fills in vm, vcpu and icount. */
+	void (*post)(struct mv_vm *vm, struct mv_event *ev);
+};
+
+/* What handle_exit says about an exit. */
+enum mv_exit_action {
+	MV_EXIT_NOT_MINE = 0,   /* the VMM handles it (or reports it) */
+	MV_EXIT_HANDLED = 1,    /* done: run the guest again */
+};
+
+struct mv_backend_ops {
+	uint32_t abi_version;      /* MV_BACKEND_ABI_VERSION */
+	uint32_t size;             /* sizeof(struct mv_backend_ops) */
+	const char *name;
+	const char *description;   /* one line */
+	uint32_t engines;          /* MV_ENGINE_* it runs on */
+
+	/* Once per run, before any VM exists.  `options` is the --backend-opt
+	 * text (may be NULL).  err gets a one-line message on failure. */
+	int (*create)(const struct mv_hw *hw, const char *options, void **state,
+		      char *err, size_t err_len);
+	void (*destroy)(void *state);
+
+	/* Each VM, after its RAM is loaded and its boot state set, before it
+	 * first runs: set intercepts and paging, build tables. */
+	int (*vm_init)(void *state, struct mv_vm *vm);
+	/* Optional: the VM is gone. */
+	void (*vm_fini)(void *state, struct mv_vm *vm);
+
+	/* Optional: the physical CPU switches from `prev` (NULL at the first
+	 * switch) to `next`. */
+	int (*vm_switch)(void *state, struct mv_vm *prev, struct mv_vm *next);
+
+	/* Optional: an exit of `vm`.  Returns enum mv_exit_action, or a
+	 * negative errno (the run fails with the backend's error). */
+	int (*handle_exit)(void *state, struct mv_vm *vm, struct engine_exit *exit);
+
+	/* Optional: the backend's own statistics. */
+	void (*stats)(void *state, engine_stat_fn fn, void *ctx);
+};
+
+#endif
