@@ -68,6 +68,7 @@ int main(void)
 	reject("l1=x:4", "positive");
 	reject("l1=48:4", "power of two");
 	reject("l1=64:3", "power of two");
+	reject("l1=48:3", "power of two");
 	reject("l1=128:128", "64 ways");
 	reject("l2=100:8", "power of two");
 	reject("repl=fifo", "lru or random");

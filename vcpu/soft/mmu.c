@@ -136,9 +136,9 @@ static int parse_geometry(const char *key, const char *val, bool allow_off, unsi
 		snprintf(err, err_len, "--tlb: %s=%s: at most 64 ways and 1048576 entries", key, val);
 		return -EINVAL;
 	}
-	if (e % w || !is_pow2(e / w)) {
+	if (!is_pow2(w) || e % w || !is_pow2(e / w)) {
 		snprintf(err, err_len,
-			 "--tlb: %s=%s: ENTRIES must be WAYS times a power of two (the number of sets)",
+			 "--tlb: %s=%s: WAYS and the number of sets (ENTRIES / WAYS) must each be a power of two",
 			 key, val);
 		return -EINVAL;
 	}
@@ -234,10 +234,10 @@ out:
 
 static bool config_valid(const struct soft_mmu_config *c)
 {
-	if (c->l1_entries == 0 || c->l1_ways == 0 || c->l1_ways > 64 ||
+	if (c->l1_entries == 0 || !is_pow2(c->l1_ways) || c->l1_ways > 64 ||
 	    c->l1_entries % c->l1_ways || !is_pow2(c->l1_entries / c->l1_ways))
 		return false;
-	if (c->l2_entries && (c->l2_ways == 0 || c->l2_ways > 64 || c->l2_entries % c->l2_ways ||
+	if (c->l2_entries && (!is_pow2(c->l2_ways) || c->l2_ways > 64 || c->l2_entries % c->l2_ways ||
 			      !is_pow2(c->l2_entries / c->l2_ways)))
 		return false;
 	return c->asid_bits <= 32 && c->repl <= SOFT_TLB_RANDOM && c->pwc_entries <= 4096 &&
@@ -495,7 +495,7 @@ static bool translate_arch(struct soft_mmu *mmu, struct soft_tlb *l1, uint64_t v
 	if ((arch_flags(a) & need) != need)
 		return arch_protection_fault(mmu, va, acc, user, f);
 	soft_tlb_insert(l1, mmu, va, a->size, a->hpa, a->global ? mmu->cur_asid : a->asid,
-			mmu->cur_pcid, arch_flags(a), (int32_t)idx);
+			mmu->cur_pcid, arch_flags(a));
 	*hpa = a->hpa + (va & (page_bytes(a->size) - 1));
 	return true;
 }
@@ -524,7 +524,7 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 		mmu->ctr[fetch ? SOFT_CTR_L1I_HITS : SOFT_CTR_L1D_HITS]++;
 		if ((e->flags & need) == need) {
 			e->stamp = ++l1->clock;
-			*hpa = e->hpa + (va & (page_bytes((e->key >> 1) & 3) - 1));
+			*hpa = va + e->addend;
 			return true;
 		}
 		if (mmu->regs.arch_tlb)
@@ -544,8 +544,9 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 			if ((e->flags & need) == need) {
 				unsigned s = (unsigned)(e->key >> 1) & 3;
 				e->stamp = ++mmu->l2.clock;
-				soft_tlb_insert(l1, mmu, va, s, e->hpa, e->asid, e->pcid, e->flags, -1);
-				*hpa = e->hpa + (va & (page_bytes(s) - 1));
+				soft_tlb_insert(l1, mmu, va, s, (e->key & ~UINT64_C(0xfff)) + e->addend,
+						e->asid, e->pcid, e->flags);
+				*hpa = va + e->addend;
 				return true;
 			}
 			mmu->ctr[SOFT_CTR_REWALKS]++;
@@ -563,9 +564,9 @@ walk:
 			drop_page(mmu, va);
 		return count_fault(mmu, fault);
 	}
-	soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags, -1);
+	soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	if (mmu->l2.e)
-		soft_tlb_insert(&mmu->l2, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags, -1);
+		soft_tlb_insert(&mmu->l2, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	return true;
 }
 
@@ -620,7 +621,7 @@ static void flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f,
 void soft_mmu_invlpg(struct soft_mmu *mmu, uint64_t va)
 {
 	const struct soft_tlb_filter pwc = {
-		.asid = mmu->cur_asid, .pcid = mmu->cur_pcid, .arch_index = -1,
+		.asid = mmu->cur_asid, .pcid = mmu->cur_pcid,
 	};
 	unsigned n = soft_tlb_invalidate_page(&mmu->itlb, va, mmu->cur_asid, mmu->cur_pcid) +
 		     soft_tlb_invalidate_page(&mmu->dtlb, va, mmu->cur_asid, mmu->cur_pcid) +
@@ -636,7 +637,7 @@ void soft_mmu_flush_tag(struct soft_mmu *mmu, uint32_t tag, bool keep_global,
 {
 	if (mmu->regs.npt)
 		flush(mmu, &(struct soft_tlb_filter){ .asid = tag & mmu->tag_mask, .any_pcid = true,
-						      .keep_global = keep_global, .arch_index = -1 },
+						      .keep_global = keep_global },
 		      cause);
 	else
 		soft_mmu_flush_pcid(mmu, tag, keep_global, cause);
@@ -647,32 +648,36 @@ void soft_mmu_flush_pcid(struct soft_mmu *mmu, uint32_t pcid, bool keep_global,
 {
 	flush(mmu, &(struct soft_tlb_filter){ .asid = mmu->cur_asid,
 					      .pcid = (uint16_t)(pcid & 0xfff & mmu->tag_mask),
-					      .keep_global = keep_global, .arch_index = -1 },
+					      .keep_global = keep_global },
 	      cause);
 }
 
 void soft_mmu_flush_asid(struct soft_mmu *mmu, uint32_t asid, enum soft_flush_cause cause)
 {
-	flush(mmu, &(struct soft_tlb_filter){ .asid = asid & mmu->tag_mask, .any_pcid = true,
-					      .arch_index = -1 },
+	flush(mmu, &(struct soft_tlb_filter){ .asid = asid & mmu->tag_mask, .any_pcid = true },
 	      cause);
 }
 
 void soft_mmu_flush_all(struct soft_mmu *mmu, bool keep_global, enum soft_flush_cause cause)
 {
 	flush(mmu, &(struct soft_tlb_filter){ .any_asid = true, .any_pcid = true,
-					      .keep_global = keep_global, .arch_index = -1 },
+					      .keep_global = keep_global },
 	      cause);
 }
 
 /* ---- architected-TLB machine ------------------------------------------ */
 
-/* Drop what the L1s derived from arch entry index. */
+/* Drop what the L1s derived from arch entry index: every L1 entry of
+ * that page and size, whatever its tags (an entry derived from another
+ * arch entry for the same page is refilled on its next miss). */
 static void arch_drop_derived(struct soft_mmu *mmu, unsigned index)
 {
+	const struct soft_arch_entry *a = &mmu->arch[index];
 	const struct soft_tlb_filter f = { .any_asid = true, .any_pcid = true,
-					   .arch_index = (int32_t)index };
+					   .key = soft_tlb_key(a->va, a->size) };
 
+	if (!a->valid)
+		return;
 	soft_tlb_flush(&mmu->itlb, &f);
 	soft_tlb_flush(&mmu->dtlb, &f);
 }
@@ -745,7 +750,7 @@ void soft_mmu_arch_flush_asid(struct soft_mmu *mmu, uint32_t asid)
 
 void soft_mmu_arch_flush_all(struct soft_mmu *mmu)
 {
-	const struct soft_tlb_filter f = { .any_asid = true, .any_pcid = true, .arch_index = -1 };
+	const struct soft_tlb_filter f = { .any_asid = true, .any_pcid = true };
 
 	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++)
 		mmu->arch[i].valid = false;

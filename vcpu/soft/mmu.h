@@ -99,8 +99,8 @@ void soft_mmu_config_default(struct soft_mmu_config *cfg);
 
 /* Parse "l1=64:4,l2=1024:8,repl=lru|random,pwc=16,asid-bits=12" (any subset,
  * l2=0 and pwc=0 turn those off; also seed=N and arch=N) over the defaults
- * already in *cfg.  ENTRIES must be a multiple of WAYS with a power-of-two
- * number of sets; ways at most 64; asid-bits at most 32.
+ * already in *cfg.  WAYS and the number of sets (ENTRIES / WAYS) must be
+ * powers of two; ways at most 64; asid-bits at most 32.
  * Returns 0, or -EINVAL with a one-line message naming the problem and
  * what is accepted in err.  *cfg is left unchanged on error. */
 int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg,

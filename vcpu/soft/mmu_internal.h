@@ -19,7 +19,8 @@
  *
  * Invariants: key != 0 iff the entry is valid; nlarge[] counts the valid
  * 2 MiB / 1 GiB entries of that TLB; the hpa of an entry plus its size is
- * inside machine memory (and inside phys_limit when not nested).
+ * inside machine memory (and inside phys_limit when not nested); ways is
+ * a power of two.
  */
 #ifndef MEMVIRT_VCPU_SOFT_MMU_INTERNAL_H
 #define MEMVIRT_VCPU_SOFT_MMU_INTERNAL_H
@@ -45,18 +46,18 @@ enum {
 
 struct soft_tlb_entry {
 	uint64_t key;     /* VA page base | size << 1 | 1; 0 = invalid */
-	uint64_t hpa;     /* machine page base */
+	uint64_t addend;  /* machine page base - VA page base (mod 2^64): hpa = va + addend */
 	uint64_t stamp;   /* LRU: the TLB clock at the last use */
 	uint32_t asid;
 	uint16_t pcid;
 	uint16_t flags;   /* SOFT_TLBF_* */
-	int32_t arch_index; /* architected-TLB entry it came from, -1 otherwise */
-	uint32_t pad_;
 };
+_Static_assert(sizeof(struct soft_tlb_entry) == 32, "two TLB entries per cache line");
 
 struct soft_tlb {
 	struct soft_tlb_entry *e;  /* sets * ways entries, set-major */
 	unsigned ways, sets;
+	unsigned way_shift;        /* ways == 1 << way_shift */
 	uint64_t set_mask;
 	uint64_t clock;
 	unsigned nlarge[SOFT_PAGE__COUNT];
@@ -138,24 +139,37 @@ static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
 	return (va & ~((UINT64_C(1) << SOFT_PAGE_SHIFT(size)) - 1)) | ((uint64_t)size << 1) | 1;
 }
 
-/* The entry of t that maps va for the current tags, or NULL. */
+/* The entry of t in the set for size class s that maps va for the
+ * current tags, or NULL. */
+static inline struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const struct soft_mmu *mmu,
+						    uint64_t va, unsigned s)
+{
+	const uint64_t key = soft_tlb_key(va, s);
+	struct soft_tlb_entry *e =
+		t->e + (((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) << t->way_shift);
+	struct soft_tlb_entry *const end = e + t->ways;
+
+	for (; e < end; e++)
+		if (e->key == key && e->asid == mmu->cur_asid &&
+		    (e->pcid == mmu->cur_pcid || (e->flags & SOFT_TLBF_G)))
+			return e;
+	return NULL;
+}
+
+/* The entry of t that maps va for the current tags, or NULL: the 4 KiB
+ * set, then the large-page sets when t holds entries of that size. */
 static inline struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const struct soft_mmu *mmu,
 						   uint64_t va)
 {
-	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
-		if (s != SOFT_PAGE_4K && t->nlarge[s] == 0)
-			continue;
-		uint64_t key = soft_tlb_key(va, s);
-		struct soft_tlb_entry *set =
-			t->e + ((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) * t->ways;
-		for (unsigned w = 0; w < t->ways; w++) {
-			struct soft_tlb_entry *e = &set[w];
-			if (e->key == key && e->asid == mmu->cur_asid &&
-			    (e->pcid == mmu->cur_pcid || (e->flags & SOFT_TLBF_G)))
-				return e;
-		}
-	}
-	return 0;
+	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
+
+	if (e)
+		return e;
+	if (t->nlarge[SOFT_PAGE_2M] && (e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_2M)))
+		return e;
+	if (t->nlarge[SOFT_PAGE_1G])
+		return soft_tlb_probe(t, mmu, va, SOFT_PAGE_1G);
+	return NULL;
 }
 
 static inline bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
@@ -169,7 +183,7 @@ static inline bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum so
 		mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
 		mmu->ctr[acc == SOFT_ACCESS_FETCH ? SOFT_CTR_L1I_HITS : SOFT_CTR_L1D_HITS]++;
 		e->stamp = ++t->clock;
-		*hpa = e->hpa + (va & ((UINT64_C(1) << SOFT_PAGE_SHIFT((e->key >> 1) & 3)) - 1));
+		*hpa = va + e->addend;
 		return true;
 	}
 	return soft_mmu_translate_slow(mmu, va, acc, user, hpa, fault);

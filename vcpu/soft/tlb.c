@@ -20,6 +20,8 @@ int soft_tlb_init(struct soft_tlb *t, unsigned entries, unsigned ways)
 	if (!t->e)
 		return -ENOMEM;
 	t->ways = ways;
+	while ((1u << t->way_shift) < ways)
+		t->way_shift++;
 	t->sets = entries / ways;
 	t->set_mask = t->sets - 1;
 	return 0;
@@ -53,10 +55,11 @@ static void drop(struct soft_tlb *t, struct soft_tlb_entry *e)
 
 struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu, uint64_t va,
 				       unsigned size, uint64_t hpa, uint32_t asid, uint16_t pcid,
-				       uint16_t flags, int32_t arch_index)
+				       uint16_t flags)
 {
 	uint64_t key = soft_tlb_key(va, size);
-	struct soft_tlb_entry *set = t->e + ((va >> SOFT_PAGE_SHIFT(size)) & t->set_mask) * t->ways;
+	struct soft_tlb_entry *set =
+		t->e + (((va >> SOFT_PAGE_SHIFT(size)) & t->set_mask) << t->way_shift);
 	struct soft_tlb_entry *victim = NULL;
 
 	for (unsigned w = 0; w < t->ways && !victim; w++)
@@ -79,12 +82,11 @@ struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu,
 		drop(t, victim);
 	*victim = (struct soft_tlb_entry){
 		.key = key,
-		.hpa = hpa,
+		.addend = hpa - (key & ~UINT64_C(0xfff)),
 		.stamp = ++t->clock,
 		.asid = asid,
 		.pcid = pcid,
 		.flags = flags,
-		.arch_index = arch_index,
 	};
 	if (size != SOFT_PAGE_4K)
 		t->nlarge[size]++;
@@ -100,7 +102,7 @@ unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid
 	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
 		uint64_t key = soft_tlb_key(va, s);
 		struct soft_tlb_entry *set =
-			t->e + ((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) * t->ways;
+			t->e + (((va >> SOFT_PAGE_SHIFT(s)) & t->set_mask) << t->way_shift);
 		for (unsigned w = 0; w < t->ways; w++) {
 			struct soft_tlb_entry *e = &set[w];
 			if (e->key == key && e->asid == asid &&
@@ -113,17 +115,17 @@ unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid
 	return n;
 }
 
-static bool selected(const struct soft_tlb_filter *f, uint32_t asid, uint16_t pcid, bool global,
-		     int32_t arch_index)
+static bool selected(const struct soft_tlb_filter *f, uint64_t key, uint32_t asid, uint16_t pcid,
+		     bool global)
 {
+	if (f->key && key != f->key)
+		return false;
 	if (!f->any_asid && asid != f->asid)
 		return false;
 	if (f->keep_global && global)
 		return false;
 	/* A global entry belongs to every PCID of its ASID. */
 	if (!f->any_pcid && pcid != f->pcid && !global)
-		return false;
-	if (f->arch_index >= 0 && arch_index != f->arch_index)
 		return false;
 	return true;
 }
@@ -136,7 +138,7 @@ unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f)
 		return 0;
 	for (uint64_t i = 0; i < (uint64_t)t->sets * t->ways; i++) {
 		struct soft_tlb_entry *e = &t->e[i];
-		if (e->key && selected(f, e->asid, e->pcid, e->flags & SOFT_TLBF_G, e->arch_index)) {
+		if (e->key && selected(f, e->key, e->asid, e->pcid, e->flags & SOFT_TLBF_G)) {
 			drop(t, e);
 			n++;
 		}
@@ -205,7 +207,7 @@ unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
 
 	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (p->valid && selected(f, p->asid, p->pcid, false, -1)) {
+		if (p->valid && selected(f, 0, p->asid, p->pcid, false)) {
 			p->valid = false;
 			n++;
 		}

@@ -17,7 +17,7 @@ struct soft_tlb_filter {
 	uint32_t asid;
 	uint16_t pcid;
 	bool keep_global;      /* spare global entries */
-	int32_t arch_index;    /* >= 0: only entries derived from that arch entry */
+	uint64_t key;          /* nonzero: only entries with this key (page, size) */
 };
 
 /* entries == 0 leaves t empty (t->e == NULL).  Returns 0 or -ENOMEM. */
@@ -28,7 +28,7 @@ void soft_tlb_free(struct soft_tlb *t);
  * else an invalid way, else the victim the replacement policy picks. */
 struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu, uint64_t va,
 				       unsigned size, uint64_t hpa, uint32_t asid, uint16_t pcid,
-				       uint16_t flags, int32_t arch_index);
+				       uint16_t flags);
 
 /* Drop the entries of every size that contain va for (asid, pcid), and
  * the global ones of asid; returns how many. */
