@@ -380,7 +380,7 @@ struct rep_outcome {
 	uint64_t seed;
 	bool ok;
 	int exit_code;
-	char error[512];
+	char error[1024];
 	struct vmm_result res;
 	uint64_t expected[VMM_MAX_VMS];
 	double modelled_cycles;

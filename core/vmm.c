@@ -23,6 +23,7 @@
 
 #include "core/boot.h"
 #include "core/console.h"
+#include "core/crashguard.h"
 #include "core/elfload.h"
 #include "core/hw.h"
 #include "memvirt-config.h"
@@ -46,7 +47,7 @@ struct mv_vm {
 	struct console console;
 	bool done;              /* exited, or failed */
 	bool failed;
-	char failure[384];
+	char failure[1024];
 	uint64_t guest_cr3;     /* virtualized CR3 when the backend intercepts it */
 	uint64_t frames_held;   /* backend frames charged to it */
 };
@@ -69,7 +70,95 @@ struct vmm {
 	struct ctr_set *counters;
 	uint64_t vm_switches;
 	struct timespec start;
+	/* A backend hook crashed: the backend is not called again. */
+	bool backend_crashed;
+	struct crash_report crash;
+	char crash_hook[32];
 };
+
+/*
+ * Every call into the backend goes through backend_call(): a backend may
+ * be a plugin, and a crash in it must end the run with a report naming
+ * the function, not kill memvirt (docs/plugin-abi.md).
+ */
+enum backend_hook {
+	HOOK_CREATE, HOOK_VM_INIT, HOOK_VM_SWITCH, HOOK_HANDLE_EXIT, HOOK_STATS, HOOK_VM_FINI,
+	HOOK_DESTROY,
+};
+
+static const char *const hook_names[] = {
+	[HOOK_CREATE] = "create", [HOOK_VM_INIT] = "vm_init", [HOOK_VM_SWITCH] = "vm_switch",
+	[HOOK_HANDLE_EXIT] = "handle_exit", [HOOK_STATS] = "stats", [HOOK_VM_FINI] = "vm_fini",
+	[HOOK_DESTROY] = "destroy",
+};
+
+struct hook_call {
+	struct vmm *m;
+	enum backend_hook hook;
+	struct mv_vm *vm, *prev;
+	struct engine_exit *exit;
+	engine_stat_fn stat_fn;
+	void *stat_ctx;
+	char *err;
+	size_t err_len;
+};
+
+static int hook_dispatch(void *ctx)
+{
+	struct hook_call *c = ctx;
+	const struct mv_backend_ops *b = c->m->cfg->backend;
+	void *st = c->m->backend_state;
+
+	switch (c->hook) {
+	case HOOK_CREATE:
+		return b->create(&c->m->hw, c->m->cfg->backend_options, &c->m->backend_state, c->err,
+				 c->err_len);
+	case HOOK_VM_INIT:
+		return b->vm_init(st, c->vm);
+	case HOOK_VM_SWITCH:
+		return b->vm_switch(st, c->prev, c->vm);
+	case HOOK_HANDLE_EXIT:
+		return b->handle_exit(st, c->vm, c->exit);
+	case HOOK_STATS:
+		b->stats(st, c->stat_fn, c->stat_ctx);
+		return 0;
+	case HOOK_VM_FINI:
+		b->vm_fini(st, c->vm);
+		return 0;
+	case HOOK_DESTROY:
+		b->destroy(st);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int backend_call(struct vmm *m, struct hook_call *c)
+{
+	bool crashed;
+	int rc;
+
+	if (m->backend_crashed)
+		return -EFAULT;
+	c->m = m;
+	rc = crash_guard_run(hook_dispatch, c, &m->crash, &crashed);
+	if (crashed) {
+		m->backend_crashed = true;
+		snprintf(m->crash_hook, sizeof(m->crash_hook), "%s", hook_names[c->hook]);
+	}
+	return rc;
+}
+
+/* The one-line account of a backend failure. */
+static void backend_failure(struct vmm *m, char *buf, size_t len, const char *what, int rc)
+{
+	if (m->backend_crashed)
+		/* The backtrace may be long: it is cut to the room left. */
+		snprintf(buf, len, "backend %s crashed in its %s hook: %.*s", m->cfg->backend->name,
+			 m->crash_hook, (int)(len > 96 ? len - 96 : 0), m->crash.text);
+	else
+		snprintf(buf, len, "backend %s failed %s: %s", m->cfg->backend->name, what,
+			 strerror(-rc));
+}
 
 static void vm_fail(struct mv_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void vm_fail(struct mv_vm *vm, const char *fmt, ...)
@@ -404,10 +493,15 @@ static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
 		return vm->done;
 	case ENGINE_EXIT_INTERCEPT:
 		if (b->handle_exit) {
-			rc = b->handle_exit(m->backend_state, vm, ex);
+			rc = backend_call(m, &(struct hook_call){.hook = HOOK_HANDLE_EXIT, .vm = vm,
+								  .exit = ex});
 			if (rc < 0) {
-				vm_fail(vm, "backend %s failed on a %s intercept: %s", b->name,
-					engine_intercept_name(ex->intercept.cause), strerror(-rc));
+				char what[64];
+
+				snprintf(what, sizeof(what), "on a %s intercept",
+					 engine_intercept_name(ex->intercept.cause));
+				backend_failure(m, vm->failure, sizeof(vm->failure), what, rc);
+				vm_fail(vm, "%s", vm->failure);
 				return true;
 			}
 			if (rc == MV_EXIT_HANDLED)
@@ -496,10 +590,14 @@ static int schedule(struct vmm *m)
 
 		if (prev != cur) {
 			if (b->vm_switch) {
-				rc = b->vm_switch(m->backend_state, prev == UINT32_MAX ? NULL : &m->vms[prev], vm);
+				rc = backend_call(m, &(struct hook_call){
+					.hook = HOOK_VM_SWITCH, .vm = vm,
+					.prev = prev == UINT32_MAX ? NULL : &m->vms[prev]});
 				if (rc) {
-					vm_fail(vm, "backend %s failed switching to VM %u: %s", b->name, cur,
-						strerror(-rc));
+					char msg[sizeof(vm->failure)];
+
+					backend_failure(m, msg, sizeof(msg), "switching VMs", rc);
+					vm_fail(vm, "%s", msg);
 					cur = next_runnable(m, cur);
 					continue;
 				}
@@ -613,7 +711,13 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 	}
 	if (m->cfg->backend->stats) {
 		sc.vm = -1;
-		m->cfg->backend->stats(m->backend_state, collect_stat, &sc);
+		backend_call(m, &(struct hook_call){.hook = HOOK_STATS, .stat_fn = collect_stat,
+						    .stat_ctx = &sc});
+		if (m->backend_crashed && res->ok) {
+			res->ok = false;
+			res->exit_code = 1;
+			backend_failure(m, res->error, sizeof(res->error), "", -EFAULT);
+		}
 	}
 	rc |= ctr_set(&res->counters, -1, "backend_frames_peak", (double)m->pool_peak);
 	rc |= sc.error;
@@ -653,12 +757,12 @@ static void teardown(struct vmm *m)
 		struct mv_vm *vm = &m->vms[i];
 
 		if (b->vm_fini && m->backend_state && vm->evm)
-			b->vm_fini(m->backend_state, vm);
+			backend_call(m, &(struct hook_call){.hook = HOOK_VM_FINI, .vm = vm});
 		if (vm->evm)
 			e->vm_destroy(vm->evm);
 	}
 	if (m->backend_state)
-		b->destroy(m->backend_state);
+		backend_call(m, &(struct hook_call){.hook = HOOK_DESTROY});
 	if (m->machine && m->glue->machine_destroy)
 		m->glue->machine_destroy(m->machine);
 	if (m->mem)
@@ -706,18 +810,32 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			fail_setup(res, rc == -EINVAL ? 2 : 3, rc, "%s", err);
 	}
 	if (!rc) {
-		rc = cfg->backend->create(&m->hw, cfg->backend_options, &m->backend_state, err,
-					  sizeof(err));
+		rc = crash_guard_install();
 		if (rc)
-			fail_setup(res, rc == -EINVAL ? 2 : 3, rc, "backend %s: %s", cfg->backend->name, err);
+			fail_setup(res, 3, rc, "cannot install the crash guard: %s", strerror(-rc));
+	}
+	if (!rc) {
+		err[0] = '\0';
+		rc = backend_call(m, &(struct hook_call){.hook = HOOK_CREATE, .err = err,
+							 .err_len = sizeof(err)});
+		if (m->backend_crashed) {
+			backend_failure(m, res->error, sizeof(res->error), "", rc);
+			res->exit_code = 1;
+		} else if (rc)
+			fail_setup(res, rc == -EINVAL ? 2 : 3, rc, "backend %s: %s", cfg->backend->name,
+				   err[0] ? err : strerror(-rc));
 	}
 	for (unsigned i = 0; !rc && i < cfg->vms; i++)
 		rc = build_vm(m, i, &img, res);
 	for (unsigned i = 0; !rc && i < cfg->vms; i++) {
-		rc = cfg->backend->vm_init(m->backend_state, &m->vms[i]);
-		if (rc)
-			fail_setup(res, 1, rc, "backend %s cannot set up VM %u: %s", cfg->backend->name, i,
-				   strerror(-rc));
+		rc = backend_call(m, &(struct hook_call){.hook = HOOK_VM_INIT, .vm = &m->vms[i]});
+		if (rc) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "setting up VM %u", i);
+			backend_failure(m, res->error, sizeof(res->error), what, rc);
+			res->exit_code = 1;
+		}
 	}
 	elf_close(&img);
 	if (!rc)

@@ -50,7 +50,7 @@ struct vmm_vm_result {
 struct vmm_result {
 	bool ok;                       /* every VM exited with status 0 and a checksum */
 	int exit_code;                 /* when !ok: 1 run failed, 3 environment */
-	char error[512];               /* when !ok: one line */
+	char error[1024];              /* when !ok: one line */
 	unsigned vms;
 	struct vmm_vm_result vm[VMM_MAX_VMS];
 	struct ctr_set counters;       /* every counter of the run; vm -1 = totals */
