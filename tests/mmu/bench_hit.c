@@ -2,7 +2,7 @@
  * tests/mmu/bench_hit.c — the cost of the inline TLB hit path
  * (soft_mmu_translate on an L1 hit), for 4 KiB and 2 MiB entries, and of
  * a miss that walks 4 levels (L1 and L2 miss).  Prints ns per access;
- * run with `meson test -C build-mmu --benchmark --suite mmu -v`.
+ * best of 5 runs; run with `meson test -C build-mmu --benchmark --suite mmu -v`.
  */
 #include <time.h>
 
@@ -18,7 +18,24 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* The best of 5 runs: the machine is shared, the minimum is the cost. */
+static double hits_once(struct fx *f, uint64_t base, uint64_t stride, unsigned pages, uint64_t n);
+
 static double hits(struct fx *f, uint64_t base, uint64_t stride, unsigned pages, uint64_t n)
+{
+	double best = -1;
+
+	for (unsigned r = 0; r < 5; r++) {
+		double t = hits_once(f, base, stride, pages, n / 5);
+		if (t < 0)
+			return t;
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+static double hits_once(struct fx *f, uint64_t base, uint64_t stride, unsigned pages, uint64_t n)
 {
 	uint64_t sum = 0, hpa;
 

@@ -7,8 +7,9 @@
  * TLB organisation: every TLB (L1 instruction, L1 data, unified L2) is one
  * set-associative array holding entries of all three page sizes.  An entry
  * of size class s lives in set (va >> shift(s)) & (sets - 1), so a lookup
- * probes the 4 KiB set, then the 2 MiB and 1 GiB sets only when the TLB
- * holds entries of that size (nlarge[]).  The key is the page's VA base
+ * probes the set of the size class that hit last, then the other sets
+ * (the 2 MiB and 1 GiB ones only when the TLB holds entries of that size,
+ * nlarge[]).  The key is the page's VA base
  * with the size class in bits 1..2 and a valid bit in bit 0, so one 64-bit
  * compare checks address, size and validity.
  *
@@ -61,6 +62,7 @@ struct soft_tlb {
 	uint64_t set_mask;
 	uint64_t clock;
 	unsigned nlarge[SOFT_PAGE__COUNT];
+	unsigned hint;             /* size class of the last hit found off the hint */
 };
 
 struct soft_pwc_entry {
@@ -156,19 +158,32 @@ static inline struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const st
 	return NULL;
 }
 
-/* The entry of t that maps va for the current tags, or NULL: the 4 KiB
- * set, then the large-page sets when t holds entries of that size. */
+/* The entry of t that maps va for the current tags, or NULL.  The set of
+ * the size class that hit last is probed first (the kernel's 2 MiB pages
+ * and a process's 4 KiB pages each hit in one probe), then the others,
+ * large ones only while t holds entries of that size.  Only the lookup
+ * cost depends on the hint: when two entries of different sizes map va
+ * (a page remapped at another size without INVLPG, which the SDM leaves
+ * undefined) the one found first is used, deterministically. */
 static inline struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const struct soft_mmu *mmu,
 						   uint64_t va)
 {
-	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
+	const unsigned hint = t->hint;
+	/* Two calls so that the common 4 KiB probe has constant shifts. */
+	struct soft_tlb_entry *e = hint == SOFT_PAGE_4K ? soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K)
+							: soft_tlb_probe(t, mmu, va, hint);
 
 	if (e)
 		return e;
-	if (t->nlarge[SOFT_PAGE_2M] && (e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_2M)))
-		return e;
-	if (t->nlarge[SOFT_PAGE_1G])
-		return soft_tlb_probe(t, mmu, va, SOFT_PAGE_1G);
+	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
+		if (s == hint || (s != SOFT_PAGE_4K && !t->nlarge[s]))
+			continue;
+		e = soft_tlb_probe(t, mmu, va, s);
+		if (e) {
+			t->hint = s;
+			return e;
+		}
+	}
 	return NULL;
 }
 
