@@ -39,7 +39,7 @@ expect 2 "bad value '99' for --vms" run --vms 99 --db "$db"
 expect 2 "bad value '-3' for --reps" run --reps -3 --db "$db"
 expect 2 "bad value '1x' for --seed" run --seed 1x --db "$db"
 expect 2 "bad value '99999999999999999999' for --seed" run --seed 99999999999999999999 --db "$db"
-expect 2 "bad value '3M' for --mem: must be a multiple of 2M" run --mem 3M --db "$db"
+expect 2 "bad value '17M' for --mem: must be a multiple of 2M" run --mem 17M --db "$db"
 expect 2 "bad value '1K' for --mem" run --mem 1K --db "$db"
 expect 2 "bad value '10' for --quantum" run --quantum 10 --db "$db"
 expect 2 "bad record level 'everything'" run --record everything --db "$db"
@@ -49,7 +49,11 @@ expect 2 "unexpected argument 'extra'" run extra --db "$db"
 expect 2 "unknown cost-model entry 'coffee'" run --costs coffee=3 --db "$db"
 expect 2 "bad --costs" run --costs vm_exits=-4 --db "$db"
 expect 2 "backend plugin '$work/none.so'" run --backend "$work/none.so" --db "$db"
+# A real database for compare's selector checks.
+"$memvirt" run --db "$db" --param wss=4096 >/dev/null 2>&1 || { echo "FAIL: a small run to make $db"; failures=$((failures + 1)); }
 expect 2 "bad run selector term 'x-y'" compare --db "$db" --runs x-y
+expect 2 "bad run selector 'last:0'" compare --db "$db" --runs last:0
+expect 2 "no runs match 'backend=nothing'" compare --db "$db" --runs backend=nothing
 expect 2 "unexpected argument 'now'" compare now
 
 # getopt's own message is on one line, then our hint: two lines.
