@@ -115,7 +115,10 @@ struct soft_mmu_regs {
 	bool npt;
 	uint64_t ncr3;
 	uint64_t phys_base, phys_limit;
-	/* Tag of the running VM in nested mode (AMD ASID); 0 otherwise. */
+	/* Tag of the running VM (AMD ASID), kept in every TLB entry next to
+	 * the PCID.  Nested mode uses it so that VMs keep their translations
+	 * across switches; a VMM that does not tag VMs leaves it 0 (and then
+	 * flushes on a VM switch). */
 	uint32_t vm_asid;
 	/* Architected-TLB machine: hardware walks off, a miss is a refill fault. */
 	bool arch_tlb;
