@@ -1,0 +1,189 @@
+/*
+ * vcpu/soft/cpu.h — internal to the soft engine: the vCPU state, the
+ * machine, the predecode cache and the functions the CPU's files share.
+ * Not a public header: the VMM uses soft.h and vcpu/engine.h.
+ *
+ * Invariants:
+ * - v->rip is the address of the instruction being executed until it
+ *   retires; a fault unwinds (longjmp to the run loop) with RIP intact and
+ *   no architectural state changed, because instructions write memory
+ *   before registers and flags.
+ * - Arithmetic flags are lazy: while cc_op != SOFT_CC_EAGER the six
+ *   arithmetic bits of rflags are stale and cc_res/cc_s1/cc_s2/cc_size say
+ *   how to compute them (soft_flags()).
+ * - stop_at <= the instruction count at which anything asynchronous must
+ *   be looked at (timer, quantum, limit, a pending interrupt); the hot
+ *   loop compares the count with it once per instruction.
+ * - A code page's predecoded instructions describe the bytes currently in
+ *   machine memory: every guest store to a page with decoded code resets it.
+ */
+#ifndef MEMVIRT_VCPU_SOFT_CPU_H
+#define MEMVIRT_VCPU_SOFT_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/soft/insn.h"
+#include "vcpu/soft/mmu.h"
+#include "vcpu/soft/soft.h"
+
+#define SOFT_PAGE 4096u
+#define SOFT_NEVER UINT64_MAX
+
+/* Predecoded instructions of one 4 KiB page of machine memory. */
+struct soft_code_page {
+	uint16_t slot[SOFT_PAGE];    /* 0: not decoded; else 1 + index in insns */
+	uint32_t n, cap;
+	struct soft_dinsn *insns;
+};
+
+struct soft_machine {
+	uint8_t *mem;
+	uint64_t mem_size;
+	bool own_mem;
+	struct soft_mmu *mmu;
+	struct soft_code_page **code; /* per machine page, NULL: never held code */
+	uint64_t npages;
+	struct soft_vcpu *loaded;     /* whose MMU registers are in the MMU */
+	uint64_t decodes, code_resets;
+};
+
+enum soft_cc {
+	SOFT_CC_EAGER = 0,
+	SOFT_CC_ADD,
+	SOFT_CC_SUB,
+	SOFT_CC_LOGIC,
+	SOFT_CC_INC,   /* cc_s2 holds the CF to keep */
+	SOFT_CC_DEC,
+};
+
+/* Segment register numbers (as in the modrm.reg of mov to/from sreg). */
+enum { SOFT_ES = 0, SOFT_CS, SOFT_SS, SOFT_DS, SOFT_FS, SOFT_GS, SOFT_NSEG };
+
+struct soft_apic {
+	uint64_t base_msr;
+	uint32_t lvt_timer, initial, divide_cfg, tpr, svr;
+	uint64_t deadline;        /* instruction count at which the timer fires, or NEVER */
+	uint64_t irr[4], isr[4];
+};
+
+/* Why the run loop was unwound. */
+enum soft_unwind { SOFT_UNWIND_EXC = 1, SOFT_UNWIND_EXIT };
+
+struct soft_vm;
+
+struct soft_vcpu {
+	uint64_t r[16];
+	uint64_t rip, rflags;
+	uint32_t cc_op, cc_size;
+	uint64_t cc_res, cc_s1, cc_s2;
+
+	struct engine_segment seg[SOFT_NSEG], tr, ldt;
+	struct engine_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_offset;
+	unsigned cpl;
+
+	uint64_t icount, idle;
+	uint64_t quantum, quantum_end, limit;
+	uint64_t stop_at;
+	uint64_t sti_until;       /* interrupts blocked while icount < sti_until */
+	struct soft_apic apic;
+	bool halted, shutdown;
+
+	/* An IN waiting for the VMM's data: completed at the next run. */
+	bool in_pending;
+	uint8_t in_size;
+	uint64_t in_next_rip;
+	/* An exception raised inside an instruction, being unwound. */
+	uint8_t exc_vec;
+	bool exc_has_err;
+	uint32_t exc_err;
+	uint64_t exc_cr2;
+	/* An event to deliver before the next instruction (injected, or one
+	 * whose delivery hit a nested page fault). */
+	bool inj_pending, inj_has_err;
+	uint8_t inj_vec;
+	uint32_t inj_err;
+	uint64_t inj_cr2;
+
+	struct soft_intercepts icpt;
+	struct soft_mmu_regs mregs;
+	struct engine_exit exit;
+
+	/* Current fetch block: the virtual code page RIP is in, its machine
+	 * page and its predecode page.  fetch_vpage = NEVER forces a new
+	 * translation (after anything that may change it). */
+	uint64_t fetch_vpage, fetch_hpage;
+	struct soft_code_page *fetch_cp;
+
+	struct soft_machine *m;
+	struct soft_vm *vm;
+	jmp_buf unwind;
+
+	/* Statistics. */
+	uint64_t n_exceptions, n_interrupts, n_double_faults, n_ud;
+	uint64_t n_exits[ENGINE_EXIT__COUNT];
+	uint64_t n_intercepts[ENGINE_ICPT__COUNT];
+};
+
+struct soft_vm {
+	struct soft_machine *m;
+	bool own_machine;
+	uint64_t phys_base, phys_limit;
+	bool have_memory;
+	uint16_t vm_index;
+	unsigned nvcpus;
+	struct soft_vcpu *vcpus[8];
+};
+
+static inline struct soft_vcpu *soft_vcpu_of(struct engine_vcpu *v)
+{
+	return (struct soft_vcpu *)(void *)v;
+}
+
+/* ---- shared between the CPU's files ---- */
+
+/* cpu_exec.c */
+int soft_cpu_run(struct soft_vcpu *v);
+uint64_t soft_flags(struct soft_vcpu *v);          /* full RFLAGS, flags materialized */
+void soft_set_flags(struct soft_vcpu *v, uint64_t rflags);
+void soft_cpu_reset(struct soft_vcpu *v);
+void soft_code_reset(struct soft_machine *m, uint64_t page);
+
+/* cpu_sys.c: exceptions, system instructions, MSRs, CPUID, APIC. */
+_Noreturn void soft_raise(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err);
+_Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,
+				 enum soft_access acc, uint64_t va, unsigned size);
+_Noreturn void soft_exit_unwind(struct soft_vcpu *v);
+enum soft_event_kind { SOFT_EV_EXC = 0, SOFT_EV_SOFTINT, SOFT_EV_EXTINT };
+/* Deliver an event through the IDT (or to the VMM when intercepted),
+ * handling double and triple faults.  ret_rip: the RIP pushed. */
+void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
+			uint64_t cr2, enum soft_event_kind kind, uint64_t ret_rip);
+/* Executes a system instruction; returns true when the run must stop
+ * (an exit was filled in), having retired the instruction or not as
+ * the instruction's semantics say. */
+bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d);
+void soft_update_mmu(struct soft_vcpu *v);
+void soft_load_mmu(struct soft_vcpu *v);
+void soft_recompute_stop(struct soft_vcpu *v);
+/* Runs the asynchronous checks; true when the run must stop. */
+bool soft_async(struct soft_vcpu *v);
+void soft_apic_reset(struct soft_apic *a);
+bool soft_intercepted(const struct soft_vcpu *v, enum engine_intercept cause);
+void soft_intercept_exit(struct soft_vcpu *v, enum engine_intercept cause, uint64_t info1,
+			 uint64_t info2, uint8_t len);
+
+/* Memory helpers (cpu_exec.c) usable by the system code: system accesses
+ * are supervisor accesses.  They unwind on a fault. */
+uint64_t soft_read(struct soft_vcpu *v, uint64_t va, unsigned size, bool sys);
+void soft_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t val, bool sys);
+/* Non-unwinding variants for event delivery: false with *f on a fault. */
+bool soft_try_read(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t *val,
+		   struct soft_fault *f);
+bool soft_try_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t val,
+		    struct soft_fault *f);
+
+#endif

@@ -1,0 +1,1373 @@
+/*
+ * vcpu/soft/cpu_exec.c — the soft CPU's run loop, memory access path,
+ * instruction fetch with the predecode cache, lazy flags and the
+ * non-system instructions.
+ *
+ * Instruction fetch translates once per fetch block: the run of
+ * instructions executed while RIP stays in one virtual page.  A new block
+ * starts (one FETCH translation through the MMU) when RIP enters another
+ * page, and after anything that can change a translation or its rights:
+ * CR0/CR3/CR4/EFER writes, INVLPG, an event delivery, SYSCALL/SYSRET/IRET,
+ * and every run entry (the VMM may have flushed the TLB).  This is
+ * deterministic: the same instruction stream gives the same translations.
+ * An instruction that straddles two pages is fetched with two translations
+ * and never cached.
+ *
+ * Data accesses translate every access through soft_mmu_translate(); an
+ * access that crosses a page boundary translates both pages before it
+ * touches either, so a fault leaves memory unchanged.  REP MOVS/STOS move
+ * page runs with one translation per page run (one TLB access per run).
+ *
+ * Guest time: every instruction retired counts 1; a REP string
+ * instruction counts 1 per iteration (at least 1), so it can be interrupted
+ * between iterations like on hardware.
+ */
+#include "vcpu/soft/cpu.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline uint64_t szmask(unsigned sz)
+{
+	return sz == 8 ? ~0ull : (1ull << (sz * 8)) - 1;
+}
+
+static inline uint64_t signbit(unsigned sz)
+{
+	return 1ull << (sz * 8 - 1);
+}
+
+static inline int64_t sext(uint64_t x, unsigned sz)
+{
+	unsigned sh = 64 - sz * 8;
+	return (int64_t)(x << sh) >> sh;
+}
+
+static inline bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* ---- registers ---- */
+
+static inline uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
+{
+	if (r >= SOFT_HIBYTE)
+		return (v->r[r - SOFT_HIBYTE] >> 8) & 0xff;
+	return v->r[r] & szmask(sz);
+}
+
+static inline void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
+{
+	switch (sz) {
+	case 1:
+		if (r >= SOFT_HIBYTE) {
+			uint64_t *p = &v->r[r - SOFT_HIBYTE];
+			*p = (*p & ~0xff00ull) | ((val & 0xff) << 8);
+		} else {
+			v->r[r] = (v->r[r] & ~0xffull) | (val & 0xff);
+		}
+		break;
+	case 2:
+		v->r[r] = (v->r[r] & ~0xffffull) | (val & 0xffff);
+		break;
+	case 4:
+		v->r[r] = (uint32_t)val;
+		break;
+	default:
+		v->r[r] = val;
+	}
+}
+
+/* ---- flags ---- */
+
+static inline uint32_t szp(uint64_t res, unsigned sz)
+{
+	uint32_t f = 0;
+	if (res == 0)
+		f |= SOFT_ZF;
+	if (res & signbit(sz))
+		f |= SOFT_SF;
+	if (!__builtin_parity((unsigned)(res & 0xff)))
+		f |= SOFT_PF;
+	return f;
+}
+
+static uint32_t cc_compute(const struct soft_vcpu *v)
+{
+	unsigned sz = v->cc_size;
+	uint64_t r = v->cc_res, a = v->cc_s1, b = v->cc_s2, sb = signbit(sz);
+	uint32_t f = szp(r, sz);
+	switch (v->cc_op) {
+	case SOFT_CC_ADD:
+		if (r < a)
+			f |= SOFT_CF;
+		if ((a ^ r) & (b ^ r) & sb)
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
+		break;
+	case SOFT_CC_SUB:
+		if (a < b)
+			f |= SOFT_CF;
+		if ((a ^ b) & (a ^ r) & sb)
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
+		break;
+	case SOFT_CC_LOGIC:
+		break;
+	case SOFT_CC_INC:
+		f |= (uint32_t)b; /* the CF INC keeps */
+		if (r == sb)
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ 1 ^ r) & SOFT_AF);
+		break;
+	case SOFT_CC_DEC:
+		f |= (uint32_t)b;
+		if (a == sb)
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ 1 ^ r) & SOFT_AF);
+		break;
+	default:
+		return (uint32_t)(v->rflags & SOFT_ARITH);
+	}
+	return f;
+}
+
+uint64_t soft_flags(struct soft_vcpu *v)
+{
+	if (v->cc_op != SOFT_CC_EAGER) {
+		v->rflags = (v->rflags & ~(uint64_t)SOFT_ARITH) | cc_compute(v);
+		v->cc_op = SOFT_CC_EAGER;
+	}
+	return v->rflags;
+}
+
+void soft_set_flags(struct soft_vcpu *v, uint64_t rflags)
+{
+	v->cc_op = SOFT_CC_EAGER;
+	v->rflags = rflags | 2;
+}
+
+static inline void set_arith(struct soft_vcpu *v, uint32_t f)
+{
+	v->cc_op = SOFT_CC_EAGER;
+	v->rflags = (v->rflags & ~(uint64_t)SOFT_ARITH) | f;
+}
+
+static inline void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t res, uint64_t a,
+			uint64_t b)
+{
+	v->cc_op = op;
+	v->cc_size = sz;
+	v->cc_res = res;
+	v->cc_s1 = a;
+	v->cc_s2 = b;
+}
+
+static inline bool cond(struct soft_vcpu *v, unsigned cc)
+{
+	bool r;
+	if (v->cc_op == SOFT_CC_SUB) {
+		uint64_t a = v->cc_s1, b = v->cc_s2;
+		unsigned sz = v->cc_size;
+		switch (cc >> 1) {
+		case 1: r = a < b; return r ^ (cc & 1);
+		case 2: r = a == b; return r ^ (cc & 1);
+		case 3: r = a <= b; return r ^ (cc & 1);
+		case 6: r = sext(a, sz) < sext(b, sz); return r ^ (cc & 1);
+		case 7: r = sext(a, sz) <= sext(b, sz); return r ^ (cc & 1);
+		default: break;
+		}
+	} else if (v->cc_op == SOFT_CC_LOGIC) {
+		uint64_t res = v->cc_res;
+		bool neg = (res & signbit(v->cc_size)) != 0;
+		switch (cc >> 1) {
+		case 1: return cc & 1;
+		case 2: case 3: r = res == 0; return r ^ (cc & 1);
+		case 4: case 6: r = neg; return r ^ (cc & 1);
+		case 7: r = res == 0 || neg; return r ^ (cc & 1);
+		default: break;
+		}
+	}
+	uint64_t f = soft_flags(v);
+	switch (cc >> 1) {
+	case 0: r = f & SOFT_OF; break;
+	case 1: r = f & SOFT_CF; break;
+	case 2: r = f & SOFT_ZF; break;
+	case 3: r = f & (SOFT_CF | SOFT_ZF); break;
+	case 4: r = f & SOFT_SF; break;
+	case 5: r = f & SOFT_PF; break;
+	case 6: r = !(f & SOFT_SF) != !(f & SOFT_OF); break;
+	default: r = (f & SOFT_ZF) || (!(f & SOFT_SF) != !(f & SOFT_OF)); break;
+	}
+	return r ^ (cc & 1);
+}
+
+/* ---- memory ---- */
+
+static inline uint64_t ld(const uint8_t *p, unsigned sz)
+{
+	switch (sz) {
+	case 1: return *p;
+	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+	default: { uint64_t x; memcpy(&x, p, 8); return x; }
+	}
+}
+
+static inline void st(uint8_t *p, unsigned sz, uint64_t v)
+{
+	switch (sz) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+void soft_code_reset(struct soft_machine *m, uint64_t page)
+{
+	struct soft_code_page *cp = m->code[page];
+	if (!cp || cp->n == 0)
+		return;
+	memset(cp->slot, 0, sizeof(cp->slot));
+	cp->n = 0;
+	m->code_resets++;
+}
+
+/* Translate one access that stays inside a page.  false with *f on a fault. */
+static inline bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
+			 unsigned sz, uint64_t *hpa, struct soft_fault *f)
+{
+	struct soft_machine *m = v->m;
+	if (unlikely(!soft_mmu_translate(m->mmu, va, acc, user, hpa, f)))
+		return false;
+	if (unlikely(*hpa > m->mem_size - sz)) {
+		/* The MMU must not hand out an HPA outside machine memory; treat
+		 * one as an access to nothing rather than touch host memory. */
+		*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = *hpa, .gva = va };
+		return false;
+	}
+	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[*hpa / SOFT_PAGE] != NULL))
+		soft_code_reset(m, *hpa / SOFT_PAGE);
+	return true;
+}
+
+/* Accesses crossing a page: both pages are translated before any byte moves. */
+static bool cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
+			 bool user, uint8_t *buf, struct soft_fault *f)
+{
+	unsigned first = SOFT_PAGE - (unsigned)(va & (SOFT_PAGE - 1));
+	uint64_t h0, h1;
+	if (!xlate(v, va, acc, user, first, &h0, f))
+		return false;
+	if (!xlate(v, va + first, acc, user, sz - first, &h1, f))
+		return false;
+	uint8_t *mem = v->m->mem;
+	if (acc == SOFT_ACCESS_WRITE) {
+		memcpy(mem + h0, buf, first);
+		memcpy(mem + h1, buf + first, sz - first);
+	} else {
+		memcpy(buf, mem + h0, first);
+		memcpy(buf + first, mem + h1, sz - first);
+	}
+	return true;
+}
+
+static inline bool try_rd(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t *val,
+			  struct soft_fault *f)
+{
+	uint64_t hpa;
+	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
+		if (!xlate(v, va, SOFT_ACCESS_READ, user, sz, &hpa, f))
+			return false;
+		*val = ld(v->m->mem + hpa, sz);
+		return true;
+	}
+	uint8_t buf[8] = { 0 };
+	if (!cross_access(v, va, sz, SOFT_ACCESS_READ, user, buf, f))
+		return false;
+	*val = ld(buf, sz);
+	return true;
+}
+
+static inline bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t val,
+			  struct soft_fault *f)
+{
+	uint64_t hpa;
+	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
+		if (!xlate(v, va, SOFT_ACCESS_WRITE, user, sz, &hpa, f))
+			return false;
+		st(v->m->mem + hpa, sz, val);
+		return true;
+	}
+	uint8_t buf[8];
+	st(buf, sz, val);
+	return cross_access(v, va, sz, SOFT_ACCESS_WRITE, user, buf, f);
+}
+
+static inline uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
+{
+	uint64_t val;
+	struct soft_fault f;
+	if (unlikely(!try_rd(v, va, sz, v->cpl == 3, &val, &f)))
+		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, sz);
+	return val;
+}
+
+static inline void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
+{
+	struct soft_fault f;
+	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
+		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+}
+
+/* A read-modify-write destination must be writable before it is read:
+ * check the write translation first so that a fault reports W=1. */
+static inline void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
+{
+	struct soft_fault f;
+	uint64_t hpa;
+	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
+		if (unlikely(!xlate(v, va, SOFT_ACCESS_WRITE, v->cpl == 3, sz, &hpa, &f)))
+			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+	}
+}
+
+uint64_t soft_read(struct soft_vcpu *v, uint64_t va, unsigned size, bool sys)
+{
+	uint64_t val;
+	struct soft_fault f;
+	if (!try_rd(v, va, size, !sys && v->cpl == 3, &val, &f))
+		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, size);
+	return val;
+}
+
+void soft_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t val, bool sys)
+{
+	struct soft_fault f;
+	if (!try_wr(v, va, size, !sys && v->cpl == 3, val, &f))
+		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, size);
+}
+
+bool soft_try_read(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t *val,
+		   struct soft_fault *f)
+{
+	return try_rd(v, va, size, false, val, f);
+}
+
+bool soft_try_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t val,
+		    struct soft_fault *f)
+{
+	return try_wr(v, va, size, false, val, f);
+}
+
+/* ---- operands ---- */
+
+static inline uint64_t ea_noseg(const struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t a = (uint64_t)(int64_t)d->disp;
+	if (d->base == SOFT_RIPREL)
+		a += v->rip + d->len;
+	else if (d->base != SOFT_NOREG)
+		a += v->r[d->base];
+	if (d->index != SOFT_NOREG)
+		a += v->r[d->index] << d->scale;
+	if (unlikely(d->addr32))
+		a = (uint32_t)a;
+	return a;
+}
+
+static inline uint64_t ea(const struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t a = ea_noseg(v, d);
+	if (unlikely(d->seg))
+		a += v->seg[d->seg == SOFT_SEG_FS ? SOFT_FS : SOFT_GS].base;
+	return a;
+}
+
+/* Read the r/m operand at size sz. */
+static inline uint64_t rm_rd(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
+{
+	if (d->mem)
+		return mem_rd(v, ea(v, d), sz);
+	return reg_rd(v, d->rm, sz);
+}
+
+static inline void push(struct soft_vcpu *v, unsigned sz, uint64_t val)
+{
+	uint64_t sp = v->r[4] - sz;
+	mem_wr(v, sp, sz, val);
+	v->r[4] = sp;
+}
+
+static inline uint64_t pop(struct soft_vcpu *v, unsigned sz)
+{
+	uint64_t val = mem_rd(v, v->r[4], sz);
+	v->r[4] += sz;
+	return val;
+}
+
+static inline void branch(struct soft_vcpu *v, uint64_t target)
+{
+	if (unlikely(!canonical(target)))
+		soft_raise(v, 13, true, 0);
+	v->rip = target;
+}
+
+/* ---- instruction fetch ---- */
+
+static struct soft_code_page *code_page(struct soft_machine *m, uint64_t page)
+{
+	struct soft_code_page *cp = m->code[page];
+	if (cp)
+		return cp;
+	cp = calloc(1, sizeof(*cp));
+	if (!cp)
+		return NULL;
+	m->code[page] = cp;
+	return cp;
+}
+
+static void fetch_block(struct soft_vcpu *v)
+{
+	uint64_t hpa;
+	struct soft_fault f;
+	if (!xlate(v, v->rip, SOFT_ACCESS_FETCH, v->cpl == 3, 1, &hpa, &f))
+		soft_raise_fault(v, &f, SOFT_ACCESS_FETCH, v->rip, 1);
+	struct soft_code_page *cp = code_page(v->m, hpa / SOFT_PAGE);
+	if (!cp) {
+		v->exit.reason = ENGINE_EXIT_INTERNAL_ERROR;
+		snprintf(v->exit.message, sizeof(v->exit.message),
+			 "soft: out of host memory for the predecode cache");
+		soft_exit_unwind(v);
+	}
+	v->fetch_vpage = v->rip / SOFT_PAGE;
+	v->fetch_hpage = hpa / SOFT_PAGE;
+	v->fetch_cp = cp;
+}
+
+/* Decode at RIP (slot empty).  Returns the cached instruction, or *tmp for
+ * an instruction straddling two pages. */
+static const struct soft_dinsn *fetch_decode(struct soft_vcpu *v, struct soft_dinsn *tmp)
+{
+	struct soft_machine *m = v->m;
+	unsigned off = (unsigned)(v->rip & (SOFT_PAGE - 1));
+	const uint8_t *bytes = m->mem + v->fetch_hpage * SOFT_PAGE + off;
+	int n = soft_decode(bytes, SOFT_PAGE - off, tmp);
+	m->decodes++;
+	if (n == -EAGAIN) {
+		uint8_t buf[SOFT_INSN_MAX];
+		unsigned first = SOFT_PAGE - off;
+		uint64_t hpa;
+		struct soft_fault f;
+		memcpy(buf, bytes, first);
+		uint64_t next = (v->rip & ~(uint64_t)(SOFT_PAGE - 1)) + SOFT_PAGE;
+		if (!xlate(v, next, SOFT_ACCESS_FETCH, v->cpl == 3, 1, &hpa, &f))
+			soft_raise_fault(v, &f, SOFT_ACCESS_FETCH, next, 1);
+		unsigned rest = SOFT_INSN_MAX - first;
+		if (hpa / SOFT_PAGE * SOFT_PAGE + rest > m->mem_size)
+			rest = (unsigned)(m->mem_size - hpa);
+		memcpy(buf + first, m->mem + hpa, rest);
+		n = soft_decode(buf, first + rest, tmp);
+		if (n < 0) {
+			v->n_ud++;
+			soft_raise(v, 6, false, 0);
+		}
+		return tmp;
+	}
+	if (n < 0) {
+		v->n_ud++;
+		soft_raise(v, 6, false, 0);
+	}
+	struct soft_code_page *cp = v->fetch_cp;
+	if (cp->n == cp->cap) {
+		uint32_t cap = cp->cap ? cp->cap * 2 : 64;
+		struct soft_dinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
+		if (!ni)
+			return tmp; /* run uncached rather than fail */
+		cp->insns = ni;
+		cp->cap = cap;
+	}
+	cp->insns[cp->n] = *tmp;
+	cp->slot[off] = (uint16_t)(++cp->n);
+	return &cp->insns[cp->n - 1];
+}
+
+static inline const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_dinsn *tmp)
+{
+	if (unlikely(v->rip / SOFT_PAGE != v->fetch_vpage))
+		fetch_block(v);
+	unsigned s = v->fetch_cp->slot[v->rip & (SOFT_PAGE - 1)];
+	if (likely(s))
+		return &v->fetch_cp->insns[s - 1];
+	return fetch_decode(v, tmp);
+}
+
+/* ---- instruction groups ---- */
+
+static uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint64_t b)
+{
+	uint64_t m = szmask(sz), r;
+	switch (op) {
+	case SOFT_ALU_ADD:
+		r = (a + b) & m;
+		lazy(v, SOFT_CC_ADD, sz, r, a, b);
+		return r;
+	case SOFT_ALU_OR:
+		r = a | b;
+		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
+		return r;
+	case SOFT_ALU_AND:
+		r = a & b;
+		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
+		return r;
+	case SOFT_ALU_XOR:
+		r = a ^ b;
+		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
+		return r;
+	case SOFT_ALU_SUB:
+	case SOFT_ALU_CMP:
+		r = (a - b) & m;
+		lazy(v, SOFT_CC_SUB, sz, r, a, b);
+		return r;
+	case SOFT_ALU_ADC: {
+		uint64_t c = soft_flags(v) & SOFT_CF;
+		r = (a + b + c) & m;
+		uint32_t f = szp(r, sz);
+		if (c ? r <= a : r < a)
+			f |= SOFT_CF;
+		if ((a ^ r) & (b ^ r) & signbit(sz))
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
+		set_arith(v, f);
+		return r;
+	}
+	default: { /* SBB */
+		uint64_t c = soft_flags(v) & SOFT_CF;
+		r = (a - b - c) & m;
+		uint32_t f = szp(r, sz);
+		if (c ? a <= b : a < b)
+			f |= SOFT_CF;
+		if ((a ^ b) & (a ^ r) & signbit(sz))
+			f |= SOFT_OF;
+		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
+		set_arith(v, f);
+		return r;
+	}
+	}
+}
+
+/* Shifts and rotates of a (sz bytes) by the raw count; returns the result
+ * and updates flags as the SDM says (count 0: nothing changes). */
+static uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
+{
+	unsigned bits = sz * 8;
+	uint64_t m = szmask(sz), sb = signbit(sz), r;
+	cnt &= sz == 8 ? 0x3f : 0x1f;
+	if (cnt == 0)
+		return a;
+	uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
+	switch (kind) {
+	case SOFT_SH_SHL:
+	case SOFT_SH_SAL: {
+		r = cnt >= 64 ? 0 : (a << cnt) & m;
+		bool cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
+		f = szp(r, sz) | (cf ? SOFT_CF : 0);
+		if (!!(r & sb) != cf)
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_SHR: {
+		r = cnt >= 64 ? 0 : a >> cnt;
+		bool cf = (cnt - 1) < 64 ? (a >> (cnt - 1)) & 1 : 0;
+		f = szp(r, sz) | (cf ? SOFT_CF : 0);
+		if (a & sb)
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_SAR: {
+		int64_t s = sext(a, sz);
+		unsigned c1 = cnt - 1 > 63 ? 63 : cnt - 1;
+		bool cf = (s >> c1) & 1;
+		r = (uint64_t)(s >> (cnt > 63 ? 63 : cnt)) & m;
+		f = szp(r, sz) | (cf ? SOFT_CF : 0);
+		break;
+	}
+	case SOFT_SH_ROL: {
+		unsigned e = cnt % bits;
+		r = e ? ((a << e) | (a >> (bits - e))) & m : a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (r & 1)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!(r & 1))
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_ROR: {
+		unsigned e = cnt % bits;
+		r = e ? ((a >> e) | (a << (bits - e))) & m : a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (r & sb)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!(r & (sb >> 1)))
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_RCL: {
+		unsigned e = sz == 1 ? cnt % 9 : sz == 2 ? cnt % 17 : cnt;
+		uint64_t c = f & SOFT_CF;
+		r = a;
+		for (unsigned i = 0; i < e; i++) {
+			uint64_t out = (r & sb) != 0;
+			r = ((r << 1) | c) & m;
+			c = out;
+		}
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (c)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!c)
+			f |= SOFT_OF;
+		break;
+	}
+	default: { /* RCR */
+		unsigned e = sz == 1 ? cnt % 9 : sz == 2 ? cnt % 17 : cnt;
+		uint64_t c = f & SOFT_CF;
+		r = a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (!!(a & sb) != !!c)
+			f |= SOFT_OF;
+		for (unsigned i = 0; i < e; i++) {
+			uint64_t out = r & 1;
+			r = (r >> 1) | (c ? sb : 0);
+			c = out;
+		}
+		if (c)
+			f |= SOFT_CF;
+		break;
+	}
+	}
+	set_arith(v, f);
+	return r;
+}
+
+static uint64_t shxd(struct soft_vcpu *v, bool left, unsigned sz, uint64_t a, uint64_t b,
+		     unsigned cnt)
+{
+	unsigned bits = sz * 8;
+	uint64_t m = szmask(sz), r;
+	cnt &= sz == 8 ? 0x3f : 0x1f;
+	if (cnt == 0)
+		return a;
+	bool cf;
+	if (left) {
+		/* 16-bit counts above 16 are undefined; shift the 32-bit
+		 * concatenation like most hardware. */
+		unsigned __int128 x = ((unsigned __int128)a << bits) | b;
+		r = (uint64_t)((x << cnt) >> bits) & m;
+		cf = (uint64_t)((x << (cnt - 1)) >> (2 * bits - 1)) & 1;
+	} else {
+		unsigned __int128 x = ((unsigned __int128)b << bits) | a;
+		cf = (uint64_t)(x >> (cnt - 1)) & 1;
+		r = (uint64_t)(x >> cnt) & m;
+	}
+	uint32_t f = szp(r, sz) | (cf ? SOFT_CF : 0);
+	if ((r ^ a) & signbit(sz))
+		f |= SOFT_OF;
+	set_arith(v, f);
+	return r;
+}
+
+/* ---- string instructions ---- */
+
+/* Copy or fill page runs: one translation per run of elements inside one
+ * source page and one destination page.  Returns false when the string
+ * must stop before finishing (stop_at reached). */
+static bool string_op(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	unsigned sz = d->osize;
+	bool movs = d->op == SOFT_OP_MOVS;
+	bool down = (v->rflags & SOFT_DF) != 0;
+	bool user = v->cpl == 3;
+	uint8_t *mem = v->m->mem;
+
+	if (!d->rep) {
+		if (movs) {
+			uint64_t x = mem_rd(v, v->r[6], sz);
+			mem_wr(v, v->r[7], sz, x);
+			v->r[6] += down ? -(uint64_t)sz : sz;
+		} else {
+			mem_wr(v, v->r[7], sz, reg_rd(v, 0, sz));
+		}
+		v->r[7] += down ? -(uint64_t)sz : sz;
+		v->icount++;
+		return true;
+	}
+	bool any = false;
+	for (;;) {
+		if (v->r[1] == 0) {
+			if (!any)
+				v->icount++;
+			return true;
+		}
+		if (any && v->icount >= v->stop_at)
+			return false;
+		uint64_t n = v->r[1];
+		uint64_t di = v->r[7], si = v->r[6];
+		/* Elements that fit in the current pages going up; one going down. */
+		if (!down) {
+			uint64_t room = (SOFT_PAGE - (di & (SOFT_PAGE - 1))) / sz;
+			if (room < n)
+				n = room;
+			if (movs) {
+				room = (SOFT_PAGE - (si & (SOFT_PAGE - 1))) / sz;
+				if (room < n)
+					n = room;
+			}
+		} else {
+			n = 1;
+		}
+		if (v->stop_at > v->icount && n > v->stop_at - v->icount)
+			n = v->stop_at - v->icount;
+		if (n == 0)
+			n = 1;
+		if (n == 1) {
+			if (movs) {
+				uint64_t x = mem_rd(v, si, sz);
+				mem_wr(v, di, sz, x);
+				v->r[6] = si + (down ? -(uint64_t)sz : sz);
+			} else {
+				mem_wr(v, di, sz, reg_rd(v, 0, sz));
+			}
+			v->r[7] = di + (down ? -(uint64_t)sz : sz);
+		} else {
+			uint64_t hd, hs = 0;
+			struct soft_fault f;
+			if (movs && !xlate(v, si, SOFT_ACCESS_READ, user, (unsigned)(n * sz), &hs, &f))
+				soft_raise_fault(v, &f, SOFT_ACCESS_READ, si, sz);
+			if (!xlate(v, di, SOFT_ACCESS_WRITE, user, (unsigned)(n * sz), &hd, &f))
+				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, di, sz);
+			if (movs && hd > hs && hd < hs + n * sz) {
+				/* Overlap ahead of the source: element order matters. */
+				for (uint64_t i = 0; i < n * sz; i += sz)
+					st(mem + hd + i, sz, ld(mem + hs + i, sz));
+				v->r[6] = si + n * sz;
+			} else if (movs) {
+				memmove(mem + hd, mem + hs, n * sz);
+				v->r[6] = si + n * sz;
+			} else {
+				uint64_t a = reg_rd(v, 0, sz);
+				if (sz == 1) {
+					memset(mem + hd, (int)a, n);
+				} else {
+					for (uint64_t i = 0; i < n; i++)
+						st(mem + hd + i * sz, sz, a);
+				}
+			}
+			v->r[7] = di + n * sz;
+		}
+		v->r[1] -= n;
+		v->icount += n;
+		any = true;
+	}
+}
+
+/* ---- the executor ---- */
+
+/* Executes one non-system instruction at v->rip.  Returns false when the
+ * run must stop (an exit is filled in). */
+static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	unsigned sz = d->osize;
+	uint64_t next = v->rip + d->len;
+	uint64_t a, b, r, addr = 0;
+
+	switch (d->op) {
+	case SOFT_OP_ALU:
+	case SOFT_OP_TEST: {
+		unsigned dreg;
+		bool dmem = false;
+		switch (d->opnds) {
+		case SOFT_P_GE:
+			dreg = d->reg;
+			a = reg_rd(v, dreg, sz);
+			b = rm_rd(v, d, sz);
+			break;
+		case SOFT_P_AI:
+			dreg = 0;
+			a = reg_rd(v, 0, sz);
+			b = d->imm & szmask(sz);
+			break;
+		default: /* EG, EI */
+			b = d->opnds == SOFT_P_EG ? reg_rd(v, d->reg, sz) : d->imm & szmask(sz);
+			dreg = d->rm;
+			if (d->mem) {
+				dmem = true;
+				addr = ea(v, d);
+				if (d->op == SOFT_OP_ALU && d->sub != SOFT_ALU_CMP)
+					mem_probe_wr(v, addr, sz);
+				a = mem_rd(v, addr, sz);
+			} else {
+				a = reg_rd(v, dreg, sz);
+			}
+		}
+		if (d->op == SOFT_OP_TEST) {
+			lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
+			break;
+		}
+		if (d->sub == SOFT_ALU_CMP) {
+			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
+			break;
+		}
+		/* Flags are computed before the store but only become visible
+		 * with it: save and restore them if the store faults. */
+		if (dmem) {
+			uint64_t sf = soft_flags(v);
+			r = alu(v, d->sub, sz, a, b);
+			struct soft_fault f;
+			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+				soft_set_flags(v, sf);
+				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
+			}
+		} else {
+			r = alu(v, d->sub, sz, a, b);
+			reg_wr(v, dreg, sz, r);
+		}
+		break;
+	}
+	case SOFT_OP_MOV:
+		switch (d->opnds) {
+		case SOFT_P_EG:
+			a = reg_rd(v, d->reg, sz);
+			if (d->mem)
+				mem_wr(v, ea(v, d), sz, a);
+			else
+				reg_wr(v, d->rm, sz, a);
+			break;
+		case SOFT_P_GE:
+			reg_wr(v, d->reg, sz, rm_rd(v, d, sz));
+			break;
+		case SOFT_P_OI:
+			reg_wr(v, d->reg, sz, d->imm);
+			break;
+		default: /* EI */
+			if (d->mem)
+				mem_wr(v, ea(v, d), sz, d->imm);
+			else
+				reg_wr(v, d->rm, sz, d->imm);
+		}
+		break;
+	case SOFT_OP_MOVZX:
+		reg_wr(v, d->reg, sz, rm_rd(v, d, d->sub));
+		break;
+	case SOFT_OP_MOVSX:
+		reg_wr(v, d->reg, sz, (uint64_t)sext(rm_rd(v, d, d->sub), d->sub));
+		break;
+	case SOFT_OP_LEA:
+		reg_wr(v, d->reg, sz, ea_noseg(v, d));
+		break;
+	case SOFT_OP_INC:
+	case SOFT_OP_DEC:
+	case SOFT_OP_NOT:
+	case SOFT_OP_NEG: {
+		if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+		} else {
+			a = reg_rd(v, d->rm, sz);
+		}
+		uint64_t m = szmask(sz);
+		r = d->op == SOFT_OP_INC ? (a + 1) & m : d->op == SOFT_OP_DEC ? (a - 1) & m
+			: d->op == SOFT_OP_NOT ? ~a & m : (0 - a) & m;
+		if (d->mem)
+			mem_wr(v, addr, sz, r);
+		else
+			reg_wr(v, d->rm, sz, r);
+		if (d->op == SOFT_OP_INC || d->op == SOFT_OP_DEC) {
+			uint64_t cf = soft_flags(v) & SOFT_CF;
+			lazy(v, d->op == SOFT_OP_INC ? SOFT_CC_INC : SOFT_CC_DEC, sz, r, a, cf);
+		} else if (d->op == SOFT_OP_NEG) {
+			lazy(v, SOFT_CC_SUB, sz, r, 0, a);
+		}
+		break;
+	}
+	case SOFT_OP_MUL:
+	case SOFT_OP_IMUL1: {
+		b = rm_rd(v, d, sz);
+		bool sgn = d->op == SOFT_OP_IMUL1;
+		uint64_t lo, hi;
+		bool over;
+		if (sz == 8) {
+			if (sgn) {
+				__int128 p = (__int128)(int64_t)v->r[0] * (int64_t)b;
+				lo = (uint64_t)p;
+				hi = (uint64_t)(p >> 64);
+				over = p != (__int128)(int64_t)lo;
+			} else {
+				unsigned __int128 p = (unsigned __int128)v->r[0] * b;
+				lo = (uint64_t)p;
+				hi = (uint64_t)(p >> 64);
+				over = hi != 0;
+			}
+		} else {
+			unsigned bits = sz * 8;
+			a = reg_rd(v, 0, sz);
+			uint64_t p = sgn ? (uint64_t)(sext(a, sz) * sext(b, sz)) : a * b;
+			lo = p & szmask(sz);
+			hi = (p >> bits) & szmask(sz);
+			over = sgn ? (int64_t)p != sext(lo, sz) : hi != 0;
+		}
+		if (sz == 1) {
+			reg_wr(v, 0, 2, lo | (hi << 8));
+		} else {
+			reg_wr(v, 0, sz, lo);
+			reg_wr(v, 2, sz, hi);
+		}
+		set_arith(v, szp(lo, sz) | (over ? SOFT_CF | SOFT_OF : 0));
+		break;
+	}
+	case SOFT_OP_IMUL2: {
+		b = rm_rd(v, d, sz);
+		a = d->opnds == SOFT_P_GEI ? d->imm : reg_rd(v, d->reg, sz);
+		__int128 p = (__int128)sext(a, sz) * sext(b, sz);
+		uint64_t lo = (uint64_t)p & szmask(sz);
+		bool over = p != (__int128)sext(lo, sz);
+		reg_wr(v, d->reg, sz, lo);
+		set_arith(v, szp(lo, sz) | (over ? SOFT_CF | SOFT_OF : 0));
+		break;
+	}
+	case SOFT_OP_DIV:
+	case SOFT_OP_IDIV: {
+		b = rm_rd(v, d, sz);
+		if (b == 0)
+			soft_raise(v, 0, false, 0);
+		unsigned bits = sz * 8;
+		uint64_t q, rem;
+		if (d->op == SOFT_OP_DIV) {
+			unsigned __int128 n = sz == 1 ? reg_rd(v, 0, 2)
+				: ((unsigned __int128)reg_rd(v, 2, sz) << bits) | reg_rd(v, 0, sz);
+			unsigned __int128 qq = n / b;
+			if (qq > szmask(sz))
+				soft_raise(v, 0, false, 0);
+			q = (uint64_t)qq;
+			rem = (uint64_t)(n % b);
+		} else {
+			__int128 n;
+			if (sz == 1)
+				n = sext(reg_rd(v, 0, 2), 2);
+			else
+				n = (__int128)((((unsigned __int128)reg_rd(v, 2, sz) << bits) |
+						reg_rd(v, 0, sz)) << (128 - 2 * bits)) >> (128 - 2 * bits);
+			__int128 dv = sext(b, sz);
+			__int128 lim = (__int128)1 << (bits - 1);
+			if (dv == -1 && sz == 8 && n == -((__int128)1 << 126) * 2)
+				soft_raise(v, 0, false, 0);
+			__int128 qq = n / dv;
+			if (qq >= lim || qq < -lim)
+				soft_raise(v, 0, false, 0);
+			q = (uint64_t)qq & szmask(sz);
+			rem = (uint64_t)(n % dv) & szmask(sz);
+		}
+		if (sz == 1) {
+			reg_wr(v, 0, 2, (q & 0xff) | ((rem & 0xff) << 8));
+		} else {
+			reg_wr(v, 0, sz, q);
+			reg_wr(v, 2, sz, rem);
+		}
+		break;
+	}
+	case SOFT_OP_SHIFT: {
+		unsigned cnt = d->count == SOFT_CNT_1 ? 1 : d->count == SOFT_CNT_CL
+			? (unsigned)(v->r[1] & 0xff) : (unsigned)d->imm;
+		if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+			uint64_t saved = soft_flags(v);
+			r = shift(v, d->sub, sz, a, cnt);
+			struct soft_fault f;
+			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+				soft_set_flags(v, saved);
+				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
+			}
+		} else {
+			r = shift(v, d->sub, sz, reg_rd(v, d->rm, sz), cnt);
+			reg_wr(v, d->rm, sz, r);
+		}
+		break;
+	}
+	case SOFT_OP_SHLD:
+	case SOFT_OP_SHRD: {
+		unsigned cnt = d->opnds == SOFT_P_EGC ? (unsigned)(v->r[1] & 0xff) : (unsigned)d->imm;
+		b = reg_rd(v, d->reg, sz);
+		if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+			uint64_t saved = soft_flags(v);
+			r = shxd(v, d->op == SOFT_OP_SHLD, sz, a, b, cnt);
+			struct soft_fault f;
+			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+				soft_set_flags(v, saved);
+				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
+			}
+		} else {
+			r = shxd(v, d->op == SOFT_OP_SHLD, sz, reg_rd(v, d->rm, sz), b, cnt);
+			reg_wr(v, d->rm, sz, r);
+		}
+		break;
+	}
+	case SOFT_OP_PUSH:
+		if (d->opnds == SOFT_P_O)
+			a = reg_rd(v, d->reg, sz);
+		else if (d->opnds == SOFT_P_I)
+			a = d->imm;
+		else
+			a = rm_rd(v, d, sz);
+		push(v, sz, a);
+		break;
+	case SOFT_OP_POP:
+		if (d->opnds == SOFT_P_O) {
+			a = mem_rd(v, v->r[4], sz);
+			v->r[4] += sz;
+			reg_wr(v, d->reg, sz, a);
+		} else {
+			uint64_t sp = v->r[4];
+			a = mem_rd(v, sp, sz);
+			if (d->mem) {
+				v->r[4] = sp + sz; /* the address uses the incremented RSP */
+				addr = ea(v, d);
+				v->r[4] = sp;
+				mem_wr(v, addr, sz, a);
+				v->r[4] = sp + sz;
+			} else {
+				v->r[4] = sp + sz;
+				reg_wr(v, d->rm, sz, a);
+			}
+		}
+		break;
+	case SOFT_OP_LEAVE:
+		a = mem_rd(v, v->r[5], sz);
+		v->r[4] = v->r[5] + sz;
+		reg_wr(v, 5, sz, a);
+		break;
+	case SOFT_OP_CALL:
+		push(v, 8, next);
+		branch(v, next + d->imm);
+		v->icount++;
+		return true;
+	case SOFT_OP_CALL_IND:
+		a = rm_rd(v, d, 8);
+		if (unlikely(!canonical(a)))
+			soft_raise(v, 13, true, 0);
+		push(v, 8, next);
+		v->rip = a;
+		v->icount++;
+		return true;
+	case SOFT_OP_RET:
+		a = mem_rd(v, v->r[4], 8);
+		branch(v, a);
+		v->r[4] += 8 + (d->opnds == SOFT_P_I ? d->imm : 0);
+		v->icount++;
+		return true;
+	case SOFT_OP_JMP:
+		branch(v, next + d->imm);
+		v->icount++;
+		return true;
+	case SOFT_OP_JMP_IND:
+		branch(v, rm_rd(v, d, 8));
+		v->icount++;
+		return true;
+	case SOFT_OP_JCC:
+		if (cond(v, d->sub))
+			next += d->imm;
+		branch(v, next);
+		v->icount++;
+		return true;
+	case SOFT_OP_SETCC: {
+		uint64_t c = cond(v, d->sub);
+		if (d->mem)
+			mem_wr(v, ea(v, d), 1, c);
+		else
+			reg_wr(v, d->rm, 1, c);
+		break;
+	}
+	case SOFT_OP_CMOV:
+		a = rm_rd(v, d, sz);
+		if (cond(v, d->sub))
+			reg_wr(v, d->reg, sz, a);
+		else if (sz == 4)
+			reg_wr(v, d->reg, 4, reg_rd(v, d->reg, 4)); /* zero-extends anyway */
+		break;
+	case SOFT_OP_NOP:
+	case SOFT_OP_FENCE:
+		break;
+	case SOFT_OP_XCHG:
+		if (d->opnds == SOFT_P_AO) {
+			if (d->reg == 0)
+				break; /* 90 (and 66 90, 48 90) is NOP: EAX is not zero-extended */
+			a = reg_rd(v, 0, sz);
+			b = reg_rd(v, d->reg, sz);
+			reg_wr(v, 0, sz, b);
+			reg_wr(v, d->reg, sz, a);
+		} else if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+			mem_wr(v, addr, sz, reg_rd(v, d->reg, sz));
+			reg_wr(v, d->reg, sz, a);
+		} else {
+			a = reg_rd(v, d->rm, sz);
+			b = reg_rd(v, d->reg, sz);
+			reg_wr(v, d->rm, sz, b);
+			reg_wr(v, d->reg, sz, a);
+		}
+		break;
+	case SOFT_OP_CMPXCHG: {
+		if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+		} else {
+			a = reg_rd(v, d->rm, sz);
+		}
+		uint64_t acc = reg_rd(v, 0, sz);
+		if (acc == a) {
+			b = reg_rd(v, d->reg, sz);
+			if (d->mem)
+				mem_wr(v, addr, sz, b);
+			else
+				reg_wr(v, d->rm, sz, b);
+		} else {
+			if (d->mem)
+				mem_wr(v, addr, sz, a); /* the locked cycle writes back */
+			reg_wr(v, 0, sz, a);
+		}
+		lazy(v, SOFT_CC_SUB, sz, (acc - a) & szmask(sz), acc, a);
+		break;
+	}
+	case SOFT_OP_XADD: {
+		b = reg_rd(v, d->reg, sz);
+		if (d->mem) {
+			addr = ea(v, d);
+			mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+			r = (a + b) & szmask(sz);
+			mem_wr(v, addr, sz, r);
+			reg_wr(v, d->reg, sz, a);
+		} else {
+			a = reg_rd(v, d->rm, sz);
+			r = (a + b) & szmask(sz);
+			reg_wr(v, d->reg, sz, a);
+			reg_wr(v, d->rm, sz, r);
+		}
+		lazy(v, SOFT_CC_ADD, sz, r, a, b);
+		break;
+	}
+	case SOFT_OP_BT: {
+		unsigned bits = sz * 8;
+		uint64_t off = d->opnds == SOFT_P_EI ? d->imm : reg_rd(v, d->reg, sz);
+		unsigned bit;
+		if (d->mem) {
+			addr = ea(v, d);
+			if (d->opnds != SOFT_P_EI) {
+				/* A register bit offset addresses memory beyond the operand. */
+				int64_t so = sext(off, sz);
+				addr += (uint64_t)((so >> (sz == 8 ? 6 : sz == 4 ? 5 : 4)) * (int64_t)sz);
+			}
+			bit = (unsigned)(off & (bits - 1));
+			if (d->sub != SOFT_BT_BT)
+				mem_probe_wr(v, addr, sz);
+			a = mem_rd(v, addr, sz);
+		} else {
+			bit = (unsigned)(off & (bits - 1));
+			a = reg_rd(v, d->rm, sz);
+		}
+		bool cf = (a >> bit) & 1;
+		r = d->sub == SOFT_BT_BTS ? a | (1ull << bit) : d->sub == SOFT_BT_BTR
+			? a & ~(1ull << bit) : a ^ (1ull << bit);
+		if (d->sub != SOFT_BT_BT) {
+			if (d->mem)
+				mem_wr(v, addr, sz, r);
+			else
+				reg_wr(v, d->rm, sz, r);
+		}
+		uint64_t f = soft_flags(v);
+		set_arith(v, (uint32_t)((f & SOFT_ARITH & ~(uint64_t)SOFT_CF) | (cf ? SOFT_CF : 0)));
+		break;
+	}
+	case SOFT_OP_BSF:
+	case SOFT_OP_BSR:
+	case SOFT_OP_TZCNT:
+	case SOFT_OP_LZCNT:
+	case SOFT_OP_POPCNT: {
+		b = rm_rd(v, d, sz);
+		uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
+		unsigned bits = sz * 8;
+		switch (d->op) {
+		case SOFT_OP_BSF:
+		case SOFT_OP_BSR:
+			f &= ~(uint32_t)SOFT_ZF;
+			if (b == 0) {
+				f |= SOFT_ZF; /* destination unchanged */
+			} else {
+				reg_wr(v, d->reg, sz, d->op == SOFT_OP_BSF ? (uint64_t)__builtin_ctzll(b)
+					: (uint64_t)(63 - __builtin_clzll(b)));
+			}
+			break;
+		case SOFT_OP_TZCNT:
+		case SOFT_OP_LZCNT:
+			r = b == 0 ? bits : d->op == SOFT_OP_TZCNT ? (uint64_t)__builtin_ctzll(b)
+				: (uint64_t)(__builtin_clzll(b) - (64 - bits));
+			reg_wr(v, d->reg, sz, r);
+			f &= ~(uint32_t)(SOFT_ZF | SOFT_CF);
+			if (b == 0)
+				f |= SOFT_CF;
+			if (r == 0)
+				f |= SOFT_ZF;
+			break;
+		default:
+			r = (uint64_t)__builtin_popcountll(b);
+			reg_wr(v, d->reg, sz, r);
+			f = b == 0 ? SOFT_ZF : 0;
+		}
+		set_arith(v, f);
+		break;
+	}
+	case SOFT_OP_BSWAP:
+		a = reg_rd(v, d->reg, sz);
+		if (sz == 8)
+			r = __builtin_bswap64(a);
+		else if (sz == 4)
+			r = __builtin_bswap32((uint32_t)a);
+		else
+			r = 0; /* undefined for 16 bits; zero like most hardware */
+		reg_wr(v, d->reg, sz, r);
+		break;
+	case SOFT_OP_CBW:
+		reg_wr(v, 0, sz, (uint64_t)sext(reg_rd(v, 0, sz / 2), sz / 2));
+		break;
+	case SOFT_OP_CWD:
+		reg_wr(v, 2, sz, (reg_rd(v, 0, sz) & signbit(sz)) ? ~0ull : 0);
+		break;
+	case SOFT_OP_MOVS:
+	case SOFT_OP_STOS:
+		if (string_op(v, d))
+			v->rip = next;
+		return true;
+	case SOFT_OP_FLAGOP: {
+		uint64_t f = soft_flags(v);
+		switch (d->sub) {
+		case SOFT_FL_CLC: f &= ~(uint64_t)SOFT_CF; break;
+		case SOFT_FL_STC: f |= SOFT_CF; break;
+		case SOFT_FL_CMC: f ^= SOFT_CF; break;
+		case SOFT_FL_CLD: f &= ~(uint64_t)SOFT_DF; break;
+		default: f |= SOFT_DF; break;
+		}
+		v->rflags = f;
+		break;
+	}
+	case SOFT_OP_PUSHF:
+		push(v, sz, soft_flags(v) & ~(uint64_t)(SOFT_RF | 0x20000));
+		break;
+	case SOFT_OP_POPF: {
+		a = mem_rd(v, v->r[4], sz);
+		uint64_t f = soft_flags(v);
+		uint64_t mask = SOFT_ARITH | SOFT_TF | SOFT_DF | SOFT_NT | SOFT_AC | SOFT_ID;
+		unsigned iopl = (unsigned)(f >> 12) & 3;
+		if (v->cpl == 0)
+			mask |= 0x3000; /* IOPL */
+		if (v->cpl <= iopl)
+			mask |= SOFT_IF;
+		if (sz == 2)
+			mask &= 0xffff;
+		v->r[4] += sz;
+		uint64_t nf = (f & ~mask) | (a & mask) | 2;
+		if ((nf & SOFT_IF) && !(f & SOFT_IF))
+			v->stop_at = 0; /* look for pending interrupts */
+		soft_set_flags(v, nf);
+		break;
+	}
+	default:
+		/* System instructions retire (or not) by themselves. */
+		return !soft_exec_sys(v, d);
+	}
+	v->rip = next;
+	v->icount++;
+	return true;
+}
+
+/* ---- the run loop ---- */
+
+int soft_cpu_run(struct soft_vcpu *v)
+{
+	struct soft_dinsn tmp;
+	memset(&v->exit, 0, sizeof(v->exit));
+	if (v->shutdown) {
+		v->exit.reason = ENGINE_EXIT_SHUTDOWN;
+		snprintf(v->exit.message, sizeof(v->exit.message),
+			 "soft: the vCPU was shut down by a triple fault; reset its state to run again");
+		return 0;
+	}
+	soft_load_mmu(v);
+	v->fetch_vpage = SOFT_NEVER;
+	v->stop_at = 0;
+
+	int why = setjmp(v->unwind);
+	if (why == SOFT_UNWIND_EXC) {
+		v->fetch_vpage = SOFT_NEVER;
+		soft_deliver_event(v, v->exc_vec, v->exc_has_err, v->exc_err, v->exc_cr2,
+				   SOFT_EV_EXC, v->rip);
+		if (v->exit.reason != ENGINE_EXIT_NONE)
+			goto out;
+	} else if (why == SOFT_UNWIND_EXIT) {
+		goto out;
+	} else {
+		/* Complete an IN the VMM has answered. */
+		if (v->in_pending) {
+			v->in_pending = false;
+			reg_wr(v, 0, v->in_size, v->exit.io.data);
+			v->rip = v->in_next_rip;
+			v->icount++;
+		}
+		if (v->inj_pending) {
+			v->inj_pending = false;
+			soft_deliver_event(v, v->inj_vec, v->inj_has_err, v->inj_err, v->inj_cr2,
+					   SOFT_EV_EXC, v->rip);
+			if (v->exit.reason != ENGINE_EXIT_NONE)
+				goto out;
+		}
+	}
+
+	for (;;) {
+		if (unlikely(v->icount >= v->stop_at)) {
+			if (soft_async(v))
+				goto out;
+			continue;
+		}
+		const struct soft_dinsn *d = fetch(v, &tmp);
+		if (unlikely(!exec(v, d)))
+			goto out;
+	}
+out:
+	v->n_exits[v->exit.reason < ENGINE_EXIT__COUNT ? v->exit.reason : 0]++;
+	return 0;
+}
+
+void soft_cpu_reset(struct soft_vcpu *v)
+{
+	memset(v->r, 0, sizeof(v->r));
+	v->rip = 0;
+	v->rflags = 2;
+	v->cc_op = SOFT_CC_EAGER;
+	v->halted = v->shutdown = v->in_pending = v->inj_pending = false;
+	v->quantum_end = v->limit = SOFT_NEVER;
+	v->fetch_vpage = SOFT_NEVER;
+	soft_apic_reset(&v->apic);
+}

@@ -1,0 +1,279 @@
+/*
+ * vcpu/soft/decode.c — x86-64 instruction decoder driven by soft_forms[].
+ *
+ * Reads legacy prefixes, REX, the opcode (one byte, 0f xx, 0f 38 xx),
+ * then finds the first table form that matches opcode, mandatory prefix,
+ * modrm.reg extension, mod class and exact modrm, and decodes modrm, SIB,
+ * displacement and immediate as that form says.  The result is pure data:
+ * the predecode cache stores it keyed by the instruction's machine address.
+ *
+ * Decoding is off the hot path (once per instruction per code page fill),
+ * so the form lookup is a linear scan over the table.
+ */
+#include "vcpu/soft/insn.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Legacy prefixes seen before the opcode. */
+struct prefixes {
+	uint8_t opsize, addr32, rep, lock, seg;
+	uint8_t rex;
+};
+
+static int read_n(const uint8_t *b, size_t avail, size_t pos, unsigned n, uint64_t *v)
+{
+	if (pos + n > avail)
+		return -EAGAIN;
+	uint64_t x = 0;
+	for (unsigned i = 0; i < n; i++)
+		x |= (uint64_t)b[pos + i] << (8 * i);
+	*v = x;
+	return 0;
+}
+
+static uint64_t sign_extend(uint64_t v, unsigned bytes)
+{
+	unsigned sh = 64 - 8 * bytes;
+	return (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+static unsigned operand_size(const struct soft_form *f, const struct prefixes *p)
+{
+	switch (f->size) {
+	case SOFT_SZ_B:
+		return 1;
+	case SOFT_SZ_V:
+		return (p->rex & 8) ? 8 : p->opsize ? 2 : 4;
+	case SOFT_SZ_D64:
+		return p->opsize ? 2 : 8;
+	case SOFT_SZ_W:
+		return 2;
+	default:
+		return 8;
+	}
+}
+
+static unsigned imm_size(const struct soft_form *f, unsigned osize)
+{
+	switch (f->imm) {
+	case SOFT_I_B:
+	case SOFT_I_UB:
+	case SOFT_I_REL8:
+		return 1;
+	case SOFT_I_W:
+		return 2;
+	case SOFT_I_Z:
+		return osize == 2 ? 2 : 4;
+	case SOFT_I_V:
+		return osize;
+	case SOFT_I_REL32:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+/* Byte registers 4..7 mean AH..BH unless any REX prefix is present. */
+static uint8_t byte_reg(unsigned r, const struct prefixes *p)
+{
+	if (!p->rex && r >= 4 && r < 8)
+		return (uint8_t)(SOFT_HIBYTE + r - 4);
+	return (uint8_t)r;
+}
+
+static bool form_matches_opcode(const struct soft_form *f, unsigned map, uint8_t opc)
+{
+	if (f->map != map)
+		return false;
+	if (f->opnds == SOFT_P_O || f->opnds == SOFT_P_OI || f->opnds == SOFT_P_AO)
+		return (opc & 0xf8) == f->opc;
+	return opc == f->opc;
+}
+
+int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
+{
+	struct prefixes p = { 0 };
+	size_t pos = 0;
+
+	/* Legacy prefixes, any order, then at most one REX right before the
+	 * opcode (a REX followed by a legacy prefix is ignored, as on hardware). */
+	for (;;) {
+		if (pos >= avail)
+			return -EAGAIN;
+		if (pos >= SOFT_INSN_MAX)
+			return -EILSEQ;
+		uint8_t c = b[pos];
+		if (c == 0x66)
+			p.opsize = 1;
+		else if (c == 0x67)
+			p.addr32 = 1;
+		else if (c == 0xf2 || c == 0xf3)
+			p.rep = c;
+		else if (c == 0xf0)
+			p.lock = 1;
+		else if (c == 0x64)
+			p.seg = SOFT_SEG_FS;
+		else if (c == 0x65)
+			p.seg = SOFT_SEG_GS;
+		else if (c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e)
+			; /* ES/CS/SS/DS overrides: no effect in 64-bit mode */
+		else if ((c & 0xf0) == 0x40) {
+			p.rex = c;
+			pos++;
+			if (pos >= avail)
+				return -EAGAIN;
+			if ((b[pos] & 0xf0) == 0x40)
+				continue; /* a later REX replaces this one */
+			uint8_t n = b[pos];
+			if (n == 0x66 || n == 0x67 || n == 0xf2 || n == 0xf3 || n == 0xf0 ||
+			    n == 0x64 || n == 0x65 || n == 0x26 || n == 0x2e || n == 0x36 || n == 0x3e) {
+				p.rex = 0;
+				continue;
+			}
+			break;
+		} else
+			break;
+		pos++;
+	}
+
+	unsigned map = SOFT_MAP_1B;
+	uint8_t opc = b[pos++];
+	if (opc == 0x0f) {
+		if (pos >= avail)
+			return -EAGAIN;
+		opc = b[pos++];
+		map = SOFT_MAP_0F;
+		if (opc == 0x38) {
+			if (pos >= avail)
+				return -EAGAIN;
+			opc = b[pos++];
+			map = SOFT_MAP_0F38;
+		}
+	}
+
+	const struct soft_form *f = NULL;
+	unsigned fi;
+	int modrm = -1;
+	for (fi = 0; fi < soft_form_count; fi++) {
+		const struct soft_form *c = &soft_forms[fi];
+		if (!form_matches_opcode(c, map, opc))
+			continue;
+		if (c->pfx && p.rep != c->pfx && !(c->pfx == 0x66 && p.opsize))
+			continue;
+		if (c->rexw && !(p.rex & 8))
+			continue;
+		if (c->attr & SOFT_A_MODRM) {
+			if (modrm < 0) {
+				if (pos >= avail)
+					return -EAGAIN;
+				modrm = b[pos];
+			}
+			unsigned mod = (unsigned)modrm >> 6;
+			if (c->ext >= 0 && ((modrm >> 3) & 7) != c->ext)
+				continue;
+			if (c->modc == SOFT_MOD_MEM && mod == 3)
+				continue;
+			if (c->modc == SOFT_MOD_REG && mod != 3)
+				continue;
+			if (c->modrm >= 0 && modrm != c->modrm)
+				continue;
+		}
+		f = c;
+		break;
+	}
+	if (!f)
+		return -EILSEQ;
+	/* A mandatory F3 prefix is part of the opcode, not a REP. */
+	if (f->pfx == 0xf3 || f->pfx == 0xf2)
+		p.rep = 0;
+	/* LOCK only on the forms that allow it, with a memory destination. */
+	if (p.lock && (!(f->attr & SOFT_A_LOCK) || modrm < 0 || ((unsigned)modrm >> 6) == 3))
+		return -EILSEQ;
+
+	memset(out, 0, sizeof(*out));
+	out->form = (uint16_t)fi;
+	out->op = f->op;
+	out->sub = f->sub;
+	out->opnds = f->opnds;
+	out->count = f->count;
+	out->osize = (uint8_t)operand_size(f, &p);
+	out->seg = p.seg;
+	out->rep = (f->attr & SOFT_A_REP) ? p.rep : 0;
+	out->lock = p.lock;
+	out->addr32 = p.addr32;
+	out->base = out->index = SOFT_NOREG;
+
+	bool rm_byte = out->osize == 1 ||
+		       ((f->op == SOFT_OP_MOVZX || f->op == SOFT_OP_MOVSX) && f->sub == 1);
+
+	if (f->attr & SOFT_A_MODRM) {
+		pos++; /* the modrm byte */
+		unsigned mod = (unsigned)modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
+		out->modrm_reg = (uint8_t)(reg | ((p.rex & 4) << 1));
+		unsigned greg = reg | ((p.rex & 4) << 1);
+		out->reg = out->osize == 1 ? byte_reg(greg, &p) : (uint8_t)greg;
+		bool force_reg = f->op == SOFT_OP_MOV_FROM_CR || f->op == SOFT_OP_MOV_TO_CR;
+		if (mod == 3 || force_reg) {
+			unsigned r = rm | ((p.rex & 1) << 3);
+			out->rm = rm_byte ? byte_reg(r, &p) : (uint8_t)r;
+			out->mem = 0;
+		} else {
+			out->mem = 1;
+			uint64_t v;
+			if (rm == 4) {
+				if (pos >= avail)
+					return -EAGAIN;
+				uint8_t sib = b[pos++];
+				unsigned idx = ((sib >> 3) & 7) | ((p.rex & 2) << 2);
+				unsigned base = (sib & 7) | ((p.rex & 1) << 3);
+				out->scale = sib >> 6;
+				out->index = idx == 4 ? SOFT_NOREG : (uint8_t)idx;
+				if ((sib & 7) == 5 && mod == 0) {
+					out->base = SOFT_NOREG;
+					mod = 2; /* disp32 follows */
+				} else {
+					out->base = (uint8_t)base;
+				}
+			} else if (rm == 5 && mod == 0) {
+				out->base = SOFT_RIPREL;
+				mod = 2;
+			} else {
+				out->base = (uint8_t)(rm | ((p.rex & 1) << 3));
+			}
+			if (mod == 1) {
+				int r = read_n(b, avail, pos, 1, &v);
+				if (r)
+					return r;
+				out->disp = (int32_t)(int8_t)v;
+				pos += 1;
+			} else if (mod == 2) {
+				int r = read_n(b, avail, pos, 4, &v);
+				if (r)
+					return r;
+				out->disp = (int32_t)(uint32_t)v;
+				pos += 4;
+			}
+		}
+	} else if (f->opnds == SOFT_P_O || f->opnds == SOFT_P_OI || f->opnds == SOFT_P_AO) {
+		unsigned r = (opc & 7) | ((p.rex & 1) << 3);
+		out->reg = out->osize == 1 ? byte_reg(r, &p) : (uint8_t)r;
+	}
+
+	unsigned isz = imm_size(f, out->osize);
+	if (isz) {
+		uint64_t v;
+		int r = read_n(b, avail, pos, isz, &v);
+		if (r)
+			return r;
+		pos += isz;
+		if (f->imm == SOFT_I_UB || f->imm == SOFT_I_W)
+			out->imm = v;
+		else
+			out->imm = sign_extend(v, isz);
+	}
+	if (pos > SOFT_INSN_MAX)
+		return -EILSEQ;
+	out->len = (uint8_t)pos;
+	return (int)pos;
+}
