@@ -15,6 +15,7 @@
 
 static const struct mv_backend_ops *const backends[] = {
 	&native_backend_ops,
+	&ept_backend_ops,
 };
 
 size_t be_count(void)

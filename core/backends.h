@@ -27,5 +27,6 @@ void be_unload(void *dl);
 
 /* The in-tree backends. */
 extern const struct mv_backend_ops native_backend_ops;
+extern const struct mv_backend_ops ept_backend_ops;
 
 #endif

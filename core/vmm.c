@@ -329,6 +329,8 @@ static void init_services(struct vmm *m)
 		.flush_tlb = hw_flush_tlb,
 		.inject_exception = hw_inject_exception,
 		.post = hw_post,
+		.vm_count = m->cfg->vms,
+		.vm_mem_bytes = m->cfg->mem_size,
 	};
 }
 

@@ -101,6 +101,14 @@ struct mv_hw {
 
 	/* Post an event; the VMM fills in vm, vcpu and icount. */
 	void (*post)(struct mv_vm *vm, struct mv_event *ev);
+
+	/* Appended fields: read them only when `size` reaches them
+	 * (size >= offsetof(struct mv_hw, field) + sizeof(field)).
+	 * The run's machine layout, known before create(): how many VMs and
+	 * the RAM of each (every VM has the same), so that a backend can
+	 * refuse a configuration in create() with a message. */
+	uint32_t vm_count;
+	uint64_t vm_mem_bytes;
 };
 
 /* What handle_exit says about an exit. */
