@@ -53,6 +53,9 @@
 
 #include "vcpu/engine.h"
 
+/* Host errors must be looked at (STYLE.md). */
+#define SOFT_MMU_MUST_CHECK __attribute__((warn_unused_result))
+
 enum soft_access {
 	SOFT_ACCESS_READ = 0,
 	SOFT_ACCESS_WRITE = 1,
@@ -103,7 +106,7 @@ void soft_mmu_config_default(struct soft_mmu_config *cfg);
  * powers of two; ways at most 64; asid-bits at most 32.
  * Returns 0, or -EINVAL with a one-line message naming the problem and
  * what is accepted in err.  *cfg is left unchanged on error. */
-int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg,
+SOFT_MMU_MUST_CHECK int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg,
 			  char *err, size_t err_len);
 
 /* The control state a walk depends on, set by the CPU whenever it changes. */
@@ -157,8 +160,8 @@ enum soft_flush_cause {
 struct soft_mmu;
 
 /* Machine memory is not owned by the MMU. */
-int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem, uint64_t mem_size,
-		    struct soft_mmu **out);
+SOFT_MMU_MUST_CHECK int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem,
+					 uint64_t mem_size, struct soft_mmu **out);
 void soft_mmu_destroy(struct soft_mmu *mmu);
 
 /* Install the control state.  Never flushes: the CPU calls the flush that
@@ -232,15 +235,17 @@ struct soft_arch_entry {
 /* Write entry index (0 <= index < cfg.arch_entries).  -EINVAL for a bad
  * index, size, alignment, or a page outside machine memory; -ENODEV when
  * the MMU has no arch entries. */
-int soft_mmu_arch_write(struct soft_mmu *mmu, unsigned index, const struct soft_arch_entry *e);
+SOFT_MMU_MUST_CHECK int soft_mmu_arch_write(struct soft_mmu *mmu, unsigned index,
+					     const struct soft_arch_entry *e);
 /* Write at an index from the MMU's seeded generator (deterministic);
  * the index used in *index (may be NULL). */
-int soft_mmu_arch_write_random(struct soft_mmu *mmu, const struct soft_arch_entry *e,
-			       unsigned *index);
+SOFT_MMU_MUST_CHECK int soft_mmu_arch_write_random(struct soft_mmu *mmu,
+						    const struct soft_arch_entry *e, unsigned *index);
 /* The index of the valid entry matching va for asid (or a global one), or
  * -ENOENT. */
 int soft_mmu_arch_probe(const struct soft_mmu *mmu, uint64_t va, uint32_t asid);
-int soft_mmu_arch_read(const struct soft_mmu *mmu, unsigned index, struct soft_arch_entry *e);
+SOFT_MMU_MUST_CHECK int soft_mmu_arch_read(const struct soft_mmu *mmu, unsigned index,
+					    struct soft_arch_entry *e);
 /* Invalidate the non-global entries of asid / every entry. */
 void soft_mmu_arch_flush_asid(struct soft_mmu *mmu, uint32_t asid);
 void soft_mmu_arch_flush_all(struct soft_mmu *mmu);
@@ -249,7 +254,8 @@ void soft_mmu_arch_flush_all(struct soft_mmu *mmu);
  * counter table. */
 void soft_mmu_stats(const struct soft_mmu *mmu, engine_stat_fn fn, void *ctx);
 /* One counter by name; -ENOENT for an unknown name. */
-int soft_mmu_stat(const struct soft_mmu *mmu, const char *name, uint64_t *value);
+SOFT_MMU_MUST_CHECK int soft_mmu_stat(const struct soft_mmu *mmu, const char *name,
+				       uint64_t *value);
 void soft_mmu_stats_reset(struct soft_mmu *mmu);
 
 /* The inline fast path (mmu_internal.h): an L1 hit whose cached rights
