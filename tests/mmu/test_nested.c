@@ -233,11 +233,33 @@ static void asid_tags(void)
 	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
 	CHECK_EQ_U64(fx_stat(&v.f, "walks"), 3);
 	CHECK_EQ_U64(fx_stat(&v.f, "tlb_flush_vmm"), 1);
+	/* A guest-global entry belongs to its VM: VM 2 does not see VM 1's. */
+	v.f.regs.cr4 |= CR4_PGE | CR4_PCIDE;
+	r1.cr4 = r2.cr4 = v.f.regs.cr4;
+	*ptb_entry(&v.g, VA, 3) |= PTE_G;
+	soft_mmu_set_regs(v.f.mmu, &r1);
+	soft_mmu_flush_all(v.f.mmu, false, SOFT_FLUSH_GLOBAL);
+	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
+	soft_mmu_flush_pcid(v.f.mmu, 0, true, SOFT_FLUSH_CR3);   /* global survives */
+	uint64_t walks = fx_stat(&v.f, "walks");
+	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
+	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks);
+	soft_mmu_set_regs(v.f.mmu, &r2);
+	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa2);
+	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks + 1);
+	/* flush_asid drops global entries too. */
+	soft_mmu_set_regs(v.f.mmu, &r1);
+	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
+	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
+	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks + 2);
+	*ptb_entry(&v.g, VA, 3) &= ~PTE_G;
+	walks = fx_stat(&v.f, "walks");
+
 	/* Combined entry size: guest 4K over nested 2M is a 4K entry: the
 	 * neighbouring guest page walks again. */
 	ptb_map(&v.g, VA + KIB(4), DATA_GPA + KIB(4), 0, PTE_P | PTE_U);
 	EXPECT_HPA(&v.f, VA + KIB(4), SOFT_ACCESS_READ, false, hpa1 + KIB(4));
-	CHECK_EQ_U64(fx_stat(&v.f, "walks"), 4);
+	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks + 1);
 	fx_fini(&v.f);
 }
 

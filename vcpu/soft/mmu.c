@@ -15,6 +15,7 @@
  */
 #include "vcpu/soft/mmu.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -564,6 +565,11 @@ walk:
 			drop_page(mmu, va);
 		return count_fault(mmu, fault);
 	}
+	/* The containment invariant: no entry spans memory outside the
+	 * machine (nor, without nested paging, outside the VM). */
+	assert(page < mmu->mem_size && page_bytes(size) <= mmu->mem_size - page);
+	assert(mmu->regs.npt || (page >= mmu->regs.phys_base &&
+				 page - mmu->regs.phys_base + page_bytes(size) <= mmu->gpa_limit));
 	soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	if (mmu->l2.e)
 		soft_tlb_insert(&mmu->l2, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
