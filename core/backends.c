@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,8 @@
 static const struct mv_backend_ops *const backends[] = {
 	&native_backend_ops,
 	&ept_backend_ops,
+	&kvm_ept_backend_ops,
+	&kvm_shadow_backend_ops,
 };
 
 size_t be_count(void)
@@ -33,8 +36,15 @@ void be_names_text(char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < be_count() && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", backends[i]->name);
+	for (size_t i = 0; i < be_count() && off < len; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen |= !strcmp(backends[k]->name, backends[i]->name);
+		if (!seen)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						backends[i]->name);
+	}
 }
 
 void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len)
@@ -102,18 +112,28 @@ static int load_plugin(const char *path, const struct mv_backend_ops **ops, void
 	return 0;
 }
 
-int be_resolve(const char *name_or_path, const struct mv_backend_ops **ops, void **dl,
-	       char *err, size_t err_len)
+int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backend_ops **ops,
+	       void **dl, char *err, size_t err_len)
 {
 	char names[256];
 
 	*dl = NULL;
 	if (is_path(name_or_path))
 		return load_plugin(name_or_path, ops, dl, err, err_len);
+	/* A name may exist once per engine (ept on soft and on kvm). */
 	for (size_t i = 0; i < be_count(); i++)
-		if (!strcmp(backends[i]->name, name_or_path)) {
+		if (!strcmp(backends[i]->name, name_or_path) && (backends[i]->engines & engine)) {
 			*ops = backends[i];
 			return 0;
+		}
+	for (size_t i = 0; i < be_count(); i++)
+		if (!strcmp(backends[i]->name, name_or_path)) {
+			char engines[64];
+
+			be_engines_text(backends[i], engines, sizeof(engines));
+			snprintf(err, err_len, "backend '%s' runs on engine %s, not %s", name_or_path,
+				 engines, engine == MV_ENGINE_KVM ? "kvm" : "soft");
+			return -ENOENT;
 		}
 	be_names_text(names, sizeof(names));
 	snprintf(err, err_len, "unknown backend '%s'; accepted: %s, or a plugin path (PATH.so)",

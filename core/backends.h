@@ -6,6 +6,7 @@
 #define MEMVIRT_CORE_BACKENDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "memvirt/backend.h"
 
@@ -16,17 +17,19 @@ void be_names_text(char *buf, size_t len);
 /* "soft, kvm" for the engines a backend runs on. */
 void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len);
 
-/* A name from the table, or a path containing '/' or ending in ".so" to a
+/* A name from the table that runs on `engine` (MV_ENGINE_*), or a path containing '/' or ending in ".so" to a
  * plugin.  For a plugin, *dl is the dlopen handle to close with
  * be_unload() after the run.  Errors (message in err): -ENOENT unknown
  * name or missing file, -EINVAL not a memvirt plugin (missing entry symbol,
  * ABI version mismatch, malformed ops). */
-int be_resolve(const char *name_or_path, const struct mv_backend_ops **ops, void **dl,
-	       char *err, size_t err_len) __attribute__((warn_unused_result));
+int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backend_ops **ops,
+	       void **dl, char *err, size_t err_len) __attribute__((warn_unused_result));
 void be_unload(void *dl);
 
 /* The in-tree backends. */
 extern const struct mv_backend_ops native_backend_ops;
 extern const struct mv_backend_ops ept_backend_ops;
+extern const struct mv_backend_ops kvm_ept_backend_ops;
+extern const struct mv_backend_ops kvm_shadow_backend_ops;
 
 #endif

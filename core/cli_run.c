@@ -293,7 +293,9 @@ static int plan_run(const struct run_options *o, struct run_plan *p, int argc, c
 	cost_model_default(&p->costs);
 	if (o->costs && cost_model_override(&p->costs, o->costs, err, sizeof(err)))
 		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
-	rc = be_resolve(o->backend_name, &p->backend, &p->backend_dl, err, sizeof(err));
+	rc = be_resolve(o->backend_name,
+			!strcmp(p->engine->name, "kvm") ? MV_ENGINE_KVM : MV_ENGINE_SOFT,
+			&p->backend, &p->backend_dl, err, sizeof(err));
 	if (rc)
 		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
 	if (!strcmp(p->engine->name, "soft") ? !(p->backend->engines & MV_ENGINE_SOFT)
@@ -520,7 +522,10 @@ static int run_one(const struct run_options *o, struct run_plan *p, struct rec_d
 			verify_checksums(p, out);
 		out->res.wall_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
 				   (uint64_t)(t1.tv_nsec - t0.tv_nsec);
-		out->modelled_cycles = cost_model_apply(&p->costs, &out->res.counters);
+		/* Modelled cycles stand in for time where host time means
+		 * nothing; the kvm engine measures real time instead. */
+		if (p->engine->instructions)
+			out->modelled_cycles = cost_model_apply(&p->costs, &out->res.counters);
 	}
 	if (bus.sink_error && out->ok) {
 		out->ok = false;

@@ -31,6 +31,11 @@ struct hw_glue {
 	int (*flush_tlb)(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg);
 	int (*inject_exception)(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
 				uint64_t cr2);
+
+	/* Engines that cannot count instructions: make run() return -EINTR
+	 * once `seconds` of wall time have passed, until disarmed. */
+	int (*arm_timeout)(struct engine_vcpu *vcpu, double seconds);
+	void (*disarm_timeout)(void);
 };
 
 /* NULL for an engine without glue. */

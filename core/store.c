@@ -41,6 +41,7 @@ struct rec_db {
 	int64_t event_seq;
 	char host[256];
 	char boot_id[64];
+	int schema_version;   /* of the file: 1 read-only (not migrated) or 2 */
 };
 
 static const char *const schema_sql =
@@ -112,6 +113,32 @@ static const char *const schema_sql =
 	"  value_before NUMERIC NOT NULL,"
 	"  value_after NUMERIC NOT NULL,"
 	"  PRIMARY KEY (run_id, scope, name)) WITHOUT ROWID;";
+
+/* Schema version 2, applied on top of version 1 both when creating a
+ * database and when migrating one: sweeps and the key that ties a run to
+ * its point of a sweep (what `memvirt sweep --resume` matches on). */
+static const char *const schema_v2_sql =
+	"ALTER TABLE runs ADD COLUMN sweep_key TEXT;"
+	"CREATE INDEX runs_sweep_key ON runs(sweep_key);"
+	"CREATE TABLE sweeps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  status TEXT NOT NULL CHECK (status IN ('running','done','interrupted','incomplete')),"
+	"  name TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  file_text TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  jobs INTEGER NOT NULL,"
+	"  points INTEGER NOT NULL,"
+	"  runs_ok INTEGER NOT NULL DEFAULT 0,"
+	"  runs_failed INTEGER NOT NULL DEFAULT 0,"
+	"  runs_skipped INTEGER NOT NULL DEFAULT 0,"
+	"  host TEXT NOT NULL,"
+	"  memvirt_version TEXT NOT NULL,"
+	"  started_at TEXT NOT NULL,"
+	"  ended_at TEXT,"
+	"  pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL,"
+	"  boot_id TEXT NOT NULL);";
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -253,6 +280,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 	if (rc)
 		return rc;
 	rc = exec_sql(db, schema_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, schema_v2_sql, err, err_len);
 	if (rc)
 		goto fail;
 	snprintf(sql, sizeof(sql),
@@ -282,6 +310,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	db->schema_version = REC_SCHEMA_VERSION;
 	return exec_sql(db, "COMMIT", err, err_len);
 fail:
 	if (err && !err[0])
@@ -289,6 +318,24 @@ fail:
 			sqlite3_errmsg(db->sql));
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+/* Version 1 → 2: add what sweeps need; rows already there are kept
+ * (their sweep_key is NULL: they belong to no sweep point). */
+static int migrate_v1_to_v2(struct rec_db *db, char *err, size_t err_len)
+{
+	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
+
+	if (rc)
+		return rc;
+	rc = exec_sql(db, schema_v2_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 2 WHERE application = 'memvirt'",
+				err, err_len);
+	if (rc) {
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec_sql(db, "COMMIT", err, err_len);
 }
 
 /* Make sure the file is a memvirt database this version can read. */
@@ -329,6 +376,13 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		set_err(err, err_len, "%s: corrupt memvirt database (schema version %" PRId64 ")",
 			db->path, version);
 		return -EPROTO;
+	}
+	db->schema_version = (int)version;
+	if (version == 1 && may_create) {
+		rc = migrate_v1_to_v2(db, err, err_len);
+		if (rc)
+			return rc;
+		db->schema_version = 2;
 	}
 	return 0;
 }
@@ -506,8 +560,9 @@ int rec_run_begin(struct rec_db *db, const struct rec_run_desc *d, int64_t *run_
 
 	rc = sqlite3_prepare_v2(db->sql,
 				"INSERT INTO runs (status, engine, backend, workload, params, config, seed, vms, rep,"
-				" record_level, sweep_id, command, host, memvirt_version, started_at, pid, pid_start, boot_id)"
-				" VALUES ('running',?,?,?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?)",
+				" record_level, sweep_id, command, host, memvirt_version, started_at, pid, pid_start, boot_id,"
+				" sweep_key)"
+				" VALUES ('running',?,?,?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?,?)",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return -EIO;
@@ -534,6 +589,10 @@ int rec_run_begin(struct rec_db *db, const struct rec_run_desc *d, int64_t *run_
 	sqlite3_bind_int64(st, 14, (int64_t)getpid());
 	sqlite3_bind_int64(st, 15, (int64_t)process_start_time((long)getpid()));
 	sqlite3_bind_text(st, 16, db->boot_id, -1, SQLITE_TRANSIENT);
+	if (d->sweep_key)
+		sqlite3_bind_text(st, 17, d->sweep_key, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 17);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -967,6 +1026,253 @@ int rec_run_counters(struct rec_db *db, int64_t run_id, rec_counter_fn fn, void 
 	while (!rc && sqlite3_step(st) == SQLITE_ROW)
 		rc = fn(ctx, sqlite3_column_int(st, 0), col_text(st, 1),
 			sqlite3_column_double(st, 2));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- sweeps (schema version 2) ---- */
+
+static int need_v2(struct rec_db *db)
+{
+	/* A version-1 file opened read-only has no sweeps: nothing to find. */
+	return db->schema_version >= 2 ? 0 : -ENOENT;
+}
+
+int rec_sweep_begin(struct rec_db *db, const struct rec_sweep_desc *d, int64_t *sweep_id)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "INSERT INTO sweeps (status, name, file, file_text, command, jobs, points, host,"
+			       " memvirt_version, started_at, pid, pid_start, boot_id)"
+			       " VALUES ('running',?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, d->name ? d->name : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, d->file ? d->file : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, d->file_text ? d->file_text : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, d->command ? d->command : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, d->jobs);
+	sqlite3_bind_int64(st, 6, d->points);
+	sqlite3_bind_text(st, 7, db->host, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, MEMVIRT_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (int64_t)getpid());
+	sqlite3_bind_int64(st, 10, (int64_t)process_start_time((long)getpid()));
+	sqlite3_bind_text(st, 11, db->boot_id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	*sweep_id = sqlite3_last_insert_rowid(db->sql);
+	return 0;
+}
+
+int rec_sweep_find(struct rec_db *db, const char *file_text, int64_t *sweep_id)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql, "SELECT max(id) FROM sweeps WHERE file_text = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, file_text, -1, SQLITE_TRANSIENT);
+	rc = -ENOENT;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*sweep_id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rec_sweep_reopen(struct rec_db *db, int64_t sweep_id, const char *command, uint32_t jobs)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "UPDATE sweeps SET status = 'running', ended_at = NULL, command = ?, jobs = ?,"
+			       " host = ?, memvirt_version = ?, pid = ?, pid_start = ?, boot_id = ? WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, command ? command : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, jobs);
+	sqlite3_bind_text(st, 3, db->host, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, MEMVIRT_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)getpid());
+	sqlite3_bind_int64(st, 6, (int64_t)process_start_time((long)getpid()));
+	sqlite3_bind_text(st, 7, db->boot_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, sweep_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_changes(db->sql) == 1 ? 0 : -ENOENT;
+}
+
+const char *rec_sweep_status_name(enum rec_sweep_status status)
+{
+	switch (status) {
+	case REC_SWEEP_RUNNING: return "running";
+	case REC_SWEEP_DONE: return "done";
+	case REC_SWEEP_INTERRUPTED: return "interrupted";
+	case REC_SWEEP_INCOMPLETE: return "incomplete";
+	}
+	return "unknown";
+}
+
+int rec_sweep_finish(struct rec_db *db, int64_t sweep_id, enum rec_sweep_status status,
+		     uint32_t ok, uint32_t failed, uint32_t skipped)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "UPDATE sweeps SET status = ?, runs_ok = ?, runs_failed = ?, runs_skipped = ?,"
+			       " ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, rec_sweep_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ok);
+	sqlite3_bind_int64(st, 3, failed);
+	sqlite3_bind_int64(st, 4, skipped);
+	sqlite3_bind_int64(st, 5, sweep_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT id, status, name, file, file_text, command, jobs, points, runs_ok,"
+			       " runs_failed, runs_skipped, host, memvirt_version, started_at, ended_at,"
+			       " boot_id, pid, pid_start FROM sweeps WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, sweep_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *status = col_text(st, 1);
+		struct rec_sweep_row row = {
+			.id = sqlite3_column_int64(st, 0),
+			.status = !strcmp(status, "done")          ? REC_SWEEP_DONE
+				  : !strcmp(status, "interrupted") ? REC_SWEEP_INTERRUPTED
+				  : !strcmp(status, "running")     ? REC_SWEEP_RUNNING
+								   : REC_SWEEP_INCOMPLETE,
+			.name = col_text(st, 2),
+			.file = col_text(st, 3),
+			.file_text = col_text(st, 4),
+			.command = col_text(st, 5),
+			.jobs = (uint32_t)sqlite3_column_int64(st, 6),
+			.points = (uint32_t)sqlite3_column_int64(st, 7),
+			.runs_ok = (uint32_t)sqlite3_column_int64(st, 8),
+			.runs_failed = (uint32_t)sqlite3_column_int64(st, 9),
+			.runs_skipped = (uint32_t)sqlite3_column_int64(st, 10),
+			.host = col_text(st, 11),
+			.version = col_text(st, 12),
+			.started_at = col_text(st, 13),
+			.ended_at = col_text(st, 14),
+		};
+
+		/* A sweep whose process is gone was cut short (killed, crashed). */
+		if (row.status == REC_SWEEP_RUNNING &&
+		    running_row_status(db, row.host, col_text(st, 15),
+				       (long)sqlite3_column_int64(st, 16),
+				       (uint64_t)sqlite3_column_int64(st, 17)) == REC_STATUS_INCOMPLETE)
+			row.status = REC_SWEEP_INCOMPLETE;
+		rc = fn(ctx, &row);
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT max(id) FROM runs WHERE sweep_key = ? AND status = 'ok'", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_TRANSIENT);
+	rc = -ENOENT;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		if (run_id)
+			*run_id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
+		     enum rec_status status, int exit_code, const char *error, int *changed)
+{
+	sqlite3_stmt *st;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql,
+			       "UPDATE runs SET status = ?, exit_code = ?, error = ?,"
+			       " ended_at = coalesce(ended_at, strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+			       " WHERE sweep_id = ? AND sweep_key = ? AND status IN ('running','incomplete')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, rec_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, exit_code);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, sweep_id);
+	sqlite3_bind_text(st, 5, sweep_key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (changed)
+		*changed = sqlite3_changes(db->sql);
+	return 0;
+}
+
+int rec_run_config_get(struct rec_db *db, int64_t run_id, const char *json_path, char *buf,
+		       size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT json_extract(config, ?) FROM runs WHERE id = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, json_path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = col_text(st, 0);
+
+		snprintf(buf, len, "%s", t ? t : "");
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -22,7 +22,7 @@
 
 #include "memvirt/event.h"
 
-#define REC_SCHEMA_VERSION 1
+#define REC_SCHEMA_VERSION 2
 #define REC_APPLICATION "memvirt"
 /* PRAGMA application_id: "MVRT". */
 #define REC_APPLICATION_ID 0x4d565254
@@ -52,6 +52,7 @@ struct rec_run_desc {
 	uint32_t vms;
 	uint32_t rep;              /* repetition index */
 	int64_t sweep_id;          /* 0: not part of a sweep */
+	const char *sweep_key;     /* the sweep point it runs (see rec_sweep_key_ok); may be NULL */
 };
 
 int rec_run_begin(struct rec_db *db, const struct rec_run_desc *desc, int64_t *run_id)
@@ -121,6 +122,66 @@ int rec_select_runs(struct rec_db *db, const char *selector, rec_run_fn fn, void
 
 typedef int (*rec_counter_fn)(void *ctx, int vm, const char *name, double value);
 int rec_run_counters(struct rec_db *db, int64_t run_id, rec_counter_fn fn, void *ctx)
+	__attribute__((warn_unused_result));
+
+/* One value of a run's configuration (runs.config) by JSON path, e.g.
+ * "$.tlb"; objects come back as JSON text, NULL as "".  -ENOENT: no run. */
+int rec_run_config_get(struct rec_db *db, int64_t run_id, const char *json_path, char *buf,
+		       size_t len) __attribute__((warn_unused_result));
+
+/* ---- sweeps (schema version 2; -ENOENT on a version-1 file opened
+ * read-only, which has none) ---- */
+
+struct rec_sweep_desc {
+	const char *name;       /* from the sweep file */
+	const char *file;       /* path as given */
+	const char *file_text;  /* the whole sweep file, for reproducibility */
+	const char *command;    /* the memvirt sweep command line */
+	uint32_t jobs, points;  /* worker processes; runs in the whole grid */
+};
+
+enum rec_sweep_status {
+	REC_SWEEP_RUNNING = 0,
+	REC_SWEEP_DONE,          /* every point was tried */
+	REC_SWEEP_INTERRUPTED,   /* stopped by SIGINT/SIGTERM; resumable */
+	REC_SWEEP_INCOMPLETE,    /* its memvirt process died (reading only) */
+};
+const char *rec_sweep_status_name(enum rec_sweep_status status);
+
+int rec_sweep_begin(struct rec_db *db, const struct rec_sweep_desc *desc, int64_t *sweep_id)
+	__attribute__((warn_unused_result));
+/* The newest sweep made from exactly this file text; -ENOENT if none. */
+int rec_sweep_find(struct rec_db *db, const char *file_text, int64_t *sweep_id)
+	__attribute__((warn_unused_result));
+/* Mark a sweep running again (for --resume), under this process. */
+int rec_sweep_reopen(struct rec_db *db, int64_t sweep_id, const char *command, uint32_t jobs)
+	__attribute__((warn_unused_result));
+int rec_sweep_finish(struct rec_db *db, int64_t sweep_id, enum rec_sweep_status status,
+		     uint32_t ok, uint32_t failed, uint32_t skipped)
+	__attribute__((warn_unused_result));
+
+struct rec_sweep_row {
+	int64_t id;
+	enum rec_sweep_status status;
+	const char *name, *file, *file_text, *command, *host, *version, *started_at, *ended_at;
+	uint32_t jobs, points, runs_ok, runs_failed, runs_skipped;
+};
+typedef int (*rec_sweep_fn)(void *ctx, const struct rec_sweep_row *row);
+/* Calls fn once with the sweep; -ENOENT when there is no such sweep. */
+int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ctx)
+	__attribute__((warn_unused_result));
+
+/* 0 and the newest such run id when some run with this sweep key is 'ok'
+ * (whatever sweep it belonged to); -ENOENT when none is. */
+int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
+	__attribute__((warn_unused_result));
+
+/* A run process of a sweep ended without finishing its row (crashed,
+ * killed, stopped): give the sweep's unfinished rows of that key a final
+ * status and reason.  *changed: how many rows (0 when the process died
+ * before recording anything). */
+int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
+		     enum rec_status status, int exit_code, const char *error, int *changed)
 	__attribute__((warn_unused_result));
 
 /* The last SQLite error text, for messages. */

@@ -558,14 +558,21 @@ static double elapsed_s(const struct vmm *m)
 	return (double)(now.tv_sec - m->start.tv_sec) + (double)(now.tv_nsec - m->start.tv_nsec) / 1e9;
 }
 
+/* Sets the engine's limits for the VM's turn: the quantum (or, with one
+ * VM, the polling interval for the timeout) and the instruction limit.
+ * An engine that cannot count instructions gets a wall-clock timer. */
 static int vm_turn_limits(struct vmm *m, struct mv_vm *vm)
 {
 	const struct engine_ops *e = m->cfg->engine;
 	uint64_t quantum = m->cfg->vms > 1 ? m->cfg->quantum : POLL_QUANTUM;
+	double left;
 
-	if (!e->set_limits)
+	if (e->instructions && e->set_limits)
+		return e->set_limits(vm->vcpu, quantum, m->cfg->insn_limit);
+	if (!m->glue->arm_timeout || m->cfg->timeout_s <= 0)
 		return 0;
-	return e->set_limits(vm->vcpu, quantum, m->cfg->insn_limit);
+	left = m->cfg->timeout_s - elapsed_s(m);
+	return m->glue->arm_timeout(vm->vcpu, left > 0 ? left : 0);
 }
 
 static unsigned next_runnable(const struct vmm *m, unsigned from)
@@ -783,6 +790,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	ctr_init(&res->counters);
 	if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS)
 		return fail_setup(res, 2, -EINVAL, "--vms must be 1..%d", VMM_MAX_VMS);
+	if (cfg->vms > 1 && !cfg->engine->instructions)
+		return fail_setup(res, 2, -EINVAL,
+				  "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
+				  cfg->engine->name);
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return fail_setup(res, 3, -ENOMEM, "out of memory");
@@ -840,8 +851,11 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		}
 	}
 	elf_close(&img);
-	if (!rc)
+	if (!rc) {
 		rc = schedule(m);
+		if (m->glue->disarm_timeout)
+			m->glue->disarm_timeout();
+	}
 	if (!rc)
 		collect_results(m, res);
 	teardown(m);
