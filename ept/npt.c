@@ -82,7 +82,7 @@ static void free_tables(struct ept_npt *t, uint64_t table, unsigned l)
 
 void ept_npt_destroy(struct ept_npt *t)
 {
-	if (t->root)
+	if (t->tables)
 		free_tables(t, t->root, 0);
 	assert(t->tables == 0);
 	t->root = 0;
@@ -149,7 +149,7 @@ int ept_npt_lookup(const struct ept_npt *t, uint64_t gpa, uint64_t *hpa, enum ep
 {
 	uint64_t table = t->root;
 
-	if (!table || gpa >= NPT_VA_LIMIT)
+	if (!t->tables || gpa >= NPT_VA_LIMIT)
 		return -ENOENT;
 	for (unsigned l = 0; l < NPT_LEVELS; l++) {
 		uint64_t e = table_at(t, table)[index_of(gpa, l)];

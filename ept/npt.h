@@ -15,7 +15,8 @@
  * accessed and dirty and the hardware never writes them back: the MMU's
  * ad_writebacks then count the guest's own A/D updates only.
  *
- * Invariants: `root` is a table the builder allocated; every table frame
+ * Invariants: `root` is a table the builder allocated (0 is a valid
+ * address: emptiness is `tables == 0`); every table frame
  * reachable from it was allocated through `mem` and is counted in
  * `tables`; ept_npt_destroy() gives each back exactly once.
  */
@@ -58,7 +59,7 @@ struct ept_npt {
 /* Allocate the root.  Negative errno from mem.alloc. */
 int ept_npt_init(struct ept_npt *t, const struct ept_npt_mem *mem)
 	__attribute__((warn_unused_result));
-/* Give every table frame back; t is then empty (root 0). */
+/* Give every table frame back; t is then empty (no tables). */
 void ept_npt_destroy(struct ept_npt *t);
 
 /* Map the page [gpa, gpa + size) to [hpa, ...).  -EINVAL: an address not
