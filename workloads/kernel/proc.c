@@ -334,8 +334,9 @@ void trap_dispatch(struct trapframe *tf)
 		if (va < USER_TOP && current->pid != 0 &&
 		    mm_fault(&current->as, va, tf->err) == 0)
 			return;
-		panic("page fault at %lx (error %lx) rip %lx in pid %ld%s", va, tf->err,
-		      tf->rip, current->pid, (tf->cs & 3) ? " (user)" : " (kernel)");
+		panic("page fault at %lx (error %lx) rip %lx cs %lx rsp %lx rflags %lx in pid %ld%s",
+		      va, tf->err, tf->rip, tf->cs, tf->rsp, tf->rflags, current->pid,
+		      (tf->cs & 3) ? " (user)" : " (kernel)");
 	}
 	if (tf->vector == 0x20) {
 		kstats.timer_ticks++;
