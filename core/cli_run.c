@@ -46,6 +46,11 @@ struct run_options {
 	const char *costs;
 	bool json;
 	bool console;
+	/* Hidden, for `memvirt sweep`: the first repetition's index, the
+	 * sweep the runs belong to and the sweep point's key. */
+	uint64_t rep_first;
+	int64_t sweep_id;
+	const char *sweep_key;
 };
 
 /* Everything resolved from the options, shared by the repetitions. */
@@ -114,6 +119,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		OPT_ENGINE = 256, OPT_BACKEND, OPT_BACKEND_OPT, OPT_WORKLOAD, OPT_PARAM, OPT_VMS,
 		OPT_REPS, OPT_SEED, OPT_QUANTUM, OPT_MEM, OPT_INSN_LIMIT, OPT_TIMEOUT, OPT_DB,
 		OPT_NO_DB, OPT_RECORD, OPT_JSON, OPT_TLB, OPT_GUEST, OPT_COSTS, OPT_CONSOLE,
+		OPT_REP, OPT_SWEEP_ID, OPT_SWEEP_KEY,
 	};
 	static const struct option opts[] = {
 		{"engine", required_argument, NULL, OPT_ENGINE},
@@ -136,6 +142,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{"guest", required_argument, NULL, OPT_GUEST},
 		{"costs", required_argument, NULL, OPT_COSTS},
 		{"console", no_argument, NULL, OPT_CONSOLE},
+		{"rep", required_argument, NULL, OPT_REP},
+		{"sweep-id", required_argument, NULL, OPT_SWEEP_ID},
+		{"sweep-key", required_argument, NULL, OPT_SWEEP_KEY},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -197,6 +206,15 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		case OPT_GUEST: o->guest_path = optarg; break;
 		case OPT_COSTS: o->costs = optarg; break;
 		case OPT_CONSOLE: o->console = true; break;
+		case OPT_REP: rc = parse_number_option("rep", optarg, 0, 999, &o->rep_first); break;
+		case OPT_SWEEP_ID: {
+			uint64_t id;
+
+			rc = parse_number_option("sweep-id", optarg, 1, INT64_MAX, &id);
+			o->sweep_id = (int64_t)id;
+			break;
+		}
+		case OPT_SWEEP_KEY: o->sweep_key = optarg; break;
 		default:
 			return cli_usage_hint("run");
 		}
@@ -476,6 +494,8 @@ static int run_one(const struct run_options *o, struct run_plan *p, struct rec_d
 			.seed = out->seed,
 			.vms = (uint32_t)o->vms,
 			.rep = rep,
+			.sweep_id = o->sweep_id,
+			.sweep_key = o->sweep_key,
 		};
 
 		if (rec_run_begin(db, &d, &out->run_id)) {
@@ -707,7 +727,7 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(MV_EXIT_ENV, "run", "out of memory");
 	}
 	for (unsigned r = 0; r < o.reps; r++) {
-		rc = run_one(&o, &p, db, r, &reps[r]);
+		rc = run_one(&o, &p, db, (unsigned)o.rep_first + r, &reps[r]);
 		if (!reps[r].ok && !o.json)
 			fprintf(stderr, "memvirt run: %s\n", reps[r].error);
 		if (rc > worst)

@@ -1,0 +1,705 @@
+/*
+ * analysis/sweep.c — sweep file parser and grid enumeration (see sweep.h
+ * and docs/sweep-format.md).
+ *
+ * The parser reads line by line and stops at the first problem, so the
+ * message names one line and one cause.  Points are not materialised: a
+ * point is decoded from its index by mixed-radix arithmetic over the axes
+ * that apply to its workload, so a large grid costs no memory.
+ */
+#include "analysis/sweep.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cli.h"
+
+/* The keys of the [sweep] section. */
+struct sweep_key_desc {
+	const char *key;
+	enum sweep_kind kind;
+	bool list;        /* may take several values (an axis of the grid) */
+	bool axis;        /* passed to memvirt run as --KEY */
+	const char *help;
+};
+
+static const struct sweep_key_desc sweep_keys[] = {
+	{.key = "name", .kind = SWEEP_TEXT, .list = false, .axis = false, .help = "sweep name"},
+	{.key = "repetitions", .kind = SWEEP_NUMBER, .list = false, .axis = false, .help = "runs per configuration"},
+	{.key = "engine", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "soft, kvm"},
+	{.key = "backend", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "backend names or plugin paths"},
+	{.key = "backend-opt", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "backend options"},
+	{.key = "workload", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "workload names"},
+	{.key = "vms", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "guest VMs timeshared"},
+	{.key = "tlb", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "TLB geometries (quote them: they hold commas)"},
+	{.key = "mem", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "guest RAM per VM"},
+	{.key = "quantum", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "instructions per VM turn"},
+	{.key = "record", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "record level"},
+	{.key = "costs", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "cost-model overrides (quote them)"},
+	{.key = "seed", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "base seed; repetition r uses seed + r"},
+	{.key = "insn-limit", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "instruction limit per VM"},
+	{.key = "timeout", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "seconds per run"},
+	{.key = "guest", .kind = SWEEP_TEXT, .list = false, .axis = true, .help = "guest kernel ELF"},
+};
+#define SWEEP_KEY_COUNT (sizeof(sweep_keys) / sizeof(sweep_keys[0]))
+
+static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+void sweep_free(struct sweep_file *f)
+{
+	if (!f)
+		return;
+	for (size_t a = 0; a < f->axis_count; a++)
+		for (size_t v = 0; v < f->axes[a].count; v++)
+			free(f->axes[a].values[v]);
+	free(f->path);
+	free(f->text);
+	free(f);
+}
+
+static const struct sweep_key_desc *key_desc(const char *key)
+{
+	for (size_t i = 0; i < SWEEP_KEY_COUNT; i++)
+		if (!strcmp(sweep_keys[i].key, key))
+			return &sweep_keys[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* Cut the comment off a line (a '#' outside quotes). */
+static void strip_comment(char *line)
+{
+	bool quoted = false;
+
+	for (char *p = line; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p[1])
+			p++;
+		else if (*p == '#' && !quoted) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* Split "v1, "v,2", v3" into values; -EINVAL with why on a bad list. */
+static int split_values(char *text, struct sweep_axis *ax, unsigned line, char *why, size_t why_len)
+{
+	char *p = text;
+
+	for (;;) {
+		char buf[1024];
+		size_t n = 0;
+		bool quoted = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '"') {
+			quoted = true;
+			p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				if (n + 1 < sizeof(buf))
+					buf[n++] = *p;
+				p++;
+			}
+			if (*p != '"') {
+				set_err(why, why_len, "unterminated quoted value (a '\"' is missing)");
+				return -EINVAL;
+			}
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p && *p != ',') {
+				set_err(why, why_len, "text after a quoted value: '%s' (separate values with ',')", p);
+				return -EINVAL;
+			}
+		} else {
+			while (*p && *p != ',') {
+				if (*p == '"') {
+					set_err(why, why_len, "a '\"' inside a value: quote the whole value");
+					return -EINVAL;
+				}
+				if (n + 1 < sizeof(buf))
+					buf[n++] = *p;
+				p++;
+			}
+			while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+				n--;
+		}
+		buf[n] = '\0';
+		if (!n && !quoted) {
+			set_err(why, why_len, "empty value in the list of '%s'", ax->key);
+			return -EINVAL;
+		}
+		if (n + 1 >= sizeof(buf)) {
+			set_err(why, why_len, "value longer than %zu characters", sizeof(buf) - 2);
+			return -EINVAL;
+		}
+		if (ax->count == SWEEP_MAX_VALUES) {
+			set_err(why, why_len, "more than %d values for '%s'", SWEEP_MAX_VALUES, ax->key);
+			return -EINVAL;
+		}
+		if (ax->kind == SWEEP_NUMBER) {
+			uint64_t v;
+			char num[32];
+
+			if (!cli_parse_u64(buf, &v)) {
+				set_err(why, why_len,
+					"bad number '%s' for '%s' (decimal or 0x hex, optional K/M/G/T suffix)",
+					buf, ax->key);
+				return -EINVAL;
+			}
+			snprintf(num, sizeof(num), "%" PRIu64, v);
+			ax->values[ax->count] = strdup(num);
+		} else {
+			ax->values[ax->count] = strdup(buf);
+		}
+		if (!ax->values[ax->count]) {
+			set_err(why, why_len, "out of memory");
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k < ax->count; k++)
+			if (!strcmp(ax->values[k], ax->values[ax->count])) {
+				set_err(why, why_len, "value '%s' given twice for '%s'", buf, ax->key);
+				free(ax->values[ax->count]);
+				ax->values[ax->count] = NULL;
+				return -EINVAL;
+			}
+		ax->value_line[ax->count++] = line;
+		if (!*p)
+			return 0;
+		p++; /* the ',' */
+	}
+}
+
+static struct sweep_axis *find_axis(struct sweep_file *f, const char *key, bool is_param,
+				    const char *workload)
+{
+	for (size_t a = 0; a < f->axis_count; a++)
+		if (f->axes[a].is_param == is_param && !strcmp(f->axes[a].key, key) &&
+		    !strcmp(f->axes[a].workload, workload))
+			return &f->axes[a];
+	return NULL;
+}
+
+static const struct sweep_axis *find_option(const struct sweep_file *f, const char *key)
+{
+	for (size_t a = 0; a < f->axis_count; a++)
+		if (!f->axes[a].is_param && !strcmp(f->axes[a].key, key))
+			return &f->axes[a];
+	return NULL;
+}
+
+int sweep_parse_text(const char *path, const char *text, struct sweep_file **out, char *err,
+		     size_t err_len)
+{
+	enum { SEC_NONE, SEC_SWEEP, SEC_PARAMS } section = SEC_NONE;
+	char workload[32] = "";
+	struct sweep_file *f;
+	const char *p = text;
+	unsigned line = 0;
+	char why[512];
+	int rc = 0;
+
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		set_err(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	f->path = strdup(path);
+	f->text = strdup(text);
+	f->repetitions = 1;
+	if (!f->path || !f->text) {
+		sweep_free(f);
+		set_err(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	{
+		const char *base = strrchr(path, '/');
+		const char *dot;
+
+		base = base ? base + 1 : path;
+		dot = strrchr(base, '.');
+		snprintf(f->name, sizeof(f->name), "%.*s",
+			 (int)(dot && dot != base ? (size_t)(dot - base) : strlen(base)), base);
+	}
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char buf[4096], *s, *eq;
+
+		line++;
+		if (n >= sizeof(buf)) {
+			set_err(why, sizeof(why), "line longer than %zu characters", sizeof(buf) - 1);
+			rc = -EINVAL;
+			goto bad;
+		}
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		p = nl ? nl + 1 : p + n;
+		strip_comment(buf);
+		s = trim(buf);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+
+			if (!close || trim(close + 1)[0]) {
+				set_err(why, sizeof(why), "bad section header '%s': expected [sweep], [params] or [params.WORKLOAD]", s);
+				rc = -EINVAL;
+				goto bad;
+			}
+			*close = '\0';
+			s = trim(s + 1);
+			if (!strcmp(s, "sweep")) {
+				section = SEC_SWEEP;
+			} else if (!strcmp(s, "params")) {
+				section = SEC_PARAMS;
+				workload[0] = '\0';
+			} else if (!strncmp(s, "params.", 7) && valid_name(s + 7) && strlen(s + 7) < sizeof(workload)) {
+				section = SEC_PARAMS;
+				snprintf(workload, sizeof(workload), "%s", s + 7);
+			} else {
+				set_err(why, sizeof(why), "unknown section [%s]: expected [sweep], [params] or [params.WORKLOAD]", s);
+				rc = -EINVAL;
+				goto bad;
+			}
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			set_err(why, sizeof(why), "expected 'key = value[, value...]', a [section] or a # comment, got '%s'", s);
+			rc = -EINVAL;
+			goto bad;
+		}
+		*eq = '\0';
+		{
+			char *key = trim(s), *vals = trim(eq + 1);
+			const struct sweep_key_desc *kd = NULL;
+			struct sweep_axis *ax;
+			bool is_param = section == SEC_PARAMS;
+
+			if (section == SEC_NONE) {
+				set_err(why, sizeof(why), "'%s' outside a section: start the file with [sweep]", key);
+				rc = -EINVAL;
+				goto bad;
+			}
+			if (!valid_name(key) || strlen(key) >= sizeof(ax->key)) {
+				set_err(why, sizeof(why), "bad key '%s' (letters, digits, '-' and '_')", key);
+				rc = -EINVAL;
+				goto bad;
+			}
+			if (!is_param) {
+				kd = key_desc(key);
+				if (!kd) {
+					char names[512];
+					size_t off = 0;
+
+					for (size_t i = 0; i < SWEEP_KEY_COUNT; i++)
+						off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+									i ? ", " : "", sweep_keys[i].key);
+					set_err(why, sizeof(why), "unknown key '%s' in [sweep]; accepted: %s", key, names);
+					rc = -EINVAL;
+					goto bad;
+				}
+			}
+			if (!*vals) {
+				set_err(why, sizeof(why), "no value for '%s'", key);
+				rc = -EINVAL;
+				goto bad;
+			}
+			if (find_axis(f, key, is_param, is_param ? workload : "")) {
+				set_err(why, sizeof(why), "'%s' given twice in this section (list values on one line: %s = a, b)",
+					key, key);
+				rc = -EINVAL;
+				goto bad;
+			}
+			if (f->axis_count == SWEEP_MAX_AXES) {
+				set_err(why, sizeof(why), "more than %d keys", SWEEP_MAX_AXES);
+				rc = -EINVAL;
+				goto bad;
+			}
+			ax = &f->axes[f->axis_count++];
+			snprintf(ax->key, sizeof(ax->key), "%s", key);
+			ax->is_param = is_param;
+			snprintf(ax->workload, sizeof(ax->workload), "%s", is_param ? workload : "");
+			/* Workload parameters are numbers (workloads/catalog.h). */
+			ax->kind = is_param ? SWEEP_NUMBER : kd->kind;
+			ax->line = line;
+			rc = split_values(vals, ax, line, why, sizeof(why));
+			if (rc)
+				goto bad;
+			if (kd && !kd->list && ax->count > 1) {
+				set_err(why, sizeof(why), "'%s' takes one value, not a list", key);
+				rc = -EINVAL;
+				goto bad;
+			}
+			if (kd && !kd->axis) {
+				/* Sweep-level settings, not grid axes. */
+				if (!strcmp(key, "name")) {
+					if (strlen(ax->values[0]) >= sizeof(f->name)) {
+						set_err(why, sizeof(why), "name longer than %zu characters", sizeof(f->name) - 1);
+						rc = -EINVAL;
+						goto bad;
+					}
+					snprintf(f->name, sizeof(f->name), "%s", ax->values[0]);
+				} else {
+					uint64_t r = strtoull(ax->values[0], NULL, 10);
+
+					if (r < 1 || r > 1000) {
+						set_err(why, sizeof(why), "repetitions must be from 1 to 1000, not %s", ax->values[0]);
+						rc = -EINVAL;
+						goto bad;
+					}
+					f->repetitions = (uint32_t)r;
+					f->repetitions_line = line;
+				}
+				for (size_t v = 0; v < ax->count; v++)
+					free(ax->values[v]);
+				f->axis_count--;
+				memset(ax, 0, sizeof(*ax));
+			}
+		}
+	}
+	/* [params.NAME] must name a workload the sweep runs. */
+	for (size_t a = 0; a < f->axis_count; a++) {
+		const struct sweep_axis *ax = &f->axes[a], *wl;
+		bool found = false;
+
+		if (!ax->is_param || !ax->workload[0])
+			continue;
+		wl = find_option(f, "workload");
+		for (size_t v = 0; wl && v < wl->count; v++)
+			found |= !strcmp(wl->values[v], ax->workload);
+		if (!found) {
+			line = ax->line;
+			set_err(why, sizeof(why), "parameters for workload '%s', which the sweep does not run (add it to workload =)",
+				ax->workload);
+			rc = -EINVAL;
+			goto bad;
+		}
+	}
+	*out = f;
+	return 0;
+bad:
+	set_err(err, err_len, "%s:%u: %s", path, line, why);
+	sweep_free(f);
+	return rc;
+}
+
+int sweep_parse(const char *path, struct sweep_file **out, char *err, size_t err_len)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!fp) {
+		rc = -errno;
+		set_err(err, err_len, "%s: cannot read the sweep file: %s", path, strerror(errno));
+		return rc;
+	}
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *nt;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (4u << 20)) {
+				fclose(fp);
+				free(text);
+				set_err(err, err_len, "%s: sweep file larger than 4 MiB", path);
+				return -EINVAL;
+			}
+			nt = realloc(text, cap);
+			if (!nt) {
+				fclose(fp);
+				free(text);
+				set_err(err, err_len, "out of memory");
+				return -ENOMEM;
+			}
+			text = nt;
+		}
+		size_t n = fread(text + len, 1, 4096, fp);
+
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	if (ferror(fp)) {
+		fclose(fp);
+		free(text);
+		set_err(err, err_len, "%s: read error", path);
+		return -EIO;
+	}
+	fclose(fp);
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		free(text);
+		set_err(err, err_len, "%s: not a text file (it holds a NUL byte)", path);
+		return -EINVAL;
+	}
+	rc = sweep_parse_text(path, text, out, err, err_len);
+	free(text);
+	return rc;
+}
+
+/* ---- semantic check ---- */
+
+int sweep_check(const struct sweep_file *f, sweep_check_fn check, void *ctx, char *err,
+		size_t err_len)
+{
+	const struct sweep_axis *wl = find_option(f, "workload");
+	char why[512];
+
+	for (size_t a = 0; a < f->axis_count; a++) {
+		const struct sweep_axis *ax = &f->axes[a];
+
+		for (size_t v = 0; v < ax->count; v++) {
+			why[0] = '\0';
+			if (!ax->is_param) {
+				if (check(ctx, ax->key, false, NULL, ax->values[v], why, sizeof(why)))
+					goto bad;
+				continue;
+			}
+			if (ax->workload[0]) {
+				if (check(ctx, ax->key, true, ax->workload, ax->values[v], why, sizeof(why)))
+					goto bad;
+				continue;
+			}
+			/* A [params] key applies to every workload of the sweep
+			 * (memvirt run's default workload when none is named). */
+			if (!wl) {
+				if (check(ctx, ax->key, true, NULL, ax->values[v], why, sizeof(why)))
+					goto bad;
+				continue;
+			}
+			for (size_t w = 0; w < wl->count; w++)
+				if (check(ctx, ax->key, true, wl->values[w], ax->values[v], why, sizeof(why)))
+					goto bad;
+			continue;
+bad:
+			set_err(err, err_len, "%s:%u: %s", f->path, ax->value_line[v], why[0] ? why : "bad value");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- the grid ---- */
+
+/* Does axis ax take part in points of workload w (NULL: the default)? */
+static bool axis_applies(const struct sweep_axis *ax, const char *w)
+{
+	if (!strcmp(ax->key, "workload") && !ax->is_param)
+		return false; /* handled apart */
+	if (ax->is_param && ax->workload[0])
+		return w && !strcmp(ax->workload, w);
+	return true;
+}
+
+static size_t block_size(const struct sweep_file *f, const char *w)
+{
+	size_t n = 1;
+
+	for (size_t a = 0; a < f->axis_count; a++)
+		if (axis_applies(&f->axes[a], w))
+			n *= f->axes[a].count;
+	return n;
+}
+
+static size_t per_rep(const struct sweep_file *f)
+{
+	const struct sweep_axis *wl = find_option(f, "workload");
+	size_t n = 0;
+
+	if (!wl)
+		return block_size(f, NULL);
+	for (size_t w = 0; w < wl->count; w++)
+		n += block_size(f, wl->values[w]);
+	return n;
+}
+
+size_t sweep_point_count(const struct sweep_file *f)
+{
+	return per_rep(f) * f->repetitions;
+}
+
+struct kv {
+	char name[80];
+	const char *value;
+};
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->name, ((const struct kv *)b)->name);
+}
+
+/* Append one argument to the point (copied into p->args). */
+static int add_arg(struct sweep_point *p, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int add_arg(struct sweep_point *p, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->argc + 1 >= SWEEP_MAX_ARGS || *off >= sizeof(p->args))
+		return -E2BIG;
+	va_start(ap, fmt);
+	n = vsnprintf(p->args + *off, sizeof(p->args) - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 1 > sizeof(p->args) - *off)
+		return -E2BIG;
+	p->argv[p->argc++] = p->args + *off;
+	p->argv[p->argc] = NULL;
+	*off += (size_t)n + 1;
+	return 0;
+}
+
+int sweep_point_at(const struct sweep_file *f, size_t index, struct sweep_point *p)
+{
+	const struct sweep_axis *wl = find_option(f, "workload");
+	size_t per = per_rep(f), rest, off = 0, koff = 0, nkv = 0, poff = 0, loff = 0;
+	const char *w = NULL;
+	struct kv kvs[SWEEP_MAX_AXES + 2];
+	char rep_text[16];
+	int rc = 0;
+
+	if (index >= per * f->repetitions)
+		return -ERANGE;
+	memset(p, 0, sizeof(*p));
+	p->index = index;
+	p->rep = (uint32_t)(index / per);
+	p->seed = 1;
+	rest = index % per;
+	if (wl) {
+		size_t w_i = 0;
+
+		while (rest >= block_size(f, wl->values[w_i])) {
+			rest -= block_size(f, wl->values[w_i]);
+			w_i++;
+		}
+		w = wl->values[w_i];
+		p->workload = w;
+		snprintf(kvs[nkv].name, sizeof(kvs[nkv].name), "workload");
+		kvs[nkv++].value = w;
+	}
+	/* Mixed radix over the applicable axes, the last one fastest. */
+	{
+		size_t choice[SWEEP_MAX_AXES];
+
+		for (size_t a = f->axis_count; a-- > 0;) {
+			const struct sweep_axis *ax = &f->axes[a];
+
+			choice[a] = 0;
+			if (!axis_applies(ax, w))
+				continue;
+			choice[a] = rest % ax->count;
+			rest /= ax->count;
+		}
+		poff += (size_t)snprintf(p->params_json, sizeof(p->params_json), "{");
+		for (size_t a = 0; a < f->axis_count; a++) {
+			const struct sweep_axis *ax = &f->axes[a];
+			const char *v;
+
+			if (!axis_applies(ax, w))
+				continue;
+			v = ax->values[choice[a]];
+			if (ax->is_param) {
+				snprintf(kvs[nkv].name, sizeof(kvs[nkv].name), "param.%s", ax->key);
+				rc |= add_arg(p, &off, "--param");
+				rc |= add_arg(p, &off, "%s=%s", ax->key, v);
+				if (poff < sizeof(p->params_json))
+					poff += (size_t)snprintf(p->params_json + poff, sizeof(p->params_json) - poff,
+								 "%s\"%s\":%s", poff > 1 ? "," : "", ax->key, v);
+			} else {
+				snprintf(kvs[nkv].name, sizeof(kvs[nkv].name), "%s", ax->key);
+				rc |= add_arg(p, &off, "--%s", ax->key);
+				rc |= add_arg(p, &off, "%s", v);
+				if (!strcmp(ax->key, "engine"))
+					p->engine = v;
+				else if (!strcmp(ax->key, "backend"))
+					p->backend = v;
+				else if (!strcmp(ax->key, "vms"))
+					p->vms = strtoull(v, NULL, 10);
+				else if (!strcmp(ax->key, "seed"))
+					p->seed = strtoull(v, NULL, 10);
+			}
+			kvs[nkv++].value = v;
+		}
+		if (poff < sizeof(p->params_json))
+			snprintf(p->params_json + poff, sizeof(p->params_json) - poff, "}");
+	}
+	if (w) {
+		rc |= add_arg(p, &off, "--workload");
+		rc |= add_arg(p, &off, "%s", w);
+	}
+	snprintf(rep_text, sizeof(rep_text), "%" PRIu32, p->rep);
+	snprintf(kvs[nkv].name, sizeof(kvs[nkv].name), "rep");
+	kvs[nkv++].value = rep_text;
+	rc |= add_arg(p, &off, "--rep");
+	rc |= add_arg(p, &off, "%s", rep_text);
+	if (rc)
+		return -E2BIG;
+	/* The key: sorted name=value pairs, so file order does not matter. */
+	qsort(kvs, nkv, sizeof(kvs[0]), kv_cmp);
+	for (size_t i = 0; i < nkv; i++) {
+		int n = snprintf(p->key + koff, sizeof(p->key) - koff, "%s%s=%s", i ? ";" : "",
+				 kvs[i].name, kvs[i].value);
+
+		if (n < 0 || (size_t)n >= sizeof(p->key) - koff)
+			return -E2BIG;
+		koff += (size_t)n;
+	}
+	loff += (size_t)snprintf(p->label, sizeof(p->label), "%s/%s %s", p->engine ? p->engine : "soft",
+				 p->backend ? p->backend : "native", w ? w : "scan");
+	for (size_t i = 0; i < nkv && loff < sizeof(p->label); i++) {
+		if (!strcmp(kvs[i].name, "engine") || !strcmp(kvs[i].name, "backend") ||
+		    !strcmp(kvs[i].name, "workload") || !strcmp(kvs[i].name, "rep"))
+			continue;
+		loff += (size_t)snprintf(p->label + loff, sizeof(p->label) - loff, " %s=%s",
+					 !strncmp(kvs[i].name, "param.", 6) ? kvs[i].name + 6 : kvs[i].name,
+					 kvs[i].value);
+	}
+	if (loff < sizeof(p->label))
+		snprintf(p->label + loff, sizeof(p->label) - loff, " rep %" PRIu32, p->rep);
+	return 0;
+}

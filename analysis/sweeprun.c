@@ -1,0 +1,525 @@
+/*
+ * analysis/sweeprun.c — the sweep runner (see sweeprun.h).
+ *
+ * One loop: reap finished children (waitpid WNOHANG), settle their runs,
+ * start new ones while slots are free, redraw the progress, sleep 50 ms.
+ * Polling keeps it simple and signal-safe: the SIGINT handler only sets a
+ * flag, and the loop notices it within one tick.  Each child's stderr goes
+ * to a memfd so the runner can quote its last line as the failure reason.
+ */
+#include "analysis/sweeprun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "core/store.h"
+
+#define STOP_GRACE_S 5.0
+#define TICK_NS 50000000L
+
+struct slot {
+	pid_t pid;              /* 0: free */
+	int errfd;
+	struct sweep_point point;
+	struct timespec start;
+};
+
+struct runner {
+	const struct sweep_file *f;
+	const struct sweep_run_opts *o;
+	struct sweep_totals *t;
+	struct rec_db *db;
+	struct slot *slots;
+	struct timespec t0;
+	uint32_t done_now;      /* finished in this invocation (for the ETA) */
+	uint32_t to_run;        /* points this invocation runs (not skipped) */
+	char *err;
+	size_t err_len;
+};
+
+static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void fmt_duration(double s, char *buf, size_t len)
+{
+	long v = (long)(s + 0.5);
+
+	if (v >= 3600)
+		snprintf(buf, len, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+	else
+		snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
+}
+
+static void progress(struct runner *r, bool final)
+{
+	const struct sweep_totals *t = r->t;
+	uint32_t finished = t->ok + t->failed + t->stopped;
+	uint32_t total = t->points - t->skipped;
+	double el = since(&r->t0);
+	char e[32], eta[32];
+	int width = 30, fill;
+
+	if (!r->o->tty)
+		return;
+	fmt_duration(el, e, sizeof(e));
+	if (r->done_now && r->done_now < r->to_run)
+		fmt_duration(el / r->done_now * (r->to_run - r->done_now), eta, sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), r->done_now ? "0:00" : "?");
+	fill = total ? (int)((uint64_t)width * finished / total) : width;
+	fprintf(r->o->out, "\r\033[K[%.*s%*s] %" PRIu32 "/%" PRIu32 " done, %" PRIu32 " failed, elapsed %s, ETA %s",
+		fill, "##############################", width - fill, "", finished, total, t->failed, e, eta);
+	if (final)
+		fputc('\n', r->o->out);
+	fflush(r->o->out);
+}
+
+/* A line above the bar (terminal) or on its own (plain). */
+static void say(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->o->tty)
+		fputs("\r\033[K", r->o->out);
+	va_start(ap, fmt);
+	vfprintf(r->o->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->o->out);
+	fflush(r->o->out);
+}
+
+/* The last non-empty line the child wrote to stderr. */
+static void last_line(int fd, char *buf, size_t len)
+{
+	char tmp[4096];
+	off_t size = lseek(fd, 0, SEEK_END), from;
+	ssize_t n;
+	char *end, *start;
+
+	buf[0] = '\0';
+	if (size <= 0)
+		return;
+	from = size > (off_t)sizeof(tmp) - 1 ? size - (off_t)sizeof(tmp) + 1 : 0;
+	n = pread(fd, tmp, sizeof(tmp) - 1, from);
+	if (n <= 0)
+		return;
+	tmp[n] = '\0';
+	end = tmp + n;
+	while (end > tmp && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(tmp, '\n');
+	start = start ? start + 1 : tmp;
+	n = (ssize_t)strlen(start);
+	if ((size_t)n >= len)
+		n = (ssize_t)len - 1;
+	memcpy(buf, start, (size_t)n);
+	buf[n] = '\0';
+}
+
+static int start_child(struct runner *r, struct slot *s, size_t index)
+{
+	const struct sweep_run_opts *o = r->o;
+	char sweep_id[32];
+	char *argv[SWEEP_MAX_ARGS + 16];
+	int argc = 0, rc;
+	pid_t pid;
+
+	rc = sweep_point_at(r->f, index, &s->point);
+	if (rc) {
+		set_err(r->err, r->err_len, "%s: point %zu does not fit the argument buffer", r->f->path, index);
+		return rc;
+	}
+	snprintf(sweep_id, sizeof(sweep_id), "%" PRId64, r->t->sweep_id);
+	argv[argc++] = (char *)"memvirt";
+	argv[argc++] = (char *)"run";
+	for (int i = 0; i < s->point.argc; i++)
+		argv[argc++] = s->point.argv[i];
+	argv[argc++] = (char *)"--db";
+	argv[argc++] = (char *)o->db_path;
+	argv[argc++] = (char *)"--sweep-id";
+	argv[argc++] = sweep_id;
+	argv[argc++] = (char *)"--sweep-key";
+	argv[argc++] = s->point.key;
+	argv[argc] = NULL;
+
+	s->errfd = memfd_create("memvirt-sweep-stderr", MFD_CLOEXEC);
+	if (s->errfd < 0) {
+		rc = -errno;
+		set_err(r->err, r->err_len, "memfd_create: %s", strerror(errno));
+		return rc;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		set_err(r->err, r->err_len, "fork: %s", strerror(errno));
+		close(s->errfd);
+		return rc;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		sigset_t none;
+
+		/* Own process group: a terminal's SIGINT is the runner's alone. */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+		}
+		dup2(s->errfd, STDERR_FILENO);
+		execv(o->exe, argv);
+		fprintf(stderr, "cannot execute %s: %s\n", o->exe, strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid); /* also here, so kill(-pid) works at once */
+	s->pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	return 0;
+}
+
+/* The child died without finishing a run row: record one for the point. */
+static int record_failed_point(struct runner *r, const struct slot *s, int exit_code,
+			       enum rec_status status, const char *reason)
+{
+	struct json cfg;
+	char command[4096];
+	size_t off = 0;
+	int64_t run_id;
+	int rc;
+
+	json_init(&cfg);
+	json_object_begin(&cfg);
+	json_key(&cfg, "sweep_key");
+	json_string(&cfg, s->point.key);
+	json_object_end(&cfg);
+	off += (size_t)snprintf(command, sizeof(command), "memvirt run");
+	for (int i = 0; i < s->point.argc && off < sizeof(command); i++)
+		off += (size_t)snprintf(command + off, sizeof(command) - off, " %s", s->point.argv[i]);
+	{
+		struct rec_run_desc d = {
+			.engine = s->point.engine ? s->point.engine : "soft",
+			.backend = s->point.backend ? s->point.backend : "native",
+			.workload = s->point.workload ? s->point.workload : "scan",
+			.params_json = s->point.params_json,
+			.config_json = cfg.failed ? "{}" : json_text(&cfg),
+			.record_level = "summary",
+			.command = command,
+			.seed = s->point.seed + s->point.rep,
+			.vms = s->point.vms ? (uint32_t)s->point.vms : 1,
+			.rep = s->point.rep,
+			.sweep_id = r->t->sweep_id,
+			.sweep_key = s->point.key,
+		};
+		struct rec_run_result res = {
+			.status = status,
+			.exit_code = exit_code,
+			.error = reason,
+			.modelled_cycles = -1,
+		};
+
+		rc = rec_run_begin(r->db, &d, &run_id);
+		rc = rc ? rc : rec_run_finish(r->db, run_id, &res);
+	}
+	json_free(&cfg);
+	return rc;
+}
+
+/* Give a finished child's point its final record and count it. */
+static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
+{
+	char last[512], reason[768];
+	enum rec_status status;
+	int exit_code, changed = 0, rc;
+	bool ok = false, recorded_by_child;
+	int64_t ok_id = 0;
+
+	last_line(s->errfd, last, sizeof(last));
+	close(s->errfd);
+	s->errfd = -1;
+	if (WIFSIGNALED(wstatus)) {
+		int sig = WTERMSIG(wstatus);
+
+		exit_code = 128 + sig;
+		if (stopping)
+			snprintf(reason, sizeof(reason),
+				 "stopped: the sweep was interrupted (memvirt sweep --resume runs it again)");
+		else
+			snprintf(reason, sizeof(reason), "memvirt run was killed by signal %d (%s)%s%s", sig,
+				 strsignal(sig), last[0] ? "; its last message: " : "", last);
+	} else {
+		exit_code = WEXITSTATUS(wstatus);
+		ok = exit_code == 0;
+		snprintf(reason, sizeof(reason), "%s",
+			 last[0] ? last : "memvirt run exited with a failure and no message");
+		if (!ok && !last[0])
+			snprintf(reason, sizeof(reason), "memvirt run exited with status %d and no message",
+				 exit_code);
+	}
+	status = stopping && !ok ? REC_STATUS_INCOMPLETE : REC_STATUS_FAILED;
+	/* A row the child left 'running' gets the reason now. */
+	rc = rec_sweep_settle(r->db, r->t->sweep_id, s->point.key, status, exit_code, reason, &changed);
+	if (rc)
+		goto db_fail;
+	recorded_by_child = changed > 0;
+	if (ok) {
+		/* Exit 0 means the child finished an 'ok' row of this key. */
+		rc = rec_sweep_key_ok(r->db, s->point.key, &ok_id);
+		if (rc == -ENOENT) {
+			ok = false;
+			snprintf(reason, sizeof(reason), "memvirt run exited 0 without recording an ok run");
+		} else if (rc) {
+			goto db_fail;
+		}
+		recorded_by_child = ok;
+	}
+	if (!ok && !recorded_by_child && !WIFSIGNALED(wstatus) && exit_code == 1) {
+		/* Exit 1: the child recorded the run as failed itself. */
+		recorded_by_child = true;
+	}
+	if (!ok && !recorded_by_child) {
+		rc = record_failed_point(r, s, exit_code, status, reason);
+		if (rc)
+			goto db_fail;
+	}
+	r->done_now++;
+	if (ok) {
+		r->t->ok++;
+		if (!r->o->tty)
+			say(r, "[%" PRIu32 "/%" PRIu32 "] ok     run %" PRId64 ": %s (%.1f s)",
+			    r->t->ok + r->t->failed + r->t->stopped, r->t->points - r->t->skipped, ok_id,
+			    s->point.label, since(&s->start));
+	} else if (status == REC_STATUS_INCOMPLETE) {
+		r->t->stopped++;
+		say(r, "stopped: %s", s->point.label);
+	} else {
+		r->t->failed++;
+		say(r, "[%" PRIu32 "/%" PRIu32 "] FAILED %s: %s", r->t->ok + r->t->failed + r->t->stopped,
+		    r->t->points - r->t->skipped, s->point.label, reason);
+	}
+	s->pid = 0;
+	return 0;
+db_fail:
+	set_err(r->err, r->err_len, "%s: cannot record the outcome of %s: %s", r->o->db_path,
+		s->point.label, rec_errmsg(r->db));
+	s->pid = 0;
+	return rc;
+}
+
+/* Reap what has ended; wait=true blocks until every child is gone. */
+static int reap(struct runner *r, bool stopping)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < r->o->jobs; i++) {
+		struct slot *s = &r->slots[i];
+		int wstatus;
+		pid_t got;
+
+		if (!s->pid)
+			continue;
+		got = waitpid(s->pid, &wstatus, WNOHANG);
+		if (got == 0 || (got < 0 && errno == EINTR))
+			continue;
+		if (got < 0) {
+			wstatus = 0x7f00; /* lost track: treat as exit 127 */
+		}
+		rc = settle(r, s, wstatus, stopping);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static unsigned running(const struct runner *r)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->o->jobs; i++)
+		n += r->slots[i].pid != 0;
+	return n;
+}
+
+static void tick(void)
+{
+	struct timespec ts = {0, TICK_NS};
+
+	nanosleep(&ts, NULL); /* EINTR just ends the tick early */
+}
+
+/* Stop every child: SIGTERM, then SIGKILL after the grace period. */
+static int stop_children(struct runner *r)
+{
+	struct timespec t0;
+	bool killed = false;
+	int rc = 0;
+
+	for (unsigned i = 0; i < r->o->jobs; i++)
+		if (r->slots[i].pid)
+			kill(-r->slots[i].pid, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (running(r)) {
+		rc = reap(r, true);
+		if (rc)
+			return rc;
+		if (!killed && since(&t0) > STOP_GRACE_S) {
+			for (unsigned i = 0; i < r->o->jobs; i++)
+				if (r->slots[i].pid)
+					kill(-r->slots[i].pid, SIGKILL);
+			killed = true;
+		}
+		if (running(r))
+			tick();
+	}
+	return 0;
+}
+
+int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct sweep_totals *t,
+	      char *err, size_t err_len)
+{
+	struct runner r = {.f = f, .o = o, .t = t, .err = err, .err_len = err_len};
+	size_t count = sweep_point_count(f), next = 0;
+	char dberr[512];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->points = (uint32_t)count;
+	if (!o->jobs) {
+		set_err(err, err_len, "jobs must be at least 1");
+		return -EINVAL;
+	}
+	r.slots = calloc(o->jobs, sizeof(*r.slots));
+	if (!r.slots) {
+		set_err(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < o->jobs; i++)
+		r.slots[i].errfd = -1;
+	rc = rec_open(o->db_path, REC_READ_WRITE, &r.db, dberr, sizeof(dberr));
+	if (rc) {
+		set_err(err, err_len, "%s", dberr);
+		free(r.slots);
+		return rc;
+	}
+	if (o->resume && rec_sweep_find(r.db, f->text, &t->sweep_id) == 0) {
+		rc = rec_sweep_reopen(r.db, t->sweep_id, o->command, o->jobs);
+		t->resumed = rc == 0;
+	} else {
+		struct rec_sweep_desc d = {
+			.name = f->name,
+			.file = f->path,
+			.file_text = f->text,
+			.command = o->command,
+			.jobs = o->jobs,
+			.points = (uint32_t)count,
+		};
+
+		rc = rec_sweep_begin(r.db, &d, &t->sweep_id);
+	}
+	if (rc) {
+		set_err(err, err_len, "%s: cannot record the sweep: %s", o->db_path, rec_errmsg(r.db));
+		goto out;
+	}
+	/* Count what --resume skips up front, so progress and ETA are right. */
+	if (o->resume) {
+		for (size_t i = 0; i < count; i++) {
+			struct sweep_point p;
+
+			if (sweep_point_at(f, i, &p) == 0 && rec_sweep_key_ok(r.db, p.key, NULL) == 0)
+				t->skipped++;
+		}
+	}
+	r.to_run = t->points - t->skipped;
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	if (o->tty || t->skipped || t->resumed)
+		say(&r, "sweep %" PRId64 " (%s): %" PRIu32 " runs, %u at a time%s%s", t->sweep_id, f->name,
+		    r.to_run, o->jobs, t->skipped ? ", skipping those already ok" : "",
+		    t->resumed ? " (resumed)" : "");
+	progress(&r, false);
+	while (next < count || running(&r)) {
+		if (*o->stop)
+			break;
+		rc = reap(&r, false);
+		if (rc)
+			break;
+		for (unsigned i = 0; i < o->jobs && next < count && !*o->stop; i++) {
+			if (r.slots[i].pid)
+				continue;
+			/* Skip points already ok (only with --resume). */
+			while (next < count && o->resume) {
+				struct sweep_point p;
+
+				if (sweep_point_at(f, next, &p) != 0 || rec_sweep_key_ok(r.db, p.key, NULL) != 0)
+					break;
+				next++;
+			}
+			if (next == count)
+				break;
+			rc = start_child(&r, &r.slots[i], next);
+			if (rc)
+				break;
+			next++;
+		}
+		if (rc)
+			break;
+		progress(&r, false);
+		tick();
+	}
+	if (*o->stop || rc) {
+		int src = stop_children(&r);
+
+		t->interrupted = *o->stop != 0;
+		rc = rc ? rc : src;
+	}
+	progress(&r, true);
+	t->elapsed_s = since(&r.t0);
+	{
+		int frc = rec_sweep_finish(r.db, t->sweep_id,
+					   t->interrupted || rc ? REC_SWEEP_INTERRUPTED : REC_SWEEP_DONE,
+					   t->ok, t->failed, t->skipped);
+
+		if (frc && !rc) {
+			set_err(err, err_len, "%s: cannot finish the sweep record: %s", o->db_path,
+				rec_errmsg(r.db));
+			rc = frc;
+		}
+	}
+	if (!rc && t->interrupted)
+		rc = -EINTR;
+out:
+	rec_close(r.db);
+	free(r.slots);
+	return rc;
+}
