@@ -1215,7 +1215,10 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		case SOFT_OP_BSR:
 			f &= ~(uint32_t)SOFT_ZF;
 			if (b == 0) {
-				f |= SOFT_ZF; /* destination unchanged */
+				/* Destination undefined (SDM); like Intel parts and
+				 * QEMU it keeps its value, zero-extended at 32 bits. */
+				f |= SOFT_ZF;
+				reg_wr(v, d->reg, sz, reg_rd(v, d->reg, sz));
 			} else {
 				reg_wr(v, d->reg, sz, d->op == SOFT_OP_BSF ? (uint64_t)__builtin_ctzll(b)
 					: (uint64_t)(63 - __builtin_clzll(b)));
