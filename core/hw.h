@@ -31,6 +31,9 @@ struct hw_glue {
 	int (*flush_tlb)(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg);
 	int (*inject_exception)(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
 				uint64_t cr2);
+	int (*write_cr3)(struct engine_vcpu *vcpu, uint64_t cr3);
+	/* Non-global entries of one PCID (struct mv_hw.flush_tlb_nonglobal). */
+	int (*flush_tlb_nonglobal)(struct engine_vcpu *vcpu, uint64_t tag);
 
 	/* Engines that cannot count instructions: make run() return -EINTR
 	 * once `seconds` of wall time have passed, until disarmed. */

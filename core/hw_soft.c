@@ -107,6 +107,40 @@ static int soft_glue_inject(struct engine_vcpu *vcpu, uint8_t vector, uint32_t e
 	return soft_vcpu_inject(vcpu, vector, has_error, error_code, cr2);
 }
 
+#define CR4_PCIDE (1ull << 17)
+#define CR3_NOFLUSH (1ull << 63)
+
+static int soft_glue_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
+{
+	struct soft_mmu *mmu = soft_machine_mmu(soft_vcpu_machine(vcpu));
+	struct engine_sregs s;
+	bool pcide;
+	int rc;
+
+	rc = soft_engine_ops.get_sregs(vcpu, &s);
+	if (rc)
+		return rc;
+	pcide = s.cr4 & CR4_PCIDE;
+	s.cr3 = cr3 & ~CR3_NOFLUSH;
+	rc = soft_engine_ops.set_sregs(vcpu, &s);
+	if (rc)
+		return rc;
+	/* The flush a MOV CR3 implies (mmu.h's table); set_sregs flushes nothing. */
+	if (!pcide)
+		soft_mmu_flush_pcid(mmu, 0, true, SOFT_FLUSH_CR3);
+	else if (!(cr3 & CR3_NOFLUSH))
+		soft_mmu_flush_pcid(mmu, (uint32_t)(cr3 & 0xfff), true, SOFT_FLUSH_CR3);
+	return 0;
+}
+
+static int soft_glue_flush_tlb_nonglobal(struct engine_vcpu *vcpu, uint64_t tag)
+{
+	/* Exactly the flush of a guest MOV CR3 (mmu.h's table). */
+	soft_mmu_flush_pcid(soft_machine_mmu(soft_vcpu_machine(vcpu)), (uint32_t)tag, true,
+			    SOFT_FLUSH_CR3);
+	return 0;
+}
+
 const struct hw_glue hw_soft_glue = {
 	.engine = MV_ENGINE_SOFT,
 	.machine_create = soft_glue_machine_create,
@@ -116,4 +150,6 @@ const struct hw_glue hw_soft_glue = {
 	.set_paging = soft_glue_set_paging,
 	.flush_tlb = soft_glue_flush_tlb,
 	.inject_exception = soft_glue_inject,
+	.write_cr3 = soft_glue_write_cr3,
+	.flush_tlb_nonglobal = soft_glue_flush_tlb_nonglobal,
 };

@@ -285,6 +285,59 @@ static int hw_inject_exception(struct mv_vm *vm, uint8_t vector, uint32_t error_
 				   : -ENOTSUP;
 }
 
+static int hw_write_cr3(struct mv_vm *vm, uint64_t cr3)
+{
+	const struct hw_glue *g = vm->vmm->glue;
+
+	return g->write_cr3 ? g->write_cr3(vm->vcpu, cr3) : -ENOTSUP;
+}
+
+static int hw_skip_instruction(struct mv_vm *vm, uint8_t insn_len)
+{
+	const struct engine_ops *e = vm->vmm->cfg->engine;
+	struct engine_regs r;
+	int rc = e->get_regs(vm->vcpu, &r);
+
+	if (rc)
+		return rc;
+	r.rip += insn_len;
+	return e->set_regs(vm->vcpu, &r);
+}
+
+static int hw_flush_tlb_nonglobal(struct mv_vm *vm, uint64_t tag)
+{
+	const struct hw_glue *g = vm->vmm->glue;
+
+	return g->flush_tlb_nonglobal ? g->flush_tlb_nonglobal(vm->vcpu, tag) : -ENOTSUP;
+}
+
+/* One instruction with a quantum of 1; the turn's quantum then restarts
+ * (the remaining part is not known here), so an emulated write lengthens
+ * the VM's turn a little. */
+static int hw_single_step(struct mv_vm *vm, struct engine_exit **exit)
+{
+	const struct vmm_config *cfg = vm->vmm->cfg;
+	const struct engine_ops *e = cfg->engine;
+	uint64_t quantum = cfg->vms > 1 ? cfg->quantum : POLL_QUANTUM;
+	int rc, rc2;
+
+	if (vm->vmm->glue->engine != MV_ENGINE_SOFT || !e->set_limits)
+		return -ENOTSUP;
+	rc = e->set_limits(vm->vcpu, 1, cfg->insn_limit);
+	if (rc)
+		return rc;
+	do
+		rc = e->run(vm->vcpu);
+	while (rc == -EINTR);
+	rc2 = e->set_limits(vm->vcpu, quantum, cfg->insn_limit);
+	if (rc)
+		return rc;
+	if (rc2)
+		return rc2;
+	*exit = e->exit(vm->vcpu);
+	return 0;
+}
+
 static uint64_t vm_icount(struct mv_vm *vm)
 {
 	const struct engine_ops *e = vm->vmm->cfg->engine;
@@ -329,6 +382,10 @@ static void init_services(struct vmm *m)
 		.flush_tlb = hw_flush_tlb,
 		.inject_exception = hw_inject_exception,
 		.post = hw_post,
+		.write_cr3 = hw_write_cr3,
+		.skip_instruction = hw_skip_instruction,
+		.single_step = hw_single_step,
+		.flush_tlb_nonglobal = hw_flush_tlb_nonglobal,
 		.vm_count = m->cfg->vms,
 		.vm_mem_bytes = m->cfg->mem_size,
 	};
@@ -498,12 +555,12 @@ static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
 			rc = backend_call(m, &(struct hook_call){.hook = HOOK_HANDLE_EXIT, .vm = vm,
 								  .exit = ex});
 			if (rc < 0) {
-				char what[64];
+				char what[64], msg[sizeof(vm->failure)];
 
 				snprintf(what, sizeof(what), "on a %s intercept",
 					 engine_intercept_name(ex->intercept.cause));
-				backend_failure(m, vm->failure, sizeof(vm->failure), what, rc);
-				vm_fail(vm, "%s", vm->failure);
+				backend_failure(m, msg, sizeof(msg), what, rc);
+				vm_fail(vm, "%s", msg);
 				return true;
 			}
 			if (rc == MV_EXIT_HANDLED)

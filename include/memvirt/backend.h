@@ -109,6 +109,27 @@ struct mv_hw {
 	 * refuse a configuration in create() with a message. */
 	uint32_t vm_count;
 	uint64_t vm_mem_bytes;
+
+	/* Interpret a guest `mov cr3`: load the page-table pointer with the
+	 * architectural TLB flush (none with CR4.PCIDE and bit 63 set, the
+	 * new PCID's non-global entries with PCIDE, every non-global entry
+	 * without).  For backends that intercept CR3 writes and let the
+	 * guest's own tables stay in use.  Soft engine only. */
+	int (*write_cr3)(struct mv_vm *vm, uint64_t cr3);
+	/* Skip the intercepted instruction (`insn_len` bytes of RIP). */
+	int (*skip_instruction)(struct mv_vm *vm, uint8_t insn_len);
+
+	/* Run the VM's vCPU now, inside the exit being handled, for at most
+	 * one retired instruction, and point *exit at the exit it stopped
+	 * on: ENGINE_EXIT_QUANTUM when the instruction retired, otherwise
+	 * whatever stopped it first (an intercepted fault...), which the
+	 * caller then owns as if the run had returned it.  The VM's quantum
+	 * restarts afterwards.  Used by shadow paging to let one guest write
+	 * through a temporarily writable page-table page.  Soft engine only. */
+	int (*single_step)(struct mv_vm *vm, struct engine_exit **exit);
+	/* Drop the non-global TLB entries tagged `tag` (a PCID): the flush
+	 * a guest MOV CR3 implies.  MV_FLUSH_TAG drops global ones too. */
+	int (*flush_tlb_nonglobal)(struct mv_vm *vm, uint64_t tag);
 };
 
 /* What handle_exit says about an exit. */
