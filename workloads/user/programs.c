@@ -165,6 +165,23 @@ static uint64_t wl_chase(uint64_t seed, uint64_t wss, uint64_t steps)
 	return acc;
 }
 
+/* Unmap a ptchurn region in pieces, so every way munmap edits a region is
+ * exercised: a hole in the middle (a split), a range covering a whole
+ * piece plus the next one's head, a tail, then the rest. */
+static void ptchurn_unmap(uint64_t *base, uint64_t pages)
+{
+	char *b = (char *)base;
+
+	if (pages < 5) {
+		u_munmap(b, pages * PAGE);
+		return;
+	}
+	u_munmap(b + PAGE, PAGE);                        /* [0,1) [2,n) */
+	u_munmap(b, 3 * PAGE);                           /* [3,n) */
+	u_munmap(b + (pages - 1) * PAGE, PAGE);          /* [3,n-1) */
+	u_munmap(b + 3 * PAGE, (pages - 4) * PAGE);      /* nothing */
+}
+
 /* ptchurn: per round, map `regions` regions of `pages` pages, write
  * hash(seed + tag) into word 0 of each page (tag counts pages across rounds
  * and regions), fold word 0 and word 1 + p % 511 (never written: must read
@@ -185,7 +202,7 @@ static uint64_t wl_ptchurn(uint64_t seed, uint64_t regions, uint64_t pages, uint
 				acc = wl_fold(acc, base[k][p * WORDS_PER_PAGE]);
 				acc = wl_fold(acc, base[k][p * WORDS_PER_PAGE + 1 + p % 511]);
 			}
-			u_munmap(base[k], pages * PAGE);
+			ptchurn_unmap(base[k], pages);
 		}
 	}
 	return acc;
