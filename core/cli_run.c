@@ -448,14 +448,27 @@ static void verify_checksums(const struct run_plan *p, struct rep_outcome *r)
 	}
 }
 
-static int record_counters(struct rec_db *db, int64_t run_id, const struct ctr_set *ctr)
+static int record_counters(struct rec_db *db, int64_t run_id, const struct vmm_result *res)
 {
+	const struct ctr_set *ctr = &res->counters;
+
 	for (size_t i = 0; i < ctr->count; i++) {
-		int rc = rec_run_counter(db, run_id, ctr->items[i].vm, ctr->items[i].name,
-					 ctr->items[i].value);
+		const struct ctr_entry *e = &ctr->items[i];
+		int rc = rec_run_counter(db, run_id, e->vm, e->name, e->value);
 
 		if (rc)
 			return rc;
+		/* KVM's own statistics also go to kvm_stats, before and after. */
+		if (e->vm >= 0 && (!strncmp(e->name, "kvm_vm_", 7) || !strncmp(e->name, "kvm_vcpu_", 9))) {
+			double before = ctr_get(&res->engine_before, e->vm, e->name, 0);
+			char scope[32];
+
+			snprintf(scope, sizeof(scope), "%s%d", e->name[4] == 'v' && e->name[5] == 'm' ? "vm" : "vcpu",
+				 e->vm);
+			rc = rec_run_kvm_stat(db, run_id, scope, e->name, before, before + e->value);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -566,7 +579,7 @@ static int run_one(const struct run_options *o, struct run_plan *p, struct rec_d
 
 		checksum_list(out, &sums);
 		rr.checksum_json = sums.failed ? NULL : json_text(&sums);
-		if (record_counters(db, out->run_id, &out->res.counters) ||
+		if (record_counters(db, out->run_id, &out->res) ||
 		    rec_run_finish(db, out->run_id, &rr)) {
 			rc = cli_fail(MV_EXIT_ENV, "run", "%s: cannot finish recording run %" PRId64 ": %s",
 				      o->db_path, out->run_id, rec_errmsg(db));

@@ -712,15 +712,26 @@ struct stat_ctx {
 	struct ctr_set *ctr;
 	int vm;
 	int error;
+	const struct ctr_set *before;  /* subtract these (per VM) when set */
 };
 
 static void collect_stat(void *ctx, const char *name, uint64_t value)
 {
 	struct stat_ctx *s = ctx;
+	/* A gauge may go down during the run: the difference is signed. */
+	double v = (double)value - (s->before ? ctr_get(s->before, s->vm, name, 0) : 0);
 
-	if (ctr_add(s->ctr, s->vm, name, (double)value))
+	if (ctr_add(s->ctr, s->vm, name, v))
 		s->error = -ENOMEM;
-	if (s->vm != -1 && ctr_add(s->ctr, -1, name, (double)value))
+	if (s->vm != -1 && ctr_add(s->ctr, -1, name, v))
+		s->error = -ENOMEM;
+}
+
+static void snapshot_stat(void *ctx, const char *name, uint64_t value)
+{
+	struct stat_ctx *s = ctx;
+
+	if (ctr_set(s->ctr, s->vm, name, (double)value))
 		s->error = -ENOMEM;
 }
 
@@ -757,7 +768,9 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 		}
 		if (m->cfg->engine->stats) {
 			sc.vm = (int)i;
+			sc.before = &res->engine_before;
 			m->cfg->engine->stats(vm->evm, collect_stat, &sc);
+			sc.before = NULL;
 		}
 	}
 	rc |= ctr_set(&res->counters, -1, "instructions", (double)total_insns);
@@ -845,6 +858,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 
 	memset(res, 0, sizeof(*res));
 	ctr_init(&res->counters);
+	ctr_init(&res->engine_before);
 	if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS)
 		return fail_setup(res, 2, -EINVAL, "--vms must be 1..%d", VMM_MAX_VMS);
 	if (cfg->vms > 1 && !cfg->engine->instructions)
@@ -908,6 +922,13 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		}
 	}
 	elf_close(&img);
+	for (unsigned i = 0; !rc && i < cfg->vms && cfg->engine->stats; i++) {
+		struct stat_ctx sc = {.ctr = &res->engine_before, .vm = (int)i};
+
+		cfg->engine->stats(m->vms[i].evm, snapshot_stat, &sc);
+		if (sc.error)
+			rc = fail_setup(res, 3, sc.error, "out of memory");
+	}
 	if (!rc) {
 		rc = schedule(m);
 		if (m->glue->disarm_timeout)
@@ -923,4 +944,5 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 void vmm_result_free(struct vmm_result *res)
 {
 	ctr_free(&res->counters);
+	ctr_free(&res->engine_before);
 }

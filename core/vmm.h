@@ -54,6 +54,10 @@ struct vmm_result {
 	unsigned vms;
 	struct vmm_vm_result vm[VMM_MAX_VMS];
 	struct ctr_set counters;       /* every counter of the run; vm -1 = totals */
+	/* The engine's statistics per VM just before the first instruction
+	 * ran; counters hold what the run added to them.  The store keeps
+	 * both for KVM's statistics (kvm_stats table). */
+	struct ctr_set engine_before;
 	uint64_t wall_ns;
 };
 
