@@ -397,6 +397,7 @@ const struct soft_mnem_alias soft_mnem_aliases[] = {
 	{ .alias = "sal", .mnem = "shl" },
 	{ .alias = "lret", .mnem = "retf" },
 	{ .alias = "lretq", .mnem = "retf" },
+	{ .alias = "retfq", .mnem = "retf" },
 };
 
 const unsigned soft_mnem_alias_count = sizeof(soft_mnem_aliases) / sizeof(soft_mnem_aliases[0]);
