@@ -89,8 +89,9 @@ static void on_crash(int signo, siginfo_t *info, void *ctx)
 
 int crash_guard_install(void)
 {
+	/* Page aligned: sanitizers unpoison the alternate stack by granules. */
 	static _Thread_local bool installed;
-	static _Thread_local char alt_stack[64 * 1024];
+	static _Thread_local _Alignas(4096) char alt_stack[64 * 1024];
 	struct sigaction sa;
 	stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof(alt_stack)};
 

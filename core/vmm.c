@@ -137,11 +137,15 @@ static int backend_call(struct vmm *m, struct hook_call *c)
 	bool crashed;
 	int rc;
 
-	if (m->backend_crashed)
+	struct crash_report later;
+
+	/* After a crash only destroy is still tried, so that what the backend
+	 * holds is released; should it crash too, the first report stands. */
+	if (m->backend_crashed && c->hook != HOOK_DESTROY)
 		return -EFAULT;
 	c->m = m;
-	rc = crash_guard_run(hook_dispatch, c, &m->crash, &crashed);
-	if (crashed) {
+	rc = crash_guard_run(hook_dispatch, c, m->backend_crashed ? &later : &m->crash, &crashed);
+	if (crashed && !m->backend_crashed) {
 		m->backend_crashed = true;
 		snprintf(m->crash_hook, sizeof(m->crash_hook), "%s", hook_names[c->hook]);
 	}
