@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# tests/ept/vs-shadow.sh — ept next to shadow on the two workloads that
+# stress the page-table pointer and the page tables (ctxsw, ptchurn):
+# same checksums as native; under ept no exit for CR3 writes or
+# page-table updates, under shadow many; `memvirt compare` shows native,
+# ept and shadow side by side with walk references per miss.
+# Skipped (77) when this memvirt has no shadow backend on the soft engine.
+set -u
+memvirt=${1:?usage: vs-shadow.sh PATH/TO/memvirt}
+if ! "$memvirt" list backends | grep -E '^shadow ' | grep -q 'engines: [^]]*soft'; then
+	echo "SKIP: this memvirt has no shadow backend on the soft engine"
+	exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+db="$work/r.db"
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+ctr() {
+	sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' "$work/$1.json" | tr ',' '\n' |
+		grep -F "\"$2\":" | head -1 | cut -d: -f2
+}
+
+# run NAME ARGS...: recorded in $db, JSON in $work/NAME.json
+run() {
+	local name=$1 rc
+	shift
+	"$memvirt" run --db "$db" --json --timeout 240 "$@" >"$work/$name.json" 2>"$work/$name.err"
+	rc=$?
+	[ $rc -eq 0 ] || fail "memvirt run $* exited $rc: $(head -c 600 "$work/$name.err")"
+	return $rc
+}
+
+for spec in "ctxsw rounds=100" "ptchurn rounds=4"; do
+	w=${spec%% *}
+	p=${spec#* }
+	for b in native ept shadow; do
+		run "$w-$b" --workload "$w" --param "$p" --backend "$b"
+	done
+	for b in ept shadow; do
+		[ "$(grep -o '"checksum":\[[^]]*\]' "$work/$w-$b.json")" = \
+			"$(grep -o '"checksum":\[[^]]*\]' "$work/$w-native.json")" ] ||
+			fail "$w under $b: checksum differs from native"
+	done
+	for c in soft.intercept.cr3_write soft.intercept.invlpg soft.exit.intercept; do
+		v=$(ctr "$w-ept" "$c")
+		[ "${v:-0}" = 0 ] || fail "$w under ept: $c = $v, want 0"
+	done
+done
+# "Many": every guest address-space switch, every table update.
+switches=$(ctr ctxsw-native guest_context_switches)
+v=$(ctr ctxsw-shadow soft.intercept.cr3_write)
+[ "${v:-0}" -ge "${switches:-1}" ] ||
+	fail "ctxsw under shadow: ${v:-0} CR3-write exits for ${switches:-?} guest context switches"
+v=$(ctr ptchurn-shadow soft.exit.intercept)
+freed=$(ctr ptchurn-native guest_ptpages_freed)
+[ "${v:-0}" -ge "${freed:-1}" ] ||
+	fail "ptchurn under shadow: ${v:-0} intercept exits for ${freed:-?} page-table pages freed"
+
+"$memvirt" compare --db "$db" --runs last:3 >"$work/cmp.out" 2>"$work/cmp.err" ||
+	fail "memvirt compare: $(cat "$work/cmp.err")"
+grep -Eq '^backend +native +ept +shadow *$' "$work/cmp.out" ||
+	fail "compare: no 'backend native ept shadow' row: $(head -5 "$work/cmp.out")"
+grep -q '^walk refs per TLB miss' "$work/cmp.out" || fail "compare: no walk refs per TLB miss row"
+
+if [ $failures -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "ept vs shadow: ok"
