@@ -204,6 +204,10 @@ int cmd_sweep(int argc, char **argv)
 	size_t off = 0;
 	int c, rc;
 
+	/* Recorded before getopt permutes argv. */
+	for (int i = 0; i < argc && off < sizeof(command); i++)
+		off += (size_t)snprintf(command + off, sizeof(command) - off, "%s%s", i ? " " : "memvirt ",
+					argv[i]);
 	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -238,9 +242,6 @@ int cmd_sweep(int argc, char **argv)
 		sweep_free(f);
 		return MV_EXIT_OK;
 	}
-	for (int i = 0; i < argc && off < sizeof(command); i++)
-		off += (size_t)snprintf(command + off, sizeof(command) - off, "%s%s", i ? " " : "memvirt ",
-					argv[i]);
 	if (!strcmp(db_path, MV_DEFAULT_DB))
 		mkdir("results", 0777);
 

@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
 	{"run", cmd_run, "run a workload on an engine under a memory backend"},
 	{"compare", cmd_compare, "show stored runs side by side"},
 	{"sweep", cmd_sweep, "run a grid of configurations from a sweep file, in parallel"},
+	{"report", cmd_report, "statistics, plots and tables comparing stored runs (HTML, CSV, text)"},
 };
 
 static void usage(FILE *out)
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "memvirt: unknown subcommand '%s'; accepted: list, run, compare, sweep (see memvirt --help)\n",
+	fprintf(stderr, "memvirt: unknown subcommand '%s'; accepted: list, run, compare, sweep, report (see memvirt --help)\n",
 		argv[1]);
 	return MV_EXIT_USAGE;
 }
