@@ -1311,6 +1311,7 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 int soft_cpu_run(struct soft_vcpu *v)
 {
 	struct soft_dinsn tmp;
+	uint32_t in_data = v->exit.io.data; /* the VMM's answer to a pending IN */
 	memset(&v->exit, 0, sizeof(v->exit));
 	if (v->shutdown) {
 		v->exit.reason = ENGINE_EXIT_SHUTDOWN;
@@ -1335,7 +1336,7 @@ int soft_cpu_run(struct soft_vcpu *v)
 		/* Complete an IN the VMM has answered. */
 		if (v->in_pending) {
 			v->in_pending = false;
-			reg_wr(v, 0, v->in_size, v->exit.io.data);
+			reg_wr(v, 0, v->in_size, in_data);
 			v->rip = v->in_next_rip;
 			v->icount++;
 		}
