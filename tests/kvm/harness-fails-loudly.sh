@@ -25,14 +25,16 @@ out=$(PATH=$tmp/empty "$harness" --cache "$tmp/cache1" -- both:t:true 2>&1)
 expect no-qemu 1 'apt-get install qemu-system-x86' $? "$out"
 
 # 2. apt-cache resolves nothing (no package lists) and the cache is empty:
-# every tool as on this host, but apt-cache answers nothing.
+# every tool as on this host, but apt-cache and apt-get answer nothing.
 mkdir -p "$tmp/bin"
 for d in /usr/sbin /sbin /usr/bin /bin /usr/local/bin; do
 	[ -d "$d" ] && ln -sf "$d"/* "$tmp/bin/" 2>/dev/null
 done
-rm -f "$tmp/bin/apt-cache"
-printf '#!/bin/sh\nexit 100\n' >"$tmp/bin/apt-cache"
-chmod +x "$tmp/bin/apt-cache"
+for t in apt-cache apt-get; do   # (apt-get: the harness's apt-get update as root)
+	rm -f "$tmp/bin/$t"
+	printf '#!/bin/sh\nexit 100\n' >"$tmp/bin/$t"
+	chmod +x "$tmp/bin/$t"
+done
 out=$(PATH=$tmp/bin "$harness" --cache "$tmp/cache2" -- both:t:true 2>&1)
 expect no-kernel 1 'run `apt-get update`' $? "$out"
 

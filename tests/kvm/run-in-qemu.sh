@@ -86,8 +86,18 @@ flock 9   # concurrent test runs share the cache: one downloads, the others wait
 # linux-image-cloud-amd64 depends on the current cloud kernel, e.g.
 # linux-image-6.1.0-56-cloud-amd64; its -unsigned twin holds the same files.
 meta=linux-image-cloud-amd64
-dep=$(apt-cache depends "$meta" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1 || true)
+resolve() {
+	apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1 || true
+}
+dep=$(resolve)
+# Container images often ship without package lists; as root, fetch them
+# once rather than fail (the same network access the download needs).
+if [ -z "$dep" ] && [ "$(id -u)" = 0 ] && ! ls "$cache"/linux-image-*/.unpacked >/dev/null 2>&1; then
+	echo "run-in-qemu: apt-cache cannot resolve $meta; running apt-get update" >&2
+	apt-get update -qq >"$cache/update.log" 2>&1 || true
+	dep=$(resolve)
+fi
 kdir=
 if [ -n "$dep" ]; then
 	for pkg in "$dep-unsigned" "$dep"; do
