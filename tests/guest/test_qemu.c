@@ -4,6 +4,7 @@
  *
  * usage: test-guest-qemu GUEST_ELF [options] WORKLOAD SEED [key=value...]
  *   --cpu MODEL        QEMU CPU model (default qemu64)
+ *   --mem MIB          guest RAM (default 256)
  *   --timer N          scheduler tick: APIC timer initial count (timer_period=)
  *   --expect-error S   the guest must refuse the run (exit status 1) and
  *                      print S; no checksum expected
@@ -95,18 +96,19 @@ static void parse_output(struct run *r)
 	}
 }
 
-static void run_qemu(struct run *r, const char *elf, const char *cpu, const char *append)
+static void run_qemu(struct run *r, const char *elf, const char *cpu, const char *mem,
+		     const char *append)
 {
 	char cmd[8192];
 	FILE *f;
 	int st;
 
 	snprintf(cmd, sizeof cmd,
-		 "timeout 60 qemu-system-x86_64 -cpu %s -m 256 -icount shift=0,sleep=off "
+		 "timeout 60 qemu-system-x86_64 -cpu %s -m %s -icount shift=0,sleep=off "
 		 "-kernel '%s' -append '%s' "
 		 "-nographic -no-reboot -display none -monitor none -serial stdio "
 		 "-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null 2>&1",
-		 cpu, elf, append);
+		 cpu, mem, elf, append);
 	f = popen(cmd, "r");
 	CHECK(f != NULL, "cannot run: %s", cmd);
 	r->out = NULL;
@@ -196,7 +198,8 @@ static void check_workload(const struct run *r, const char *workload, const uint
 
 int main(int argc, char **argv)
 {
-	const char *elf, *cpu = "qemu64", *expect_error = NULL, *workload, *timer = "0";
+	const char *elf, *cpu = "qemu64", *expect_error = NULL, *workload, *timer = "0",
+		   *mem = "256";
 	char params[1024] = "", append[2048];
 	uint64_t seed, want, v[WL_MAX_PARAMS];
 	struct run r = { 0 };
@@ -209,6 +212,8 @@ int main(int argc, char **argv)
 		CHECK(i + 1 < argc, "option %s needs a value", argv[i]);
 		if (strcmp(argv[i], "--cpu") == 0)
 			cpu = argv[i + 1];
+		else if (strcmp(argv[i], "--mem") == 0)
+			mem = argv[i + 1];
 		else if (strcmp(argv[i], "--timer") == 0)
 			timer = argv[i + 1];
 		else if (strcmp(argv[i], "--expect-error") == 0)
@@ -231,7 +236,7 @@ int main(int argc, char **argv)
 
 	snprintf(append, sizeof append, "workload=%s seed=%" PRIu64 " timer_period=%s %s",
 		 workload, seed, timer, params);
-	run_qemu(&r, elf, cpu, append);
+	run_qemu(&r, elf, cpu, mem, append);
 
 	if (expect_error) {
 		CHECK(r.guest_status == 1, "guest exit status %d, want 1 (refused run)", r.guest_status);
