@@ -151,7 +151,7 @@ static void print_table(const struct compare_state *s, bool all)
 		const struct column *b = baseline_of(s, &s->cols[i]);
 		char buf[32];
 
-		if (b && s->cols[i].modelled_cycles >= 0)
+		if (b && s->cols[i].modelled_cycles >= 0 && !strcmp(s->cols[i].status, "ok"))
 			snprintf(buf, sizeof(buf), "%+.1f%%",
 				 100.0 * (s->cols[i].modelled_cycles / b->modelled_cycles - 1.0));
 		else
