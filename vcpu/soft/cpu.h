@@ -27,6 +27,7 @@
 #include "vcpu/soft/insn.h"
 #include "vcpu/soft/mmu.h"
 #include "vcpu/soft/soft.h"
+#include "vcpu/soft/archtlb.h"
 
 #define SOFT_PAGE 4096u
 #define SOFT_NEVER UINT64_MAX
@@ -56,6 +57,10 @@ enum soft_cc {
 	SOFT_CC_LOGIC,
 	SOFT_CC_INC,   /* cc_s2 holds the CF to keep */
 	SOFT_CC_DEC,
+	SOFT_CC_SHL,   /* cc_s1: the value shifted, cc_s2: the count (1..63) */
+	SOFT_CC_SHR,
+	SOFT_CC_SAR,
+	SOFT_CC_MUL,   /* cc_s2: 1 when the product overflowed (CF = OF) */
 };
 
 /* Segment register numbers (as in the modrm.reg of mov to/from sreg). */
@@ -110,6 +115,7 @@ struct soft_vcpu {
 
 	struct soft_intercepts icpt;
 	struct soft_mmu_regs mregs;
+	struct soft_atlb atlb;    /* architected-TLB registers (archtlb.c) */
 	struct engine_exit exit;
 
 	/* Current fetch block: the virtual code page RIP is in, its machine

@@ -31,6 +31,8 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* Hot-path helpers are forced inline into the run loop. */
+#define HOT static inline __attribute__((always_inline))
 
 static inline uint64_t szmask(unsigned sz)
 {
@@ -55,14 +57,14 @@ static inline bool canonical(uint64_t a)
 
 /* ---- registers ---- */
 
-static inline uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
+HOT uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
 {
 	if (r >= SOFT_HIBYTE)
 		return (v->r[r - SOFT_HIBYTE] >> 8) & 0xff;
 	return v->r[r] & szmask(sz);
 }
 
-static inline void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
+HOT void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
 {
 	switch (sz) {
 	case 1:
@@ -86,7 +88,7 @@ static inline void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t
 
 /* ---- flags ---- */
 
-static inline uint32_t szp(uint64_t res, unsigned sz)
+HOT uint32_t szp(uint64_t res, unsigned sz)
 {
 	uint32_t f = 0;
 	if (res == 0)
@@ -132,6 +134,31 @@ static uint32_t cc_compute(const struct soft_vcpu *v)
 			f |= SOFT_OF;
 		f |= (uint32_t)((a ^ 1 ^ r) & SOFT_AF);
 		break;
+	case SOFT_CC_SHL: {
+		unsigned bits = sz * 8;
+		bool cf = b <= bits ? (a >> (bits - b)) & 1 : 0;
+		if (cf)
+			f |= SOFT_CF;
+		if (!!(r & sb) != cf)
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_CC_SHR:
+		if ((a >> (b - 1)) & 1)
+			f |= SOFT_CF;
+		if (a & sb)
+			f |= SOFT_OF;
+		break;
+	case SOFT_CC_SAR: {
+		unsigned c1 = b - 1 > 63 ? 63 : (unsigned)b - 1;
+		if ((sext(a, sz) >> c1) & 1)
+			f |= SOFT_CF;
+		break;
+	}
+	case SOFT_CC_MUL:
+		if (b)
+			f |= SOFT_CF | SOFT_OF;
+		break;
 	default:
 		return (uint32_t)(v->rflags & SOFT_ARITH);
 	}
@@ -153,13 +180,26 @@ void soft_set_flags(struct soft_vcpu *v, uint64_t rflags)
 	v->rflags = rflags | 2;
 }
 
-static inline void set_arith(struct soft_vcpu *v, uint32_t f)
+/* CF alone, without materializing the other flags (INC/DEC, ADC/SBB). */
+HOT uint64_t cc_cf(struct soft_vcpu *v)
+{
+	switch (v->cc_op) {
+	case SOFT_CC_ADD: return v->cc_res < v->cc_s1;
+	case SOFT_CC_SUB: return v->cc_s1 < v->cc_s2;
+	case SOFT_CC_LOGIC: return 0;
+	case SOFT_CC_INC:
+	case SOFT_CC_DEC: return v->cc_s2 & 1;
+	default: return soft_flags(v) & SOFT_CF;
+	}
+}
+
+HOT void set_arith(struct soft_vcpu *v, uint32_t f)
 {
 	v->cc_op = SOFT_CC_EAGER;
 	v->rflags = (v->rflags & ~(uint64_t)SOFT_ARITH) | f;
 }
 
-static inline void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t res, uint64_t a,
+HOT void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t res, uint64_t a,
 			uint64_t b)
 {
 	v->cc_op = op;
@@ -169,7 +209,7 @@ static inline void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t 
 	v->cc_s2 = b;
 }
 
-static inline bool cond(struct soft_vcpu *v, unsigned cc)
+HOT bool cond(struct soft_vcpu *v, unsigned cc)
 {
 	bool r;
 	if (v->cc_op == SOFT_CC_SUB) {
@@ -210,7 +250,7 @@ static inline bool cond(struct soft_vcpu *v, unsigned cc)
 
 /* ---- memory ---- */
 
-static inline uint64_t ld(const uint8_t *p, unsigned sz)
+HOT uint64_t ld(const uint8_t *p, unsigned sz)
 {
 	switch (sz) {
 	case 1: return *p;
@@ -220,7 +260,7 @@ static inline uint64_t ld(const uint8_t *p, unsigned sz)
 	}
 }
 
-static inline void st(uint8_t *p, unsigned sz, uint64_t v)
+HOT void st(uint8_t *p, unsigned sz, uint64_t v)
 {
 	switch (sz) {
 	case 1: *p = (uint8_t)v; break;
@@ -241,7 +281,7 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 }
 
 /* Translate one access that stays inside a page.  false with *f on a fault. */
-static inline bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
+HOT bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
 			 unsigned sz, uint64_t *hpa, struct soft_fault *f)
 {
 	struct soft_machine *m = v->m;
@@ -279,7 +319,7 @@ static bool cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum sof
 	return true;
 }
 
-static inline bool try_rd(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t *val,
+HOT bool try_rd(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t *val,
 			  struct soft_fault *f)
 {
 	uint64_t hpa;
@@ -296,7 +336,7 @@ static inline bool try_rd(struct soft_vcpu *v, uint64_t va, unsigned sz, bool us
 	return true;
 }
 
-static inline bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t val,
+HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t val,
 			  struct soft_fault *f)
 {
 	uint64_t hpa;
@@ -311,7 +351,7 @@ static inline bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool us
 	return cross_access(v, va, sz, SOFT_ACCESS_WRITE, user, buf, f);
 }
 
-static inline uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
+HOT uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
 	uint64_t val;
 	struct soft_fault f;
@@ -320,7 +360,7 @@ static inline uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
 	return val;
 }
 
-static inline void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
+HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
 {
 	struct soft_fault f;
 	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
@@ -329,7 +369,7 @@ static inline void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_
 
 /* A read-modify-write destination must be writable before it is read:
  * check the write translation first so that a fault reports W=1. */
-static inline void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
+HOT void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
 	struct soft_fault f;
 	uint64_t hpa;
@@ -369,7 +409,7 @@ bool soft_try_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t va
 
 /* ---- operands ---- */
 
-static inline uint64_t ea_noseg(const struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT uint64_t ea_noseg(const struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	uint64_t a = (uint64_t)(int64_t)d->disp;
 	if (d->base == SOFT_RIPREL)
@@ -383,7 +423,7 @@ static inline uint64_t ea_noseg(const struct soft_vcpu *v, const struct soft_din
 	return a;
 }
 
-static inline uint64_t ea(const struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT uint64_t ea(const struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	uint64_t a = ea_noseg(v, d);
 	if (unlikely(d->seg))
@@ -392,28 +432,28 @@ static inline uint64_t ea(const struct soft_vcpu *v, const struct soft_dinsn *d)
 }
 
 /* Read the r/m operand at size sz. */
-static inline uint64_t rm_rd(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
+HOT uint64_t rm_rd(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
 {
 	if (d->mem)
 		return mem_rd(v, ea(v, d), sz);
 	return reg_rd(v, d->rm, sz);
 }
 
-static inline void push(struct soft_vcpu *v, unsigned sz, uint64_t val)
+HOT void push(struct soft_vcpu *v, unsigned sz, uint64_t val)
 {
 	uint64_t sp = v->r[4] - sz;
 	mem_wr(v, sp, sz, val);
 	v->r[4] = sp;
 }
 
-static inline uint64_t pop(struct soft_vcpu *v, unsigned sz)
+HOT uint64_t pop(struct soft_vcpu *v, unsigned sz)
 {
 	uint64_t val = mem_rd(v, v->r[4], sz);
 	v->r[4] += sz;
 	return val;
 }
 
-static inline void branch(struct soft_vcpu *v, uint64_t target)
+HOT void branch(struct soft_vcpu *v, uint64_t target)
 {
 	if (unlikely(!canonical(target)))
 		soft_raise(v, 13, true, 0);
@@ -499,7 +539,7 @@ static const struct soft_dinsn *fetch_decode(struct soft_vcpu *v, struct soft_di
 	return &cp->insns[cp->n - 1];
 }
 
-static inline const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_dinsn *tmp)
+HOT const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_dinsn *tmp)
 {
 	if (unlikely(v->rip / SOFT_PAGE != v->fetch_vpage))
 		fetch_block(v);
@@ -511,7 +551,7 @@ static inline const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_di
 
 /* ---- instruction groups ---- */
 
-static uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint64_t b)
+HOT uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint64_t b)
 {
 	uint64_t m = szmask(sz), r;
 	switch (op) {
@@ -537,7 +577,7 @@ static uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, u
 		lazy(v, SOFT_CC_SUB, sz, r, a, b);
 		return r;
 	case SOFT_ALU_ADC: {
-		uint64_t c = soft_flags(v) & SOFT_CF;
+		uint64_t c = cc_cf(v);
 		r = (a + b + c) & m;
 		uint32_t f = szp(r, sz);
 		if (c ? r <= a : r < a)
@@ -549,7 +589,7 @@ static uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, u
 		return r;
 	}
 	default: { /* SBB */
-		uint64_t c = soft_flags(v) & SOFT_CF;
+		uint64_t c = cc_cf(v);
 		r = (a - b - c) & m;
 		uint32_t f = szp(r, sz);
 		if (c ? a <= b : a < b)
@@ -572,33 +612,26 @@ static uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t 
 	cnt &= sz == 8 ? 0x3f : 0x1f;
 	if (cnt == 0)
 		return a;
-	uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
+	/* Shifts leave their flags lazy (cc_compute: SHL/SHR/SAR). */
 	switch (kind) {
 	case SOFT_SH_SHL:
-	case SOFT_SH_SAL: {
-		r = cnt >= 64 ? 0 : (a << cnt) & m;
-		bool cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
-		f = szp(r, sz) | (cf ? SOFT_CF : 0);
-		if (!!(r & sb) != cf)
-			f |= SOFT_OF;
+	case SOFT_SH_SAL:
+		r = (a << cnt) & m;
+		lazy(v, SOFT_CC_SHL, sz, r, a, cnt);
+		return r;
+	case SOFT_SH_SHR:
+		r = a >> cnt;
+		lazy(v, SOFT_CC_SHR, sz, r, a, cnt);
+		return r;
+	case SOFT_SH_SAR:
+		r = (uint64_t)(sext(a, sz) >> cnt) & m;
+		lazy(v, SOFT_CC_SAR, sz, r, a, cnt);
+		return r;
+	default:
 		break;
 	}
-	case SOFT_SH_SHR: {
-		r = cnt >= 64 ? 0 : a >> cnt;
-		bool cf = (cnt - 1) < 64 ? (a >> (cnt - 1)) & 1 : 0;
-		f = szp(r, sz) | (cf ? SOFT_CF : 0);
-		if (a & sb)
-			f |= SOFT_OF;
-		break;
-	}
-	case SOFT_SH_SAR: {
-		int64_t s = sext(a, sz);
-		unsigned c1 = cnt - 1 > 63 ? 63 : cnt - 1;
-		bool cf = (s >> c1) & 1;
-		r = (uint64_t)(s >> (cnt > 63 ? 63 : cnt)) & m;
-		f = szp(r, sz) | (cf ? SOFT_CF : 0);
-		break;
-	}
+	uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
+	switch (kind) {
 	case SOFT_SH_ROL: {
 		unsigned e = cnt % bits;
 		r = e ? ((a << e) | (a >> (bits - e))) & m : a;
@@ -781,7 +814,7 @@ static bool string_op(struct soft_vcpu *v, const struct soft_dinsn *d)
 
 /* Executes one non-system instruction at v->rip.  Returns false when the
  * run must stop (an exit is filled in). */
-static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	unsigned sz = d->osize;
 	uint64_t next = v->rip + d->len;
@@ -890,7 +923,7 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		else
 			reg_wr(v, d->rm, sz, r);
 		if (d->op == SOFT_OP_INC || d->op == SOFT_OP_DEC) {
-			uint64_t cf = soft_flags(v) & SOFT_CF;
+			uint64_t cf = cc_cf(v);
 			lazy(v, d->op == SOFT_OP_INC ? SOFT_CC_INC : SOFT_CC_DEC, sz, r, a, cf);
 		} else if (d->op == SOFT_OP_NEG) {
 			lazy(v, SOFT_CC_SUB, sz, r, 0, a);
@@ -929,7 +962,7 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 			reg_wr(v, 0, sz, lo);
 			reg_wr(v, 2, sz, hi);
 		}
-		set_arith(v, szp(lo, sz) | (over ? SOFT_CF | SOFT_OF : 0));
+		lazy(v, SOFT_CC_MUL, sz, lo, 0, over);
 		break;
 	}
 	case SOFT_OP_IMUL2: {
@@ -939,7 +972,7 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		uint64_t lo = (uint64_t)p & szmask(sz);
 		bool over = p != (__int128)sext(lo, sz);
 		reg_wr(v, d->reg, sz, lo);
-		set_arith(v, szp(lo, sz) | (over ? SOFT_CF | SOFT_OF : 0));
+		lazy(v, SOFT_CC_MUL, sz, lo, 0, over);
 		break;
 	}
 	case SOFT_OP_DIV:
@@ -1308,9 +1341,26 @@ static inline bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 
 /* ---- the run loop ---- */
 
-int soft_cpu_run(struct soft_vcpu *v)
+/* The hot loop, apart from soft_cpu_run() so that the executor inlines
+ * into it and nothing here lives across the setjmp.  Returns when an exit
+ * is filled in; faults unwind past it to soft_cpu_run(). */
+static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 {
 	struct soft_dinsn tmp;
+	for (;;) {
+		if (unlikely(v->icount >= v->stop_at)) {
+			if (soft_async(v))
+				return;
+			continue;
+		}
+		const struct soft_dinsn *d = fetch(v, &tmp);
+		if (unlikely(!exec(v, d)))
+			return;
+	}
+}
+
+int soft_cpu_run(struct soft_vcpu *v)
+{
 	uint32_t in_data = v->exit.io.data; /* the VMM's answer to a pending IN */
 	memset(&v->exit, 0, sizeof(v->exit));
 	if (v->shutdown) {
@@ -1349,16 +1399,7 @@ int soft_cpu_run(struct soft_vcpu *v)
 		}
 	}
 
-	for (;;) {
-		if (unlikely(v->icount >= v->stop_at)) {
-			if (soft_async(v))
-				goto out;
-			continue;
-		}
-		const struct soft_dinsn *d = fetch(v, &tmp);
-		if (unlikely(!exec(v, d)))
-			goto out;
-	}
+	run_loop(v);
 out:
 	v->n_exits[v->exit.reason < ENGINE_EXIT__COUNT ? v->exit.reason : 0]++;
 	return 0;
