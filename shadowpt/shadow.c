@@ -303,8 +303,7 @@ static void zap(struct svm *v, uint32_t id)
 	v->s->hw->frame_free(v->vm, p->hpa);
 	free(p->child);
 	p->child = NULL;
-	p->live = false;
-	p->dirty = false; /* the checker skips dead pages */
+	p->live = false; /* the checker skips dead pages */
 	p->gfn_next = v->free_sp;
 	v->free_sp = id;
 	v->live--;
@@ -338,10 +337,17 @@ static int sp_alloc(struct svm *v, uint8_t depth, bool direct, uint64_t gfn, uin
 			v->cap_sp = cap;
 		}
 		id = v->nsp++;
+		v->sp[id].dirty = false;
+		v->sp[id].dirty_next = NONE;
 	}
 	p = &v->sp[id];
+	/* A reused slot may still sit on the checker's list: keep that. */
+	bool dirty = p->dirty;
+	uint32_t dirty_next = p->dirty_next;
+
 	memset(p, 0, sizeof(*p));
-	p->live = false;
+	p->dirty = dirty;
+	p->dirty_next = dirty_next;
 	p->gfn_next = v->free_sp; /* back on the free list if we fail below */
 	rc = hw->frame_alloc(v->vm, &hpa);
 	if (rc) {
@@ -821,8 +827,8 @@ static int emulate_write(struct svm *v, uint64_t va, uint64_t gpa, uint32_t leaf
 	default:
 		break;
 	}
-	return violation(v, "the single-stepped page-table write at %#" PRIx64 " stopped on a %s exit the backend cannot hand back to the VMM",
-			 va, engine_exit_reason_name(ex->reason));
+	return violation(v, "the single-stepped page-table write at %#" PRIx64 " stopped on an exit (engine reason %d) the backend cannot hand back to the VMM",
+			 va, (int)ex->reason);
 }
 
 /* ---- exits ---- */
@@ -1079,9 +1085,9 @@ static int check_dirty(struct svm *v)
 		struct sp *p = &v->sp[id];
 
 		v->dirty_head = p->dirty_next;
-		if (!p->dirty || !p->live)
-			continue;
 		p->dirty = false;
+		if (!p->live)
+			continue;
 		v->s->checks++;
 		if (!rc)
 			rc = check_sp(v, id);
