@@ -942,5 +942,5 @@ void an_report_text(const struct an_dataset *ds, FILE *out)
 	fprintf(out, "(%s; overhead against the native configuration's mean; p: Welch's t-test)\n",
 		ds->config_count && !ds->configs[0].modelled ? "mean wall time in ns" : "mean modelled cycles");
 	if (ds->failed)
-		fprintf(out, "%zu selected runs are not ok (see failed.csv)\n", ds->failed);
+		fprintf(out, "%zu selected runs are not ok and not in these statistics\n", ds->failed);
 }

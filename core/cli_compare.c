@@ -2,7 +2,9 @@
  * core/cli_compare.c — `memvirt compare`: stored runs side by side, one
  * column per run, one row per configuration field and counter, plus the
  * modelled overhead of each run against the native run of the same
- * workload, parameters and seed when the selection holds one.
+ * workload, parameters and seed when the selection holds one; then the
+ * statistics per configuration (mean, 95% interval, overhead and Welch's
+ * test against native) of `memvirt report`'s analysis.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dataset.h"
+#include "analysis/report.h"
 #include "core/cli.h"
 #include "core/counters.h"
 #include "core/store.h"
@@ -251,6 +255,22 @@ int cmd_compare(int argc, char **argv)
 		if (s->skipped)
 			printf("(%zu more runs not shown: at most %d columns; narrow --runs)\n",
 			       s->skipped, MAX_COLUMNS);
+		/* Per-configuration statistics over the repetitions: the same
+		 * analysis as `memvirt report` (analysis/dataset.h). */
+		{
+			struct an_dataset ds;
+			char aerr[512] = "";
+
+			if (an_dataset_load(s->db, selector, &ds, aerr, sizeof(aerr)) == 0) {
+				if (ds.config_count) {
+					printf("\n");
+					an_report_text(&ds, stdout);
+				}
+				an_dataset_free(&ds);
+			} else {
+				fprintf(stderr, "memvirt compare: no statistics: %s\n", aerr);
+			}
+		}
 		rc = MV_EXIT_OK;
 	}
 	for (size_t i = 0; i < s->count; i++)
