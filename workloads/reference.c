@@ -96,8 +96,11 @@ static uint64_t ref_ptchurn(uint64_t seed, uint64_t regions, uint64_t pages, uin
 	for (r = 0; r < rounds; r++)
 		for (k = 0; k < regions; k++)
 			for (p = 0; p < pages; p++) {
-				acc = wl_fold(acc, wl_hash(seed + (r * regions + k) * pages + p));
-				acc = wl_fold(acc, 0);   /* the untouched word of a fresh page */
+				uint64_t h = wl_hash(seed + (r * regions + k) * pages + p);
+
+				acc = wl_fold(acc, h);
+				acc = wl_fold(acc, ~h);
+				acc = wl_fold(acc, 0);   /* a fresh page: not what a past round wrote */
 			}
 	return acc;
 }

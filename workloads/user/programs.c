@@ -182,10 +182,12 @@ static void ptchurn_unmap(uint64_t *base, uint64_t pages)
 	u_munmap(b + 3 * PAGE, (pages - 4) * PAGE);      /* nothing */
 }
 
-/* ptchurn: per round, map `regions` regions of `pages` pages, write
- * hash(seed + tag) into word 0 of each page (tag counts pages across rounds
- * and regions), fold word 0 and word 1 + p % 511 (never written: must read
- * zero) of every page, then unmap them all. */
+/* ptchurn: per round r, map `regions` regions of `pages` pages, write
+ * h = hash(seed + tag) into word 0 of each page (tag counts pages across
+ * rounds and regions) and ~h into word 1 + r % 2; fold word 0, word
+ * 1 + r % 2 and word 2 - r % 2 of every page (the word the previous round
+ * wrote in the frames it freed: it must read zero from a fresh page), then
+ * unmap them all. */
 static uint64_t wl_ptchurn(uint64_t seed, uint64_t regions, uint64_t pages, uint64_t rounds)
 {
 	uint64_t *base[64];
@@ -194,13 +196,21 @@ static uint64_t wl_ptchurn(uint64_t seed, uint64_t regions, uint64_t pages, uint
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < regions; k++) {
 			base[k] = u_mmap(pages * PAGE);
-			for (p = 0; p < pages; p++)
-				base[k][p * WORDS_PER_PAGE] = wl_hash(seed + (r * regions + k) * pages + p);
+			for (p = 0; p < pages; p++) {
+				uint64_t *w = &base[k][p * WORDS_PER_PAGE];
+				uint64_t h = wl_hash(seed + (r * regions + k) * pages + p);
+
+				w[0] = h;
+				w[1 + (r & 1)] = ~h;
+			}
 		}
 		for (k = 0; k < regions; k++) {
 			for (p = 0; p < pages; p++) {
-				acc = wl_fold(acc, base[k][p * WORDS_PER_PAGE]);
-				acc = wl_fold(acc, base[k][p * WORDS_PER_PAGE + 1 + p % 511]);
+				const uint64_t *w = &base[k][p * WORDS_PER_PAGE];
+
+				acc = wl_fold(acc, w[0]);
+				acc = wl_fold(acc, w[1 + (r & 1)]);
+				acc = wl_fold(acc, w[2 - (r & 1)]);
 			}
 			ptchurn_unmap(base[k], pages);
 		}
