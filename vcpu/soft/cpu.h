@@ -27,7 +27,6 @@
 #include "vcpu/soft/insn.h"
 #include "vcpu/soft/mmu.h"
 #include "vcpu/soft/soft.h"
-#include "vcpu/soft/archtlb.h"
 
 #define SOFT_PAGE 4096u
 #define SOFT_NEVER UINT64_MAX
@@ -115,7 +114,6 @@ struct soft_vcpu {
 
 	struct soft_intercepts icpt;
 	struct soft_mmu_regs mregs;
-	struct soft_atlb atlb;    /* architected-TLB registers (archtlb.c) */
 	struct engine_exit exit;
 
 	/* Current fetch block: the virtual code page RIP is in, its machine
@@ -126,6 +124,7 @@ struct soft_vcpu {
 
 	struct soft_machine *m;
 	struct soft_vm *vm;
+	uint16_t index;           /* vCPU number in events */
 	jmp_buf unwind;
 
 	/* Statistics. */
@@ -135,6 +134,7 @@ struct soft_vcpu {
 };
 
 struct soft_vm {
+	struct ev_bus *bus;           /* engine events go here; may be NULL */
 	struct soft_machine *m;
 	bool own_machine;
 	uint64_t phys_base, phys_limit;

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/evbus.h"
+
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
 #define MSR_EFER 0xc0000080u
@@ -124,6 +126,17 @@ _Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,
 	}
 	fault_exit(v, f, acc, size);
 	soft_exit_unwind(v);
+}
+
+/* Engine events the VMM cannot see (the guest's own INVLPGs, timer
+ * interrupts the APIC delivers) go to the VM's event bus. */
+static void post(struct soft_vcpu *v, uint32_t type, uint64_t gva, uint64_t detail)
+{
+	if (!v->vm || !v->vm->bus)
+		return;
+	struct mv_event ev = { .type = type, .vm = v->vm->vm_index, .vcpu = v->index,
+			       .icount = v->icount, .gva = gva, .detail = detail };
+	ev_post(v->vm->bus, &ev);
 }
 
 /* ---- intercepts ---- */
@@ -1012,6 +1025,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 		}
 		soft_mmu_invlpg(v->m->mmu, a);
 		v->fetch_vpage = SOFT_NEVER;
+		post(v, MV_EV_INVLPG, a, 0);
 		break;
 	}
 	case SOFT_OP_LGDT:
@@ -1182,6 +1196,8 @@ bool soft_async(struct soft_vcpu *v)
 				soft_deliver_event(v, (uint8_t)vec, false, 0, 0, SOFT_EV_EXTINT, v->rip);
 				if (v->exit.reason != ENGINE_EXIT_NONE)
 					return true;
+				if ((unsigned)vec == (v->apic.lvt_timer & 0xff))
+					post(v, MV_EV_TIMER_INTERRUPT, 0, (unsigned)vec);
 				continue;
 			}
 		}

@@ -126,6 +126,7 @@ static int soft_vm_create(const struct engine_vm_config *cfg, struct engine_vm *
 	struct soft_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
+	vm->bus = cfg->bus;
 	vm->m = cfg->machine;
 	vm->own_machine = cfg->machine == NULL;
 	vm->vm_index = cfg->vm_index;
@@ -188,6 +189,7 @@ static int soft_vcpu_create(struct engine_vm *evm, struct engine_vcpu **out)
 		return -ENOMEM;
 	v->vm = vm;
 	v->m = vm->m;
+	v->index = (uint16_t)vm->nvcpus;
 	soft_cpu_reset(v);
 	v->mregs.phys_base = vm->phys_base;
 	v->mregs.phys_limit = vm->phys_limit;
