@@ -44,6 +44,8 @@ struct runner {
 	struct timespec t0;
 	uint32_t done_now;      /* finished in this invocation (for the ETA) */
 	uint32_t to_run;        /* points this invocation runs (not skipped) */
+	double drawn_at;        /* when the bar was last drawn, s since t0 */
+	uint32_t drawn_done;    /* and how many runs it showed finished */
 	char *err;
 	size_t err_len;
 };
@@ -89,6 +91,11 @@ static void progress(struct runner *r, bool final)
 
 	if (!r->o->tty)
 		return;
+	/* Redraw on news, and once a second for the clock. */
+	if (!final && finished == r->drawn_done && el - r->drawn_at < 1.0 && r->drawn_at > 0)
+		return;
+	r->drawn_at = el;
+	r->drawn_done = finished;
 	fmt_duration(el, e, sizeof(e));
 	if (r->done_now && r->done_now < r->to_run)
 		fmt_duration(el / r->done_now * (r->to_run - r->done_now), eta, sizeof(eta));
@@ -262,8 +269,8 @@ static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
 {
 	char last[512], reason[768];
 	enum rec_status status;
-	int exit_code, changed = 0, rc;
-	bool ok = false, recorded_by_child;
+	int exit_code, changed = 0, recorded = 0, rc;
+	bool ok = false;
 	int64_t ok_id = 0;
 
 	last_line(s->errfd, last, sizeof(last));
@@ -290,10 +297,10 @@ static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
 	}
 	status = stopping && !ok ? REC_STATUS_INCOMPLETE : REC_STATUS_FAILED;
 	/* A row the child left 'running' gets the reason now. */
-	rc = rec_sweep_settle(r->db, r->t->sweep_id, s->point.key, status, exit_code, reason, &changed);
+	rc = rec_sweep_settle(r->db, r->t->sweep_id, s->point.key, (long)s->pid, status, exit_code, reason,
+			      &changed, &recorded);
 	if (rc)
 		goto db_fail;
-	recorded_by_child = changed > 0;
 	if (ok) {
 		/* Exit 0 means the child finished an 'ok' row of this key. */
 		rc = rec_sweep_key_ok(r->db, s->point.key, &ok_id);
@@ -303,13 +310,9 @@ static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
 		} else if (rc) {
 			goto db_fail;
 		}
-		recorded_by_child = ok;
 	}
-	if (!ok && !recorded_by_child && !WIFSIGNALED(wstatus) && exit_code == 1) {
-		/* Exit 1: the child recorded the run as failed itself. */
-		recorded_by_child = true;
-	}
-	if (!ok && !recorded_by_child) {
+	if (!ok && !recorded) {
+		/* It died, or gave up, before writing a row: write one for it. */
 		rc = record_failed_point(r, s, exit_code, status, reason);
 		if (rc)
 			goto db_fail;

@@ -1225,8 +1225,9 @@ int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
 	return rc;
 }
 
-int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
-		     enum rec_status status, int exit_code, const char *error, int *changed)
+int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key, long pid,
+		     enum rec_status status, int exit_code, const char *error, int *changed,
+		     int *recorded)
 {
 	sqlite3_stmt *st;
 	int rc = need_v2(db);
@@ -1236,7 +1237,8 @@ int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
 	if (sqlite3_prepare_v2(db->sql,
 			       "UPDATE runs SET status = ?, exit_code = ?, error = ?,"
 			       " ended_at = coalesce(ended_at, strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
-			       " WHERE sweep_id = ? AND sweep_key = ? AND status IN ('running','incomplete')",
+			       " WHERE sweep_id = ? AND sweep_key = ? AND pid = ?"
+			       " AND status IN ('running','incomplete')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, rec_status_name(status), -1, SQLITE_STATIC);
@@ -1244,13 +1246,26 @@ int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
 	sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, sweep_id);
 	sqlite3_bind_text(st, 5, sweep_key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, pid);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -EIO;
 	if (changed)
 		*changed = sqlite3_changes(db->sql);
-	return 0;
+	if (!recorded)
+		return 0;
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT count(*) FROM runs WHERE sweep_id = ? AND sweep_key = ? AND pid = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, sweep_id);
+	sqlite3_bind_text(st, 2, sweep_key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, pid);
+	rc = sqlite3_step(st);
+	*recorded = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 int rec_run_config_get(struct rec_db *db, int64_t run_id, const char *json_path, char *buf,

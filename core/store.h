@@ -176,13 +176,13 @@ int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ct
 int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
 	__attribute__((warn_unused_result));
 
-/* A run process of a sweep ended without finishing its row (crashed,
- * killed, stopped): give the sweep's unfinished rows of that key a final
- * status and reason.  *changed: how many rows (0 when the process died
- * before recording anything). */
-int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
-		     enum rec_status status, int exit_code, const char *error, int *changed)
-	__attribute__((warn_unused_result));
+/* The run process `pid` of a sweep ended: give the rows of that key it
+ * left unfinished (it crashed, was killed or stopped) a final status and
+ * reason.  *changed: rows finished here; *recorded: rows that process
+ * wrote for that key at all (0 when it died before recording anything). */
+int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key, long pid,
+		     enum rec_status status, int exit_code, const char *error, int *changed,
+		     int *recorded) __attribute__((warn_unused_result));
 
 /* The last SQLite error text, for messages. */
 const char *rec_errmsg(struct rec_db *db);
