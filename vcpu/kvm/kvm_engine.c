@@ -702,10 +702,9 @@ static void translate_exit(struct engine_vcpu *vcpu)
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		exit->reason = ENGINE_EXIT_FAIL_ENTRY;
-		set_message(exit, "VM entry failed: hardware_entry_failure_reason=0x%llx "
-			    "(VMX: basic exit reason, 33 = invalid guest state, 34 = MSR "
-			    "loading; SVM: VMEXIT_INVALID) on host cpu %u; check CR0/CR4/EFER "
-			    "and segment state",
+		set_message(exit, "VM entry failed: hardware_entry_failure_reason=0x%llx on host "
+			    "cpu %u (VMX: exit reason, 33 invalid guest state; SVM: VMEXIT_INVALID); "
+			    "check CR0/CR4/EFER and segments",
 			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 			    run->fail_entry.cpu);
 		break;
