@@ -560,7 +560,7 @@ static void test_checker(void)
 	for (unsigned l = 0; l < 3; l++) {
 		uint64_t e;
 
-		memcpy(&e, t.f.fx.mem + pt + ((0x400000 >> (39 - 9 * l)) & 511) * 8, 8);
+		memcpy(&e, t.f.fx.mem + pt + ((UINT64_C(0x400000) >> (39 - 9 * l)) & 511) * 8, 8);
 		pt = e & UINT64_C(0x000ffffffffff000);
 	}
 	uint64_t bad = (RAM_HPA + 0x300000) | PTE_P | PTE_U | PTE_A;
