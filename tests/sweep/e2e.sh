@@ -8,6 +8,8 @@ set -u
 memvirt=${1:?usage: e2e.sh MEMVIRT SEGV_PLUGIN RENDER_CHECK}
 plugin=${2:?segv plugin}
 render_check=${3:?render-check.sh}
+# Under AddressSanitizer a SIGSEGV must stay a signal (not ASan's exit 1).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 work=$(mktemp -d)
 sweep_pid=
 trap '[ -n "$sweep_pid" ] && kill "$sweep_pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -33,6 +35,10 @@ timeout = 120
 [params]
 wss = 64K, 128K, 256K
 SWEEP
+
+# memvirt itself must run this workload, or nothing below means anything.
+"$memvirt" run --no-db --param wss=64K >"$work/plain.out" 2>"$work/plain.err" ||
+	fail "memvirt run --no-db --param wss=64K fails by itself (exit $?)"
 
 # A malformed copy is refused before anything runs, naming the line.
 sed 's/^wss = .*/wss = 64K, lots/' "$work/e2e.sweep" >"$work/bad.sweep"
