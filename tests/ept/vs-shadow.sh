@@ -32,7 +32,7 @@ run() {
 	shift
 	"$memvirt" run --db "$db" --json --timeout 240 "$@" >"$work/$name.json" 2>"$work/$name.err"
 	rc=$?
-	[ $rc -eq 0 ] || fail "memvirt run $* exited $rc: $(head -c 600 "$work/$name.err")"
+	[ $rc -eq 0 ] || fail "memvirt run $* exited $rc: $(head -c 600 "$work/$name.err")$(grep -o '"error":"[^"]\{0,400\}' "$work/$name.json")"
 	return $rc
 }
 
