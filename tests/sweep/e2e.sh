@@ -48,6 +48,22 @@ rc=$?
 grep -q "bad.sweep:10: bad number 'lots' for 'wss'" "$work/bad.err" || fail "malformed sweep message"
 [ ! -e "$work/bad.db" ] || fail "malformed sweep created a database"
 
+# Usage errors: exit 2, one line naming the problem.
+usage() {
+	local want=$1
+	shift
+	"$memvirt" "$@" >"$work/usage.out" 2>"$work/usage.err"
+	local rc=$?
+	[ "$rc" -eq 2 ] && [ "$(grep -c '' "$work/usage.err")" -eq 1 ] && grep -q -- "$want" "$work/usage.err" ||
+		fail "memvirt $*: exit $rc, stderr: $(cat "$work/usage.err")"
+}
+usage "no sweep file given" sweep
+usage "bad value '0' for --jobs" sweep "$work/e2e.sweep" -j 0
+usage "cannot read the sweep file" sweep "$work/missing.sweep"
+usage "no output folder" report --db "$db"
+[ "$("$memvirt" sweep "$work/e2e.sweep" --check)" = "$work/e2e.sweep: 27 runs (3 repetitions)" ] ||
+	fail "sweep --check"
+
 # Run, and stop it with SIGINT once a few runs have finished.
 "$memvirt" sweep "$work/e2e.sweep" -j 2 --db "$db" >"$work/first.out" 2>"$work/first.err" &
 sweep_pid=$!
@@ -83,6 +99,8 @@ crashed=$(sql "SELECT count(DISTINCT sweep_key) FROM runs WHERE sweep_id = 1 AND
 grep -q 'FAILED .*segv-plugin.so.*killed by signal 11' "$work/resume.err" || fail "progress does not report the crash"
 
 # Report.
+usage "bad run selector term 'x-y'" report --db "$db" --runs x-y -o "$work/r2"
+usage "no runs match 'backend=nothing'" report --db "$db" --runs backend=nothing -o "$work/r2"
 "$memvirt" report --db "$db" --runs sweep=1 -o "$work/report" >"$work/report.out" 2>"$work/report.err"
 rc=$?
 [ "$rc" -eq 0 ] || fail "report: exit $rc"
