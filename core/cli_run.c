@@ -42,6 +42,7 @@ struct run_options {
 	bool no_db;
 	const char *record_text;
 	const char *tlb;
+	bool arch_tlb;             /* --machine archtlb */
 	const char *guest_path;
 	const char *costs;
 	bool json;
@@ -89,6 +90,9 @@ static void run_usage(FILE *out)
 		"  --insn-limit N             end a VM that retires more instructions (soft; default 20000000000)\n"
 		"  --timeout SECONDS          end the run after this wall time (default 600)\n"
 		"  --tlb TEXT                 soft engine TLB: l1=64:4,l2=1024:8,repl=lru|random,pwc=16,asid-bits=12\n"
+		"                             (arch=N: entries of the architected TLB)\n"
+		"  --machine pt|archtlb       soft engine: page-table machine (default) or architected-TLB\n"
+		"                             machine (docs/arch-tlb.md)\n"
 		"  --costs NAME=CYCLES,...    override cost-model entries (see docs/cost-model.md)\n"
 		"  --db FILE                  results database (default %s)\n"
 		"  --no-db                    do not record the run\n"
@@ -119,7 +123,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		OPT_ENGINE = 256, OPT_BACKEND, OPT_BACKEND_OPT, OPT_WORKLOAD, OPT_PARAM, OPT_VMS,
 		OPT_REPS, OPT_SEED, OPT_QUANTUM, OPT_MEM, OPT_INSN_LIMIT, OPT_TIMEOUT, OPT_DB,
 		OPT_NO_DB, OPT_RECORD, OPT_JSON, OPT_TLB, OPT_GUEST, OPT_COSTS, OPT_CONSOLE,
-		OPT_REP, OPT_SWEEP_ID, OPT_SWEEP_KEY,
+		OPT_REP, OPT_SWEEP_ID, OPT_SWEEP_KEY, OPT_MACHINE,
 	};
 	static const struct option opts[] = {
 		{"engine", required_argument, NULL, OPT_ENGINE},
@@ -139,6 +143,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"tlb", required_argument, NULL, OPT_TLB},
+		{"machine", required_argument, NULL, OPT_MACHINE},
 		{"guest", required_argument, NULL, OPT_GUEST},
 		{"costs", required_argument, NULL, OPT_COSTS},
 		{"console", no_argument, NULL, OPT_CONSOLE},
@@ -203,6 +208,15 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		case OPT_RECORD: o->record_text = optarg; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_TLB: o->tlb = optarg; break;
+		case OPT_MACHINE:
+			if (!strcmp(optarg, "archtlb"))
+				o->arch_tlb = true;
+			else if (!strcmp(optarg, "pt"))
+				o->arch_tlb = false;
+			else
+				rc = cli_fail(MV_EXIT_USAGE, "run",
+					      "bad value '%s' for --machine: expected pt or archtlb", optarg);
+			break;
 		case OPT_GUEST: o->guest_path = optarg; break;
 		case OPT_COSTS: o->costs = optarg; break;
 		case OPT_CONSOLE: o->console = true; break;
@@ -372,6 +386,8 @@ static void config_json(const struct run_options *o, const struct run_plan *p, s
 	json_double(j, o->timeout_s);
 	json_key(j, "tlb");
 	json_string(j, o->tlb);
+	json_key(j, "machine");
+	json_string(j, o->arch_tlb ? "archtlb" : "pt");
 	json_key(j, "costs");
 	json_string(j, o->costs);
 	json_key(j, "record");
@@ -536,6 +552,7 @@ static int run_one(const struct run_options *o, struct run_plan *p, struct rec_d
 		.insn_limit = o->insn_limit,
 		.timeout_s = o->timeout_s,
 		.tlb = o->tlb,
+		.arch_tlb = o->arch_tlb,
 		.guest_path = p->guest_path,
 		.bus = &bus,
 		.console = o->console ? stderr : NULL,

@@ -10,6 +10,7 @@
 #ifndef MEMVIRT_CORE_HW_H
 #define MEMVIRT_CORE_HW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,17 @@ struct hw_glue {
 	 * once `seconds` of wall time have passed, until disarmed. */
 	int (*arm_timeout)(struct engine_vcpu *vcpu, double seconds);
 	void (*disarm_timeout)(void);
+
+	/* The architected-TLB machine (struct mv_hw's atlb_* services). */
+	void (*atlb_info)(void *machine, uint32_t *entries, uint32_t *asid_bits);
+	int (*atlb_enable)(struct engine_vcpu *vcpu);
+	int (*atlb_get_regs)(struct engine_vcpu *vcpu, struct mv_atlb_regs *regs);
+	int (*atlb_set_regs)(struct engine_vcpu *vcpu, const struct mv_atlb_regs *regs);
+	int (*atlb_set_real_asid)(struct engine_vcpu *vcpu, uint32_t asid);
+	int (*atlb_write)(struct engine_vcpu *vcpu, uint32_t index, uint64_t hi, uint64_t lo);
+	int (*atlb_read)(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, uint64_t *lo);
+	int (*atlb_probe)(struct engine_vcpu *vcpu, uint64_t hi);
+	int (*atlb_flush)(struct engine_vcpu *vcpu, bool all, uint32_t asid);
 };
 
 /* NULL for an engine without glue. */

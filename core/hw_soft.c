@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "vcpu/soft/archtlb.h"
 #include "vcpu/soft/soft.h"
 
 static int soft_glue_machine_create(uint8_t *pool, uint64_t pool_size, const char *tlb,
@@ -102,7 +103,8 @@ static int soft_glue_inject(struct engine_vcpu *vcpu, uint8_t vector, uint32_t e
 			    uint64_t cr2)
 {
 	/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC. */
-	bool has_error = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+	bool has_error = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
+			 (vector == SOFT_ATLB_REFILL_VECTOR && soft_atlb_present(vcpu));
 
 	return soft_vcpu_inject(vcpu, vector, has_error, error_code, cr2);
 }
@@ -141,6 +143,60 @@ static int soft_glue_flush_tlb_nonglobal(struct engine_vcpu *vcpu, uint64_t tag)
 	return 0;
 }
 
+/* ---- the architected-TLB machine (vcpu/soft/archtlb.h) ---- */
+
+static void soft_glue_atlb_info(void *machine, uint32_t *entries, uint32_t *asid_bits)
+{
+	const struct soft_mmu *mmu = soft_machine_mmu(machine);
+
+	*entries = mmu->cfg.arch_entries;
+	*asid_bits = mmu->cfg.asid_bits;
+}
+
+static int soft_glue_atlb_get_regs(struct engine_vcpu *vcpu, struct mv_atlb_regs *r)
+{
+	struct soft_atlb_regs s;
+
+	if (!soft_atlb_present(vcpu))
+		return -ENOTSUP;
+	soft_atlb_get_regs(vcpu, &s);
+	*r = (struct mv_atlb_regs){
+		.index = s.index, .entryhi = s.entryhi, .entrylo = s.entrylo, .wired = s.wired,
+		.badvaddr = s.badvaddr, .asid = s.asid, .asid_bits = s.asid_bits,
+		.entries = s.entries, .walks_off = s.walks_off,
+	};
+	return 0;
+}
+
+static int soft_glue_atlb_set_regs(struct engine_vcpu *vcpu, const struct mv_atlb_regs *r)
+{
+	const struct soft_atlb_regs s = {
+		.index = r->index, .entryhi = r->entryhi, .entrylo = r->entrylo, .wired = r->wired,
+		.badvaddr = r->badvaddr, .asid = r->asid, .asid_bits = r->asid_bits,
+		.entries = r->entries,
+	};
+
+	if (!soft_atlb_present(vcpu))
+		return -ENOTSUP;
+	return soft_atlb_set_regs(vcpu, &s);
+}
+
+static int soft_glue_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid)
+{
+	if (!soft_atlb_present(vcpu))
+		return -ENOTSUP;
+	soft_atlb_set_real_asid(vcpu, asid);
+	return 0;
+}
+
+static int soft_glue_atlb_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid)
+{
+	if (!soft_atlb_present(vcpu))
+		return -ENOTSUP;
+	soft_atlb_real_flush(vcpu, all, asid);
+	return 0;
+}
+
 const struct hw_glue hw_soft_glue = {
 	.engine = MV_ENGINE_SOFT,
 	.machine_create = soft_glue_machine_create,
@@ -152,4 +208,13 @@ const struct hw_glue hw_soft_glue = {
 	.inject_exception = soft_glue_inject,
 	.write_cr3 = soft_glue_write_cr3,
 	.flush_tlb_nonglobal = soft_glue_flush_tlb_nonglobal,
+	.atlb_info = soft_glue_atlb_info,
+	.atlb_enable = soft_atlb_enable,
+	.atlb_get_regs = soft_glue_atlb_get_regs,
+	.atlb_set_regs = soft_glue_atlb_set_regs,
+	.atlb_set_real_asid = soft_glue_atlb_set_real_asid,
+	.atlb_write = soft_atlb_real_write,
+	.atlb_read = soft_atlb_real_read,
+	.atlb_probe = soft_atlb_real_probe,
+	.atlb_flush = soft_glue_atlb_flush,
 };

@@ -364,6 +364,49 @@ static void post_simple(struct mv_vm *vm, uint32_t type, uint64_t detail)
 	hw_post(vm, &ev);
 }
 
+/* The architected-TLB machine's services: -ENOTSUP on the page-table
+ * machine and on engines without it. */
+#define ATLB_GLUE(vm, fn) \
+	((vm)->vmm->cfg->arch_tlb && (vm)->vmm->glue->fn ? (vm)->vmm->glue->fn : NULL)
+
+static int hw_atlb_get_regs(struct mv_vm *vm, struct mv_atlb_regs *regs)
+{
+	return ATLB_GLUE(vm, atlb_get_regs) ? vm->vmm->glue->atlb_get_regs(vm->vcpu, regs) : -ENOTSUP;
+}
+
+static int hw_atlb_set_regs(struct mv_vm *vm, const struct mv_atlb_regs *regs)
+{
+	return ATLB_GLUE(vm, atlb_set_regs) ? vm->vmm->glue->atlb_set_regs(vm->vcpu, regs) : -ENOTSUP;
+}
+
+static int hw_atlb_set_real_asid(struct mv_vm *vm, uint32_t asid)
+{
+	return ATLB_GLUE(vm, atlb_set_real_asid) ? vm->vmm->glue->atlb_set_real_asid(vm->vcpu, asid)
+						 : -ENOTSUP;
+}
+
+static int hw_atlb_write(struct mv_vm *vm, uint32_t index, uint64_t hi, uint64_t lo)
+{
+	return ATLB_GLUE(vm, atlb_write) ? vm->vmm->glue->atlb_write(vm->vcpu, index, hi, lo)
+					 : -ENOTSUP;
+}
+
+static int hw_atlb_read(struct mv_vm *vm, uint32_t index, uint64_t *hi, uint64_t *lo)
+{
+	return ATLB_GLUE(vm, atlb_read) ? vm->vmm->glue->atlb_read(vm->vcpu, index, hi, lo)
+					: -ENOTSUP;
+}
+
+static int hw_atlb_probe(struct mv_vm *vm, uint64_t hi)
+{
+	return ATLB_GLUE(vm, atlb_probe) ? vm->vmm->glue->atlb_probe(vm->vcpu, hi) : -ENOTSUP;
+}
+
+static int hw_atlb_flush(struct mv_vm *vm, bool all, uint32_t asid)
+{
+	return ATLB_GLUE(vm, atlb_flush) ? vm->vmm->glue->atlb_flush(vm->vcpu, all, asid) : -ENOTSUP;
+}
+
 static void init_services(struct vmm *m)
 {
 	m->hw = (struct mv_hw){
@@ -392,6 +435,13 @@ static void init_services(struct vmm *m)
 		.flush_tlb_nonglobal = hw_flush_tlb_nonglobal,
 		.vm_count = m->cfg->vms,
 		.vm_mem_bytes = m->cfg->mem_size,
+		.atlb_get_regs = hw_atlb_get_regs,
+		.atlb_set_regs = hw_atlb_set_regs,
+		.atlb_set_real_asid = hw_atlb_set_real_asid,
+		.atlb_write = hw_atlb_write,
+		.atlb_read = hw_atlb_read,
+		.atlb_probe = hw_atlb_probe,
+		.atlb_flush = hw_atlb_flush,
 	};
 }
 
@@ -469,6 +519,12 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 	if (rc)
 		return fail_setup(res, 3, rc, "engine %s cannot create the vCPU of VM %u: %s",
 				  e->name, i, strerror(-rc));
+	if (cfg->arch_tlb) {
+		rc = m->glue->atlb_enable(vm->vcpu);
+		if (rc)
+			return fail_setup(res, 2, rc,
+					  "the architected-TLB machine needs TLB entries (--tlb arch=N with N > 0)");
+	}
 	rc = elf_load(img, vm->ram, vm->mem_size, err, sizeof(err));
 	if (rc)
 		return fail_setup(res, 2, rc, "%s", err);
@@ -480,6 +536,7 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 		.workload = cfg->workload,
 		.params_text = cfg->params_text,
 		.entry = img->entry,
+		.flags = cfg->arch_tlb ? MV_BOOT_ARCH_TLB : 0,
 	};
 	rc = boot_prepare(vm->ram, &bp, &regs, &sregs);
 	if (rc)
@@ -896,6 +953,18 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		rc = m->glue->machine_create(m->mem, m->mem_size, cfg->tlb, &m->machine, err, sizeof(err));
 		if (rc)
 			fail_setup(res, rc == -EINVAL ? 2 : 3, rc, "%s", err);
+	}
+	if (!rc && cfg->arch_tlb) {
+		if (!m->glue->atlb_info || !m->glue->atlb_enable || !m->machine)
+			rc = fail_setup(res, 2, -EINVAL,
+					"engine %s has no architected-TLB machine; use --engine soft",
+					cfg->engine->name);
+		else if (cfg->vms > 1 && !(cfg->backend->engines & MV_BACKEND_ARCH_TLB))
+			rc = fail_setup(res, 2, -EINVAL,
+					"backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
+					cfg->backend->name);
+		else
+			m->glue->atlb_info(m->machine, &m->hw.atlb_entries, &m->hw.atlb_asid_bits);
 	}
 	if (!rc) {
 		rc = crash_guard_install();

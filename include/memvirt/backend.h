@@ -33,6 +33,9 @@
 /* Engines a backend runs on (mv_backend_ops.engines). */
 #define MV_ENGINE_SOFT (1u << 0)
 #define MV_ENGINE_KVM  (1u << 1)
+/* Not an engine: the backend virtualizes the architected-TLB machine, so
+ * several VMs may be timeshared on it (softtlb, asid). */
+#define MV_BACKEND_ARCH_TLB (1u << 8)
 
 /* One guest VM, owned by the VMM. */
 struct mv_vm;
@@ -60,6 +63,16 @@ enum mv_flush_scope {
 	MV_FLUSH_ALL = 0,     /* every entry, global ones too */
 	MV_FLUSH_TAG,         /* entries tagged `arg` (PCID, or ASID in nested mode) */
 	MV_FLUSH_ADDRESS,     /* the translation of virtual address `arg` */
+};
+
+/* The architected-TLB machine's guest-visible registers
+ * (docs/arch-tlb.md), read and written by a backend that emulates them. */
+struct mv_atlb_regs {
+	uint64_t index, entryhi, entrylo, wired, badvaddr;
+	uint32_t asid;         /* guest-visible current ASID */
+	uint32_t asid_bits;    /* guest-visible ASID width (CPUID) */
+	uint32_t entries;      /* guest-visible TLB size (CPUID) */
+	uint32_t walks_off;    /* 1 once the guest set CTL.E (read-only) */
 };
 
 /* Services the VMM gives a backend; valid for the whole run. */
@@ -130,6 +143,25 @@ struct mv_hw {
 	/* Drop the non-global TLB entries tagged `tag` (a PCID): the flush
 	 * a guest MOV CR3 implies.  MV_FLUSH_TAG drops global ones too. */
 	int (*flush_tlb_nonglobal)(struct mv_vm *vm, uint64_t tag);
+
+	/* The architected-TLB machine (`--machine archtlb`, soft engine;
+	 * docs/arch-tlb.md).  atlb_entries: the real TLB's entries, 0 on the
+	 * page-table machine; atlb_asid_bits: the real ASID width.  The real
+	 * TLB is read and written in the EntryHi/EntryLo format with the
+	 * frame a machine address (HPA); atlb_probe returns an index or
+	 * -ENOENT; atlb_flush drops every entry (all) or the non-global
+	 * entries of one real ASID.  atlb_set_real_asid: the ASID the MMU
+	 * matches while this VM runs (the guest-visible one is in the regs).
+	 * All -ENOTSUP elsewhere. */
+	uint32_t atlb_entries;
+	uint32_t atlb_asid_bits;
+	int (*atlb_get_regs)(struct mv_vm *vm, struct mv_atlb_regs *regs);
+	int (*atlb_set_regs)(struct mv_vm *vm, const struct mv_atlb_regs *regs);
+	int (*atlb_set_real_asid)(struct mv_vm *vm, uint32_t asid);
+	int (*atlb_write)(struct mv_vm *vm, uint32_t index, uint64_t hi, uint64_t lo);
+	int (*atlb_read)(struct mv_vm *vm, uint32_t index, uint64_t *hi, uint64_t *lo);
+	int (*atlb_probe)(struct mv_vm *vm, uint64_t hi);
+	int (*atlb_flush)(struct mv_vm *vm, bool all, uint32_t asid);
 };
 
 /* What handle_exit says about an exit. */

@@ -27,6 +27,7 @@
 #include "vcpu/soft/insn.h"
 #include "vcpu/soft/mmu.h"
 #include "vcpu/soft/soft.h"
+#include "vcpu/soft/archtlb.h"
 
 #define SOFT_PAGE 4096u
 #define SOFT_NEVER UINT64_MAX
@@ -114,6 +115,7 @@ struct soft_vcpu {
 
 	struct soft_intercepts icpt;
 	struct soft_mmu_regs mregs;
+	struct soft_atlb atlb;    /* architected-TLB registers (archtlb.c) */
 	struct engine_exit exit;
 
 	/* Current fetch block: the virtual code page RIP is in, its machine

@@ -11,6 +11,7 @@
  * turned into #DF, and a fault while delivering #DF into a shutdown.
  */
 #include "vcpu/soft/cpu.h"
+#include "vcpu/soft/archtlb_cpu.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -122,6 +123,10 @@ _Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,
 		v->exc_has_err = true;
 		v->exc_err = f->error_code;
 		v->exc_cr2 = f->addr;
+		longjmp(v->unwind, SOFT_UNWIND_EXC);
+	}
+	if (f->kind == SOFT_FAULT_REFILL && v->atlb.present) {
+		soft_atlb_refill_exc(v, f, acc);
 		longjmp(v->unwind, SOFT_UNWIND_EXC);
 	}
 	fault_exit(v, f, acc, size);
@@ -388,7 +393,9 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 	for (;;) {
 		if (kind == SOFT_EV_EXC && vec < 32 && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
 		    ((v->icpt.exceptions >> vec) & 1)) {
-			soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, vec == 14 ? cr2 : 0, v->rip, 0);
+			soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION,
+					    (vec == 14 || vec == SOFT_ATLB_REFILL_VECTOR) ? cr2 : 0,
+					    v->rip, 0);
 			v->exit.intercept.vector = vec;
 			v->exit.intercept.error_code = has_err ? err : 0;
 			return;
@@ -397,6 +404,8 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			v->n_exceptions++;
 			if (vec == 14)
 				v->cr2 = cr2;
+			else if (vec == SOFT_ATLB_REFILL_VECTOR && v->atlb.present)
+				soft_atlb_delivered(v, cr2);
 		} else if (kind == SOFT_EV_EXTINT) {
 			v->n_interrupts++;
 		}
@@ -410,6 +419,14 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			nvec = 14;
 			nerr = f.error_code;
 			ncr2 = f.addr;
+		} else if (f.kind == SOFT_FAULT_REFILL && v->atlb.present) {
+			/* Architected TLB: the frame's page missed; a refill that
+			 * misses while delivering a refill is a double fault. */
+			nvec = SOFT_ATLB_REFILL_VECTOR;
+			nerr = SOFT_PFEC_W;
+			ncr2 = f.addr;
+			if (vec == SOFT_ATLB_REFILL_VECTOR)
+				nvec = 8;
 		} else if (f.kind != SOFT_FAULT_NONE) {
 			/* Nested fault or no memory while delivering: the VMM
 			 * sees it; the event is delivered again on the next run. */
@@ -424,6 +441,16 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 		if (vec == 8) {
 			shutdown(v, vec, nvec, &f);
 			return;
+		}
+		if (nvec == 8) {
+			v->n_double_faults++;
+			vec = 8;
+			has_err = true;
+			err = 0;
+			cr2 = 0;
+			kind = SOFT_EV_EXC;
+			ret_rip = v->rip;
+			continue;
 		}
 		bool df = kind == SOFT_EV_EXC &&
 			  ((contributory(vec) && contributory(nvec)) ||
@@ -601,6 +628,8 @@ static bool msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_GS_BASE: *val = v->seg[SOFT_GS].base; return true;
 	case MSR_KERNEL_GS_BASE: *val = v->kernel_gs_base; return true;
 	default:
+		if (soft_atlb_is_msr(msr))
+			return soft_atlb_msr_read(v, msr, val);
 		if (msr >= 0x800 && msr <= 0x8ff) {
 			if (!(v->apic.base_msr & APIC_BASE_EXTD))
 				return false;
@@ -642,6 +671,8 @@ static bool msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_SFMASK: v->sfmask = val & 0xffffffff; return true;
 	default:
+		if (soft_atlb_is_msr(msr))
+			return soft_atlb_msr_write(v, msr, val);
 		if (msr >= 0x800 && msr <= 0x8ff) {
 			if (!(v->apic.base_msr & APIC_BASE_EXTD))
 				return false;
@@ -675,7 +706,7 @@ static void cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4
 			r[1] = 1u << 3; /* BMI1: TZCNT */
 		break;
 	case 0x40000000:
-		r[0] = 0x40000001;
+		r[0] = SOFT_ATLB_CPUID_LEAF;
 		memcpy(&r[1], "memv", 4); /* "memvirt soft" */
 		memcpy(&r[2], "irt ", 4);
 		memcpy(&r[3], "soft", 4);
@@ -683,6 +714,9 @@ static void cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4
 	case 0x40000001:
 		/* EAX bit 0: this vCPU is an architected-TLB machine. */
 		r[0] = v->mregs.arch_tlb ? 1 : 0;
+		break;
+	case SOFT_ATLB_CPUID_LEAF:
+		soft_atlb_cpuid(v, r);
 		break;
 	case 0x80000000:
 		r[0] = 0x80000008;
@@ -990,6 +1024,10 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 		if (msr_intercepted(v, msr, wr)) {
 			soft_intercept_exit(v, wr ? ENGINE_ICPT_MSR_WRITE : ENGINE_ICPT_MSR_READ, msr,
 					    wr ? val : 0, d->len);
+			return true;
+		}
+		if (wr && soft_atlb_write_exits(v, msr)) {
+			soft_intercept_exit(v, ENGINE_ICPT_TLB_WRITE, msr, val, d->len);
 			return true;
 		}
 		if (wr) {

@@ -165,6 +165,11 @@ void cpu_init(const struct mv_bootinfo *bi)
 	}
 }
 
+void cpu_set_vector(unsigned vec, uint64_t handler)
+{
+	idt_set(vec, handler);
+}
+
 void cpu_set_kstack(uint64_t top)
 {
 	percpu.kstack_top = top;

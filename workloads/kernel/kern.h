@@ -68,6 +68,7 @@ struct cpu_features {
 extern struct cpu_features cpu;
 void cpu_init(const struct mv_bootinfo *bi);
 void cpu_set_kstack(uint64_t top);
+void cpu_set_vector(unsigned vec, uint64_t handler);
 void cpu_timer_start(uint64_t period);
 void cpu_timer_eoi(void);
 
@@ -102,9 +103,17 @@ static inline uint64_t read_cr2(void)
 	return v;
 }
 
+/* archtlb.c: the architected-TLB machine's MMU mode (docs/arch-tlb.md). */
+extern int atlb_active;
+void atlb_init(const struct mv_bootinfo *bi);
+void atlb_invlpg(uint64_t va);
+
 static inline void invlpg(uint64_t va)
 {
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	if (atlb_active)
+		atlb_invlpg(va);
+	else
+		__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 	kstats.tlb_flushes++;
 }
 
@@ -129,6 +138,7 @@ void mm_init(const struct mv_bootinfo *bi);
 uint64_t mm_kernel_pml4(void);
 void mm_load_cr3(const struct aspace *as, int owner_changed);
 void mm_flush_current(const struct aspace *as);
+void atlb_switch(const struct aspace *as, int fresh);   /* archtlb.c */
 int mm_aspace_new(struct aspace *as, uint16_t pcid);
 void mm_aspace_destroy(struct aspace *as);
 int mm_aspace_fork(struct aspace *parent, struct aspace *child);

@@ -5,8 +5,8 @@
  * checksum, and leave through the exit port (docs/boot-protocol.md).
  *
  * Exit status: 0 success; 1 the boot info names an unknown workload or a
- * bad parameter, or asks for the architected-TLB machine; 2 panic; 3 the
- * memory accounting does not balance.
+ * bad parameter; 2 panic (also: the architected-TLB machine asked for
+ * and absent); 3 the memory accounting does not balance.
  */
 #include "workloads/kernel/kern.h"
 
@@ -51,14 +51,10 @@ void kmain(struct mv_bootinfo *bi)
 		      bi->magic, bi->version, MV_BOOTINFO_MAGIC, MV_BOOTINFO_VERSION);
 	bi->workload[MV_BOOT_WORKLOAD_LEN - 1] = '\0';
 	bi->params[MV_BOOT_PARAMS_LEN - 1] = '\0';
-	if (bi->flags & MV_BOOT_ARCH_TLB) {
-		/* The refill handler for the architected-TLB machine is not
-		 * written yet; running without one would fault forever. */
-		kprintf("error: this kernel has no architected-TLB refill handler yet (boot flag 0)\n");
-		kexit(1);
-	}
 	cpu_init(bi);
 	mm_init(bi);
+	if (bi->flags & MV_BOOT_ARCH_TLB)
+		atlb_init(bi);
 	kprintf("memvirt guest: %lu MiB, workload %s, seed %lu, pcid %s, %s, %s\n",
 		bi->mem_size >> 20, bi->workload, bi->seed, cpu.pcid ? "on" : "off",
 		cpu.x2apic ? "x2apic" : "xapic",

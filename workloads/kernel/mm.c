@@ -209,6 +209,13 @@ void mm_load_cr3(const struct aspace *as, int owner_changed)
 {
 	uint64_t v = as->pml4;
 
+	if (atlb_active) {
+		/* No hardware walks: the current ASID selects the entries. */
+		if (owner_changed)
+			kstats.tlb_flushes++;
+		atlb_switch(as, owner_changed);
+		return;
+	}
 	if (cpu.pcid) {
 		v |= as->pcid;
 		if (owner_changed)
