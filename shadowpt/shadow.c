@@ -704,6 +704,12 @@ static int propagate(struct svm *v, uint64_t gfn, uint32_t idx)
 	for (uint32_t id = v->gfn_head[gfn]; id != NONE; id = next) {
 		struct sp *p = &v->sp[id];
 
+		/* Zapping one shadow page may have zapped the next one (a
+		 * guest table that maps itself): start over from the head. */
+		if (!p->live) {
+			next = v->gfn_head[gfn];
+			continue;
+		}
 		next = p->gfn_next;
 		if (p->depth == 3) {
 			/* Lazy: an absent shadow leaf stays absent. */
@@ -733,6 +739,12 @@ static void flood_check(struct svm *v, uint64_t gfn)
 	for (uint32_t id = v->gfn_head[gfn]; id != NONE; id = next) {
 		struct sp *p = &v->sp[id];
 
+		/* Zapping one shadow page may have zapped the next one (a
+		 * guest table that maps itself): start over from the head. */
+		if (!p->live) {
+			next = v->gfn_head[gfn];
+			continue;
+		}
 		next = p->gfn_next;
 		if (++p->flood < v->s->flood)
 			continue;
