@@ -389,7 +389,10 @@ static void soft_stats(struct engine_vm *evm, engine_stat_fn fn, void *ctx)
 			 engine_intercept_name((enum engine_intercept)k));
 		fn(ctx, name, icpt[k]);
 	}
-	if (vm->m)
+	/* A shared machine's TLB and caches belong to no one VM: whoever
+	 * created it (the VMM) reports them once, or they would count once
+	 * per VM. */
+	if (vm->m && vm->own_machine)
 		soft_machine_stats(vm->m, fn, ctx);
 }
 
