@@ -936,10 +936,14 @@ void an_report_text(const struct an_dataset *ds, FILE *out)
 			snprintf(ov, sizeof(ov), c->baseline >= 0 && (size_t)c->baseline == k ? "baseline" : "-");
 		else
 			snprintf(ov, sizeof(ov), "%+.2f%%", 100.0 * c->overhead);
-		fmt_p(c->has_welch ? c->welch.p : NAN, b, sizeof(b));
+		if (c->has_welch && c->welch.exact)
+			snprintf(b, sizeof(b), "exact");
+		else
+			fmt_p(c->has_welch ? c->welch.p : NAN, b, sizeof(b));
 		fprintf(out, "%-56.56s %3zu %14s %24s %10s %9s  %s\n", c->label, c->run_count, a, ci, ov, b, ids);
 	}
-	fprintf(out, "(%s; overhead against the native configuration's mean; p: Welch's t-test)\n",
+	fprintf(out, "(%s; overhead against the native configuration's mean; p: Welch's t-test, "
+		     "'exact' where neither sample varies)\n",
 		ds->config_count && !ds->configs[0].modelled ? "mean wall time in ns" : "mean modelled cycles");
 	if (ds->failed)
 		fprintf(out, "%zu selected runs are not ok and not in these statistics\n", ds->failed);
