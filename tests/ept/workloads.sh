@@ -97,7 +97,10 @@ done
 # exits above are the guest running them itself.
 expect_gt ctxsw-native guest_context_switches 10
 expect_gt ptchurn-native guest_ptpages_freed 10
-expect_gt ctxsw-ept-eager tlb_flush_cr3 10
+expect_gt ctxsw-ept-eager guest_context_switches 10
+# With PCIDs most switches reload CR3 without a flush; the first load of
+# each new address space still flushes.
+expect_gt ctxsw-ept-eager tlb_flush_cr3 0
 expect_gt ptchurn-ept-eager tlb_flush_invlpg 100
 
 # Two VMs timeshared: tags keep translations, tags=off flushes.

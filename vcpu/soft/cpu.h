@@ -109,6 +109,8 @@ struct soft_vcpu {
 	/* An event to deliver before the next instruction (injected, or one
 	 * whose delivery hit a nested page fault). */
 	bool inj_pending, inj_has_err;
+	bool inj_delivering;      /* soft_deliver_event() of the injected event */
+	uint8_t inj_kind;         /* enum soft_event_kind of the pending event */
 	uint8_t inj_vec;
 	uint32_t inj_err;
 	uint64_t inj_cr2;

@@ -1392,8 +1392,10 @@ int soft_cpu_run(struct soft_vcpu *v)
 		}
 		if (v->inj_pending) {
 			v->inj_pending = false;
+			v->inj_delivering = true;
 			soft_deliver_event(v, v->inj_vec, v->inj_has_err, v->inj_err, v->inj_cr2,
-					   SOFT_EV_EXC, v->rip);
+					   (enum soft_event_kind)v->inj_kind, v->rip);
+			v->inj_kind = SOFT_EV_EXC;
 			if (v->exit.reason != ENGINE_EXIT_NONE)
 				goto out;
 		}

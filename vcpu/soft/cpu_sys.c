@@ -390,9 +390,14 @@ static void shutdown(struct soft_vcpu *v, unsigned first, unsigned second, const
 void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
 			uint64_t cr2, enum soft_event_kind kind, uint64_t ret_rip)
 {
+	/* An injected event (EVENTINJ) is not checked against the exception
+	 * intercepts: the VMM is reflecting the exception it intercepted. */
+	bool injected = v->inj_delivering;
+
+	v->inj_delivering = false;
 	for (;;) {
-		if (kind == SOFT_EV_EXC && vec < 32 && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
-		    ((v->icpt.exceptions >> vec) & 1)) {
+		if (!injected && kind == SOFT_EV_EXC && vec < 32 &&
+		    soft_intercepted(v, ENGINE_ICPT_EXCEPTION) && ((v->icpt.exceptions >> vec) & 1)) {
 			soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION,
 					    (vec == 14 || vec == SOFT_ATLB_REFILL_VECTOR) ? cr2 : 0,
 					    v->rip, 0);
@@ -400,6 +405,7 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			v->exit.intercept.error_code = has_err ? err : 0;
 			return;
 		}
+		injected = false;
 		if (kind == SOFT_EV_EXC) {
 			v->n_exceptions++;
 			if (vec == 14)
@@ -419,6 +425,24 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			nvec = 14;
 			nerr = f.error_code;
 			ncr2 = f.addr;
+			/* An intercepted #PF while delivering (shadow paging: the
+			 * stack or IDT is not shadowed yet): the VMM sees it and
+			 * the event is delivered again on the next run, like an
+			 * NPF below (SVM's EXITINTINFO).  Not a software
+			 * interrupt: its instruction runs again. */
+			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
+			    ((v->icpt.exceptions >> 14) & 1)) {
+				v->inj_pending = true;
+				v->inj_kind = kind;
+				v->inj_vec = vec;
+				v->inj_has_err = has_err;
+				v->inj_err = err;
+				v->inj_cr2 = cr2;
+				soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, ncr2, v->rip, 0);
+				v->exit.intercept.vector = 14;
+				v->exit.intercept.error_code = nerr;
+				return;
+			}
 		} else if (f.kind == SOFT_FAULT_REFILL && v->atlb.present) {
 			/* Architected TLB: the frame's page missed; a refill that
 			 * misses while delivering a refill is a double fault. */
@@ -481,6 +505,7 @@ int soft_vcpu_inject(struct engine_vcpu *vcpu, uint8_t vector, bool has_error,
 	if (v->inj_pending)
 		return -EBUSY;
 	v->inj_pending = true;
+	v->inj_kind = SOFT_EV_EXC;
 	v->inj_vec = vector;
 	v->inj_has_err = has_error;
 	v->inj_err = error_code;
