@@ -216,15 +216,17 @@ run_pass() {
 		mkdir -p \$OUT
 		export OUT
 		cd /tmp
+		t0=\$(cut -d' ' -f1 /proc/uptime)
 		timeout $guest_timeout sh -c "\$cmd" </dev/null >/tmp/out 2>&1
 		rc=\$?
+		t1=\$(cut -d' ' -f1 /proc/uptime)
 		sed "s/^/KVMQ-OUT \$pass \$name /" /tmp/out
 		for f in \$(ls \$OUT); do
 			[ -f "\$OUT/\$f" ] || continue
 			echo "KVMQ-FILE \$pass \$name \$f"
 			base64 "\$OUT/\$f" | sed "s/^/KVMQ-B64 \$pass \$name \$f /"
 		done
-		echo "KVMQ-RESULT \$pass \$name rc=\$rc"
+		echo "KVMQ-RESULT \$pass \$name rc=\$rc time=\$(awk "BEGIN { print \$t1 - \$t0 }")"
 	done </tests.list
 	rmmod kvm_amd || echo "KVMQ-ERROR rmmod kvm_amd"
 }
@@ -272,7 +274,8 @@ while IFS='	' read -r p name cmd; do
 	for pass in npt1 npt0; do
 		[ "$p" = "$pass" ] || [ "$p" = both ] || continue
 		line=$(grep "^KVMQ-RESULT $pass $name rc=" "$log" | tail -n 1 || true)
-		rc=${line##*rc=}
+		rc=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' <<<"$line")
+		secs=$(sed -n 's/.* time=\([0-9.]*\).*/\1/p' <<<"$line")
 		if [ -n "$outdir" ]; then
 			mkdir -p "$outdir/$pass"
 			sed -n "s/^KVMQ-OUT $pass $name //p" "$log" >"$outdir/$pass/$name.out"
@@ -287,7 +290,7 @@ while IFS='	' read -r p name cmd; do
 			done
 		fi
 		if [ "$rc" = 0 ]; then
-			echo "kvm-in-qemu: $pass $name ok"
+			echo "kvm-in-qemu: $pass $name ok (${secs}s in the guest)"
 		else
 			echo "kvm-in-qemu: $pass $name FAIL (rc=${rc:-none: it did not finish}): $cmd"
 			sed -n "s/^KVMQ-OUT $pass $name /    /p" "$log"
