@@ -178,6 +178,7 @@ static int group(struct an_dataset *ds)
 			c->modelled = r->modelled;
 			c->baseline = -1;
 			c->overhead = NAN;
+			c->overhead_low = c->overhead_high = NAN;
 			/* The TLB geometry is in the key between "tlb=" and ";mem=". */
 			{
 				const char *t = strstr(r->base_key, ";tlb="), *e = t ? strstr(t, ";mem=") : NULL;
@@ -296,6 +297,10 @@ static int compute(struct an_dataset *ds)
 			if (bc->stat.mean > 0)
 				c->overhead = c->stat.mean / bc->stat.mean - 1.0;
 			c->has_welch = an_welch(a, c->run_count, b, bc->run_count, &c->welch) == 0;
+			if (c->has_welch && bc->stat.mean > 0) {
+				c->overhead_low = c->welch.ci_low / bc->stat.mean;
+				c->overhead_high = c->welch.ci_high / bc->stat.mean;
+			}
 			free(a);
 			free(b);
 		}

@@ -54,6 +54,10 @@ struct an_config {
 	bool has_stat;
 	ptrdiff_t baseline;         /* index of the native configuration, -1 if none */
 	double overhead;            /* mean / baseline mean - 1; NaN when no baseline */
+	/* 95% interval of the overhead: Welch's interval of the difference of
+	 * means over the baseline mean (the baseline mean's own uncertainty
+	 * is not propagated); NaN without a Welch test. */
+	double overhead_low, overhead_high;
 	struct an_welch welch;      /* against the baseline */
 	bool has_welch;
 };

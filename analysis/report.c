@@ -301,7 +301,7 @@ static int close_checked(FILE *f, const char *dir, const char *name, char *err, 
 static int write_csv(const struct an_dataset *ds, const struct derived *d, const char *dir, char *err,
 		     size_t err_len)
 {
-	char ids[8192], a[32], b[32], c_[32], e[32], g[32], h[32], i_[32], j[32], k_[32];
+	char ids[8192], a[32], b[32], c_[32], e[32], g[32], h[32], i_[32], j[32], k_[32], l_[32];
 	FILE *f;
 	int rc;
 
@@ -309,7 +309,7 @@ static int write_csv(const struct an_dataset *ds, const struct derived *d, const
 	if (!f)
 		return -EIO;
 	fprintf(f, "configuration,engine,backend,workload,params,vms,tlb,metric,n,mean,sd,ci95_low,ci95_high,"
-		   "overhead_vs_native,welch_t,welch_df,welch_p,baseline_runs,run_ids\n");
+		   "overhead_vs_native,overhead_ci95_low,overhead_ci95_high,welch_t,welch_df,welch_p,baseline_runs,run_ids\n");
 	for (size_t k = 0; k < ds->config_count; k++) {
 		const struct an_config *c = &ds->configs[k];
 		char bids[8192] = "";
@@ -336,8 +336,10 @@ static int write_csv(const struct an_dataset *ds, const struct derived *d, const
 		csv_text(f, c->params_json);
 		fprintf(f, ",%u,", c->vms);
 		csv_text(f, c->tlb);
-		fprintf(f, ",%s,%zu,%s,%s,%s,%s,%s,%s,%s,%s,", c->modelled ? "modelled_cycles" : "wall_ns",
-			c->run_count, a, b, c_, e, g, h, i_, j);
+		fmt(c->overhead_low, k_, sizeof(k_));
+		fmt(c->overhead_high, l_, sizeof(l_));
+		fprintf(f, ",%s,%zu,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,", c->modelled ? "modelled_cycles" : "wall_ns",
+			c->run_count, a, b, c_, e, g, k_, l_, h, i_, j);
 		csv_text(f, bids);
 		fputc(',', f);
 		csv_text(f, ids);
@@ -419,7 +421,6 @@ static int write_csv(const struct an_dataset *ds, const struct derived *d, const
 		csv_text(f, run->error);
 		fputc('\n', f);
 	}
-	(void)k_;
 	return close_checked(f, dir, "failed.csv", err, err_len);
 }
 
@@ -500,7 +501,7 @@ static void make_plots(const struct an_dataset *ds, struct derived *d, const cha
 		fprintf(gp, "set title 'Mean %s per configuration, 95%% confidence interval over repetitions'\n",
 			metric_name(modelled));
 		fprintf(gp, "set ylabel '%s'\nset xtics rotate by 30 right font ',8'\nset bmargin 12\n"
-			    "set style fill solid 0.5\nset boxwidth 0.7\nset yrange [0:*]\nset xrange [-0.6:%zu]\n"
+			    "set lmargin 14\nset style fill solid 0.5\nset boxwidth 0.7\nset yrange [0:*]\nset xrange [-0.6:%zu]\n"
 			    "unset key\n",
 			metric_name(modelled), n ? n - 1 : 0);
 		fprintf(gp, "plot '%s/plots/%s.dat' using 1:3:xtic(2) with boxes lc rgb '#4a7ab5', \\\n"
@@ -707,7 +708,8 @@ static int write_html(struct rec_db *db, const struct an_dataset *ds, const stru
 
 	fprintf(f, "<h2>Configurations</h2>\n<p>Mean over repetitions with its 95%% confidence interval "
 		   "(Student's t, n&minus;1 degrees of freedom); overhead is the mean against the mean of the "
-		   "same configuration on the native backend; Welch's t-test compares the two samples "
+		   "same configuration on the native backend, in brackets its 95%% interval (Welch's "
+		   "interval of the difference over the native mean); Welch's t-test compares the two samples "
 		   "(two-sided p).  Where both samples have no variance at all (the soft engine is "
 		   "deterministic) the difference is exact and the test has no t: p is then 0 or 1.</p>\n");
 	fprintf(f, "<table id=\"summary\">\n<tr><th>configuration</th><th>metric</th><th>n</th><th>mean</th>"
@@ -739,8 +741,11 @@ static int write_html(struct rec_db *db, const struct an_dataset *ds, const stru
 		html_cell(f, cell, ids);
 		if (isnan(c->overhead))
 			snprintf(cell, sizeof(cell), c->baseline >= 0 && (size_t)c->baseline == k ? "baseline" : "-");
-		else
+		else if (isnan(c->overhead_low))
 			snprintf(cell, sizeof(cell), "%+.2f%%", 100.0 * c->overhead);
+		else
+			snprintf(cell, sizeof(cell), "%+.2f%% [%+.2f%%, %+.2f%%]", 100.0 * c->overhead,
+				 100.0 * c->overhead_low, 100.0 * c->overhead_high);
 		html_cell(f, cell, both);
 		if (c->has_welch && !c->welch.exact) {
 			fmt(c->welch.t, a, sizeof(a));

@@ -51,12 +51,19 @@ int an_welch(const double *a, size_t na, const double *b, size_t nb, struct an_w
 		out->t = NAN;
 		out->df = NAN;
 		out->p = ma == mb ? 1.0 : 0.0;
+		out->ci_low = out->ci_high = out->diff;
 		return 0;
 	}
 	out->t = out->diff / sqrt(se2);
 	/* Welch–Satterthwaite degrees of freedom. */
 	out->df = se2 * se2 / (sa * sa / (double)(na - 1) + sb * sb / (double)(nb - 1));
 	out->p = 2.0 * gsl_cdf_tdist_Q(fabs(out->t), out->df);
+	{
+		double h = gsl_cdf_tdist_Pinv(0.975, out->df) * sqrt(se2);
+
+		out->ci_low = out->diff - h;
+		out->ci_high = out->diff + h;
+	}
 	return 0;
 }
 

@@ -28,6 +28,7 @@ int an_summarize(const double *x, size_t n, double level, struct an_summary *out
 struct an_welch {
 	double diff;              /* mean(a) - mean(b) */
 	double t, df, p;          /* two-sided p */
+	double ci_low, ci_high;   /* 95% interval of the difference (Welch) */
 	bool exact;               /* both samples have zero variance: the
 				   * difference is exact and t undefined; p is
 				   * 0 if the means differ, 1 if not */

@@ -68,12 +68,29 @@ static double t_pdf(double t, double nu)
 /* Two-sided p = 1 - 2 * integral_0^|t| pdf, by Simpson's rule. */
 static double t_p_two_sided(double t, double nu)
 {
-	const int n = 200000;
+	const int n = 20000;
 	double h = fabs(t) / n, s = t_pdf(0, nu) + t_pdf(fabs(t), nu);
 
 	for (int i = 1; i < n; i++)
 		s += (i % 2 ? 4 : 2) * t_pdf(i * h, nu);
 	return 1.0 - 2.0 * s * h / 3.0;
+}
+
+/* The 0.975 quantile of t with nu (not necessarily whole) degrees of
+ * freedom: bisection on the two-sided p above. */
+static double t_quantile975(double nu)
+{
+	double lo = 0, hi = 100;
+
+	for (int i = 0; i < 60; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (t_p_two_sided(mid, nu) > 0.05)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
 }
 
 static void build_fixture(const char *path)
@@ -194,6 +211,13 @@ int main(void)
 			CHECK_NEAR(c->welch.df, df, 1e-9);
 			CHECK_NEAR(c->welch.p, t_p_two_sided(t, df), 1e-7);
 			CHECK(c->welch.p < 0.05, "%s: shadow should differ significantly, p %g", c->label, c->welch.p);
+			/* Overhead interval: Welch's interval of the difference over the native mean. */
+			{
+				double h = t_quantile975(df) * sqrt(va + vb);
+
+				CHECK_NEAR(c->overhead_low, (m - mb - h) / mb, 1e-7);
+				CHECK_NEAR(c->overhead_high, (m - mb + h) / mb, 1e-7);
+			}
 		}
 	}
 	/* Spot values worked by hand: shadow at 4 KiB has mean 1203.333...,
@@ -268,6 +292,9 @@ int main(void)
 			CHECK_NEAR(csv_field(line, 11), m - h, 1e-5);
 			CHECK_NEAR(csv_field(line, 12), m + h, 1e-5);
 			CHECK_NEAR(csv_field(line, 13), m / 2000.0 - 1, 1e-5);
+			/* Native at 8 KiB has no variance: the interval is shadow's alone. */
+			CHECK_NEAR(csv_field(line, 14), (m - 2000.0 - h) / 2000.0, 1e-5);
+			CHECK_NEAR(csv_field(line, 15), (m - 2000.0 + h) / 2000.0, 1e-5);
 		}
 		CHECK(strstr(line, "\"10,11,12\"") != NULL, "run ids of shadow wss=8192: %s", line);
 
