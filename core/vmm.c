@@ -50,6 +50,7 @@ struct mv_vm {
 	char failure[1024];
 	uint64_t guest_cr3;     /* virtualized CR3 when the backend intercepts it */
 	uint64_t frames_held;   /* backend frames charged to it */
+	uint64_t turn_end;      /* instruction count at which its turn ends */
 };
 
 struct vmm {
@@ -318,11 +319,13 @@ static int hw_flush_tlb_nonglobal(struct mv_vm *vm, uint64_t tag)
 /* One instruction with a quantum of 1; the turn's quantum then restarts
  * (the remaining part is not known here), so an emulated write lengthens
  * the VM's turn a little. */
+static uint64_t vm_icount(struct mv_vm *vm);
+
 static int hw_single_step(struct mv_vm *vm, struct engine_exit **exit)
 {
 	const struct vmm_config *cfg = vm->vmm->cfg;
 	const struct engine_ops *e = cfg->engine;
-	uint64_t quantum = cfg->vms > 1 ? cfg->quantum : POLL_QUANTUM;
+	uint64_t quantum;
 	int rc, rc2;
 
 	if (vm->vmm->glue->engine != MV_ENGINE_SOFT || !e->set_limits)
@@ -333,6 +336,9 @@ static int hw_single_step(struct mv_vm *vm, struct engine_exit **exit)
 	do
 		rc = e->run(vm->vcpu);
 	while (rc == -EINTR);
+	/* The rest of the VM's turn, not a new one: a VM that steps often
+	 * must not get longer turns than the others. */
+	quantum = vm->turn_end > vm_icount(vm) ? vm->turn_end - vm_icount(vm) : 1;
 	rc2 = e->set_limits(vm->vcpu, quantum, cfg->insn_limit);
 	if (rc)
 		return rc;
@@ -685,8 +691,10 @@ static int vm_turn_limits(struct vmm *m, struct mv_vm *vm)
 	uint64_t quantum = m->cfg->vms > 1 ? m->cfg->quantum : POLL_QUANTUM;
 	double left;
 
-	if (e->instructions && e->set_limits)
+	if (e->instructions && e->set_limits) {
+		vm->turn_end = vm_icount(vm) + quantum;
 		return e->set_limits(vm->vcpu, quantum, m->cfg->insn_limit);
+	}
 	if (!m->glue->arm_timeout || m->cfg->timeout_s <= 0)
 		return 0;
 	left = m->cfg->timeout_s - elapsed_s(m);
