@@ -119,4 +119,13 @@ sed 's/^/    /' "$work/report.out"
 "$render_check" "$work/report"
 rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "the report does not render"
+if [ "$rc" -eq 0 ]; then
+	# The check itself must catch a plot that does not render.
+	mkdir "$work/broken"
+	sed '0,/base64,iVBOR/s//base64,AAAAiVBOR/' "$work/report/report.html" >"$work/broken/report.html"
+	"$render_check" "$work/broken" >"$work/broken.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q '1 of them not rendered' "$work/broken.out" ||
+		fail "render check passed a report with a corrupt plot (exit $rc): $(cat "$work/broken.out")"
+fi
 echo "sweep end to end: $ok_before runs ok before the interruption, resumed, 9 crashes recorded, report written"
