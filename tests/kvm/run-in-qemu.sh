@@ -30,6 +30,8 @@
 # apt-get command that fixes it, because the kvm suite is only worth
 # something when it runs.
 set -euo pipefail
+# Never end silently: a failing command under set -e says where.
+trap 'echo "run-in-qemu: error: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 die() {
 	echo "run-in-qemu: error: $*" >&2
@@ -111,9 +113,16 @@ if [ -n "$dep" ]; then
 			rm -rf "$cache/debs.tmp" && mkdir -p "$cache/debs.tmp"
 			if (cd "$cache/debs.tmp" && apt-get download "$pkg" >"$cache/download.log" 2>&1); then
 				mkdir -p "$cache/debs" && mv "$cache"/debs.tmp/*.deb "$cache/debs/"
-				rm -rf "$cache/$pkg"
-				dpkg -x "$cache/debs/${pkg}_"*.deb "$cache/$pkg" ||
+				rm -rf "$cache/$pkg" "$cache/$pkg.tmp"
+				dpkg -x "$cache/debs/${pkg}_"*.deb "$cache/$pkg.tmp" ||
 					die "dpkg -x of $pkg failed"
+				# Keep the kernel and the three modules (not 100 MB of drivers).
+				(cd "$cache/$pkg.tmp" && find boot lib -name 'vmlinuz-*' -o \
+					-path '*/kernel/virt/lib/irqbypass.ko*' -o \
+					-path '*/kernel/arch/x86/kvm/kvm.ko*' -o \
+					-path '*/kernel/arch/x86/kvm/kvm-amd.ko*' | cpio -pdm --quiet "$cache/$pkg") ||
+					die "copying the kernel and kvm modules out of $pkg failed"
+				rm -rf "$cache/$pkg.tmp"
 				touch "$cache/$pkg/.unpacked"
 				kdir=$cache/$pkg
 				break
@@ -135,9 +144,9 @@ else
 fi
 flock -u 9
 
-vmlinuz=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -n 1 || true)
 [ -n "$vmlinuz" ] || die "no boot/vmlinuz-* in $kdir"
-moddir=$(ls -d "$kdir"/lib/modules/* 2>/dev/null | head -n 1)
+moddir=$(ls -d "$kdir"/lib/modules/* 2>/dev/null | head -n 1 || true)
 [ -n "$moddir" ] || die "no lib/modules/* in $kdir"
 
 # ---- the initramfs -----------------------------------------------------------
