@@ -229,6 +229,8 @@ static const struct sweep_axis *find_option(const struct sweep_file *f, const ch
 	return NULL;
 }
 
+static int check_fits(const struct sweep_file *f, char *why, size_t why_len);
+
 int sweep_parse_text(const char *path, const char *text, struct sweep_file **out, char *err,
 		     size_t err_len)
 {
@@ -417,6 +419,12 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 			rc = -EINVAL;
 			goto bad;
 		}
+	}
+	rc = check_fits(f, why, sizeof(why));
+	if (rc) {
+		set_err(err, err_len, "%s: %s", path, why);
+		sweep_free(f);
+		return rc;
 	}
 	*out = f;
 	return 0;
@@ -702,4 +710,58 @@ int sweep_point_at(const struct sweep_file *f, size_t index, struct sweep_point 
 	if (loff < sizeof(p->label))
 		snprintf(p->label + loff, sizeof(p->label) - loff, " rep %" PRIu32, p->rep);
 	return 0;
+}
+
+/* Every point of a workload has the same options, with values of varying
+ * length: check the longest values of each workload's block fit, so a
+ * grid is refused at parse time rather than half-way through a sweep. */
+static int check_fits(const struct sweep_file *f, char *why, size_t why_len)
+{
+	struct sweep_file *longest = malloc(sizeof(*longest));
+	const struct sweep_axis *wl = find_option(f, "workload");
+	struct sweep_point *p = malloc(sizeof(*p));
+	int rc = 0;
+
+	if (!longest || !p) {
+		free(longest);
+		free(p);
+		set_err(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	/* A copy whose every axis holds only its longest value. */
+	*longest = *f;
+	longest->repetitions = 1000;
+	for (size_t a = 0; a < f->axis_count; a++) {
+		size_t best = 0;
+
+		for (size_t v = 1; v < f->axes[a].count; v++)
+			if (strlen(f->axes[a].values[v]) > strlen(f->axes[a].values[best]))
+				best = v;
+		if (!strcmp(f->axes[a].key, "workload") && !f->axes[a].is_param)
+			continue; /* each workload is tried below */
+		longest->axes[a].values[0] = f->axes[a].values[best];
+		longest->axes[a].count = 1;
+	}
+	for (size_t w = 0; w < (wl ? wl->count : 1) && !rc; w++) {
+		struct sweep_axis *lw = NULL;
+
+		for (size_t a = 0; a < longest->axis_count; a++)
+			if (!strcmp(longest->axes[a].key, "workload") && !longest->axes[a].is_param)
+				lw = &longest->axes[a];
+		if (lw) {
+			lw->values[0] = wl->values[w];
+			lw->count = 1;
+		}
+		/* The last point: the largest repetition number. */
+		if (sweep_point_at(longest, sweep_point_count(longest) - 1, p)) {
+			set_err(why, why_len,
+				"the runs of this grid%s%s have too many or too long options (at most %d arguments, %zu characters of options, %zu of key)",
+				wl ? " for workload " : "", wl ? wl->values[w] : "", SWEEP_MAX_ARGS, sizeof(p->args),
+				sizeof(p->key));
+			rc = -EINVAL;
+		}
+	}
+	free(longest);
+	free(p);
+	return rc;
 }

@@ -23,7 +23,7 @@
 
 #define SWEEP_MAX_AXES 48
 #define SWEEP_MAX_VALUES 64
-#define SWEEP_MAX_ARGS 96
+#define SWEEP_MAX_ARGS (2 * SWEEP_MAX_AXES + 8)
 
 /* How a key's values are read and passed to `memvirt run`. */
 enum sweep_kind {

@@ -140,6 +140,19 @@ int main(void)
 	expect_bad("[sweep\n", "t.sweep:1: bad section header");
 	expect_bad("[sweep]\nbad key = 1\n", "t.sweep:2: bad key 'bad key'");
 
+	/* A grid whose runs would not fit the argument buffers is refused
+	 * at parse time, not half-way through the sweep. */
+	{
+		char text[2048], big[1001];
+
+		memset(big, 'x', 1000);
+		big[1000] = '\0';
+		snprintf(text, sizeof(text), "[sweep]\nbackend = a, %s\nbackend-opt = %.200s\n", big, big);
+		rc = sweep_parse_text("t.sweep", text, &f, err, sizeof(err));
+		CHECK(rc == -EINVAL && strstr(err, "t.sweep: the runs of this grid have too many or too long options"),
+		      "%d %s", rc, err);
+	}
+
 	/* A file that cannot be read. */
 	rc = sweep_parse("/nonexistent/x.sweep", &f, err, sizeof(err));
 	CHECK(rc == -ENOENT && strstr(err, "/nonexistent/x.sweep: cannot read the sweep file"), "%d %s", rc, err);
