@@ -51,6 +51,7 @@ struct mv_vm {
 	uint64_t guest_cr3;     /* virtualized CR3 when the backend intercepts it */
 	uint64_t frames_held;   /* backend frames charged to it */
 	uint64_t turn_end;      /* instruction count at which its turn ends */
+	char backend_reason[512]; /* what the backend said about its last error */
 };
 
 struct vmm {
@@ -153,9 +154,16 @@ static int backend_call(struct vmm *m, struct hook_call *c)
 	return rc;
 }
 
-/* The one-line account of a backend failure. */
-static void backend_failure(struct vmm *m, char *buf, size_t len, const char *what, int rc)
+/* The one-line account of a backend failure; vm (may be NULL) holds the
+ * reason the backend gave, if any. */
+static void backend_failure(struct vmm *m, struct mv_vm *vm, char *buf, size_t len,
+			    const char *what, int rc)
 {
+	if (!m->backend_crashed && vm && vm->backend_reason[0]) {
+		snprintf(buf, len, "backend %s failed %s: %s", m->cfg->backend->name, what,
+			 vm->backend_reason);
+		return;
+	}
 	if (m->backend_crashed)
 		/* The backtrace may be long: it is cut to the room left. */
 		snprintf(buf, len, "backend %s crashed in its %s hook: %.*s", m->cfg->backend->name,
@@ -321,6 +329,11 @@ static int hw_flush_tlb_nonglobal(struct mv_vm *vm, uint64_t tag)
  * the VM's turn a little. */
 static uint64_t vm_icount(struct mv_vm *vm);
 
+static void hw_fail_reason(struct mv_vm *vm, const char *reason)
+{
+	snprintf(vm->backend_reason, sizeof(vm->backend_reason), "%s", reason);
+}
+
 static int hw_single_step(struct mv_vm *vm, struct engine_exit **exit)
 {
 	const struct vmm_config *cfg = vm->vmm->cfg;
@@ -439,6 +452,7 @@ static void init_services(struct vmm *m)
 		.skip_instruction = hw_skip_instruction,
 		.single_step = hw_single_step,
 		.flush_tlb_nonglobal = hw_flush_tlb_nonglobal,
+		.fail_reason = hw_fail_reason,
 		.vm_count = m->cfg->vms,
 		.vm_mem_bytes = m->cfg->mem_size,
 		.atlb_get_regs = hw_atlb_get_regs,
@@ -626,7 +640,7 @@ static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
 
 				snprintf(what, sizeof(what), "on a %s intercept",
 					 engine_intercept_name(ex->intercept.cause));
-				backend_failure(m, msg, sizeof(msg), what, rc);
+				backend_failure(m, vm, msg, sizeof(msg), what, rc);
 				vm_fail(vm, "%s", msg);
 				return true;
 			}
@@ -731,7 +745,7 @@ static int schedule(struct vmm *m)
 				if (rc) {
 					char msg[sizeof(vm->failure)];
 
-					backend_failure(m, msg, sizeof(msg), "switching VMs", rc);
+					backend_failure(m, vm, msg, sizeof(msg), "switching VMs", rc);
 					vm_fail(vm, "%s", msg);
 					cur = next_runnable(m, cur);
 					continue;
@@ -864,7 +878,7 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 		if (m->backend_crashed && res->ok) {
 			res->ok = false;
 			res->exit_code = 1;
-			backend_failure(m, res->error, sizeof(res->error), "", -EFAULT);
+			backend_failure(m, NULL, res->error, sizeof(res->error), "", -EFAULT);
 		}
 	}
 	rc |= ctr_set(&res->counters, -1, "backend_frames_peak", (double)m->pool_peak);
@@ -984,7 +998,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		rc = backend_call(m, &(struct hook_call){.hook = HOOK_CREATE, .err = err,
 							 .err_len = sizeof(err)});
 		if (m->backend_crashed) {
-			backend_failure(m, res->error, sizeof(res->error), "", rc);
+			backend_failure(m, NULL, res->error, sizeof(res->error), "", rc);
 			res->exit_code = 1;
 		} else if (rc)
 			fail_setup(res, rc == -EINVAL ? 2 : 3, rc, "backend %s: %s", cfg->backend->name,
@@ -998,7 +1012,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			char what[64];
 
 			snprintf(what, sizeof(what), "setting up VM %u", i);
-			backend_failure(m, res->error, sizeof(res->error), what, rc);
+			backend_failure(m, &m->vms[i], res->error, sizeof(res->error), what, rc);
 			res->exit_code = 1;
 		}
 	}

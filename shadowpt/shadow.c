@@ -153,9 +153,8 @@ static int violation(struct svm *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->s->why, sizeof(v->s->why), fmt, ap);
 	va_end(ap);
-	/* The ABI carries only an errno back; the message goes to stderr,
-	 * where the run's failure report points. */
-	fprintf(stderr, "shadow: VM %u: %s\n", v->s->hw->vm_index(v->vm), v->s->why);
+	/* The errno alone would say nothing: the VMM reports this reason. */
+	v->s->hw->fail_reason(v->vm, v->s->why);
 	return -ENOTRECOVERABLE;
 }
 

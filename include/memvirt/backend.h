@@ -162,6 +162,11 @@ struct mv_hw {
 	int (*atlb_read)(struct mv_vm *vm, uint32_t index, uint64_t *hi, uint64_t *lo);
 	int (*atlb_probe)(struct mv_vm *vm, uint64_t hi);
 	int (*atlb_flush)(struct mv_vm *vm, bool all, uint32_t asid);
+
+	/* Say why the error a hook is about to return happened (one line,
+	 * copied): the VMM reports it as the run's failure instead of the
+	 * bare errno. */
+	void (*fail_reason)(struct mv_vm *vm, const char *reason);
 };
 
 /* What handle_exit says about an exit. */

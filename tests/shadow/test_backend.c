@@ -161,6 +161,15 @@ static void hw_post(struct mv_vm *vm, struct mv_event *ev)
 	F(vm)->ev[ev->type]++;
 }
 
+/* The backend's reason for its last error, kept for the assertions. */
+static char last_reason[512];
+
+static void hw_fail_reason(struct mv_vm *vm, const char *reason)
+{
+	(void)vm;
+	snprintf(last_reason, sizeof(last_reason), "%s", reason);
+}
+
 static bool probe(struct fake *f, uint64_t va, enum soft_access acc, bool user, uint64_t *hpa,
 		  struct soft_fault *sf)
 {
@@ -206,6 +215,7 @@ static struct mv_hw make_hw(void)
 		.set_paging = hw_set_paging, .flush_tlb = hw_flush_tlb,
 		.inject_exception = hw_inject, .post = hw_post,
 		.single_step = hw_single_step, .flush_tlb_nonglobal = hw_flush_nonglobal,
+		.fail_reason = hw_fail_reason,
 		.vm_count = 1, .vm_mem_bytes = RAM_SIZE,
 	};
 }
@@ -570,6 +580,7 @@ static void test_checker(void)
 	CHECK(!probe(&t.f, 0x401000, SOFT_ACCESS_READ, true, &hpa, &sf), "neighbour not built yet");
 	int rc = pf(&t, 0x401000, sf.error_code);
 	CHECK(rc == -ENOTRECOVERABLE, "the checker reports the corrupted leaf: rc %d", rc);
+	CHECK(last_reason[0] != '\0', "the checker says why the shadow is wrong");
 	teardown(&t);
 
 	/* Bad options are refused with the list of accepted ones. */
