@@ -36,7 +36,7 @@ extern const struct engine_ops kvm_engine_ops;
  * -ENOENT when no KVM vendor module is loaded (mode then says so),
  * -EIO when the parameter cannot be read.  Not a hot path.
  */
-int kvm_engine_paging_mode(char *mode, size_t len);
+int kvm_engine_paging_mode(char *mode, size_t len) __attribute__((warn_unused_result));
 
 /*
  * Whether memory backend `backend` can run on this host's KVM: "ept"
@@ -46,7 +46,8 @@ int kvm_engine_paging_mode(char *mode, size_t len);
  * module in the other mode, in why (-EINVAL: wrong mode or unknown
  * backend; what kvm_engine_paging_mode() returns when the mode is unknown).
  */
-int kvm_engine_check_backend(const char *backend, char *why, size_t len);
+int kvm_engine_check_backend(const char *backend, char *why, size_t len)
+	__attribute__((warn_unused_result));
 
 /*
  * Make the vCPU's current or next run() return -EINTR as soon as possible.
