@@ -16,6 +16,7 @@
 
 static const struct mv_backend_ops *const backends[] = {
 	&native_backend_ops,
+	&shadow_backend_ops,
 	&ept_backend_ops,
 	&kvm_ept_backend_ops,
 	&kvm_shadow_backend_ops,

@@ -28,6 +28,7 @@ void be_unload(void *dl);
 
 /* The in-tree backends. */
 extern const struct mv_backend_ops native_backend_ops;
+extern const struct mv_backend_ops shadow_backend_ops;
 extern const struct mv_backend_ops ept_backend_ops;
 extern const struct mv_backend_ops kvm_ept_backend_ops;
 extern const struct mv_backend_ops kvm_shadow_backend_ops;

@@ -42,7 +42,16 @@ struct rec_db {
 	char host[256];
 	char boot_id[64];
 	int schema_version;   /* of the file: 1 read-only (not migrated) or 2 */
+	double last_flush_s;
 };
+
+static double monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static const char *const schema_sql =
 	"CREATE TABLE schema_version ("
@@ -663,6 +672,7 @@ int rec_run_flush(struct rec_db *db)
 	if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	db->event_count = 0;
+	db->last_flush_s = monotonic_s();
 	return 0;
 fail:
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -698,6 +708,10 @@ int rec_run_event(struct rec_db *db, int64_t run_id, const struct mv_event *ev)
 	}
 	db->events[db->event_count++] = *ev;
 	if (db->event_count == EVENT_BATCH)
+		return rec_run_flush(db);
+	/* A slow trickle of events is still committed about every second, so
+	 * a killed run loses at most the last second of them. */
+	if (db->event_count % 1024 == 0 && monotonic_s() - db->last_flush_s > 1.0)
 		return rec_run_flush(db);
 	return 0;
 }

@@ -216,7 +216,9 @@ static void test_killed_writer(void)
 
 	CHECK(!strcmp(sql_text_integrity(path, integrity, sizeof(integrity)), "ok"),
 	      "integrity_check after SIGKILL: %s", integrity);
-	CHECK(sql_int(path, "SELECT count(*) FROM events") >= 50000 - 8192,
+	/* At most one buffer of events (EVENT_BATCH = 16384 in store.c) was
+	 * not committed yet when the writer died. */
+	CHECK(sql_int(path, "SELECT count(*) FROM events") >= 50000 - 16384,
 	      "committed batches survive: %lld events",
 	      (long long)sql_int(path, "SELECT count(*) FROM events"));
 
