@@ -23,6 +23,7 @@
 #include "core/registry.h"
 #include "core/store.h"
 #include "core/vmm.h"
+#include "vcpu/kvm/kvm.h"
 #include "workloads/bootinfo.h"
 #include "workloads/catalog.h"
 #include "workloads/reference.h"
@@ -394,6 +395,13 @@ static void config_json(const struct run_options *o, const struct run_plan *p, s
 	json_string(j, p->record_text);
 	json_key(j, "guest");
 	json_string(j, p->guest_path);
+	if (!strcmp(p->engine->name, "kvm")) {
+		/* Which MMU the host's KVM used is part of what was measured. */
+		char mode[32];
+
+		json_key(j, "kvm_paging");
+		json_string(j, kvm_engine_paging_mode(mode, sizeof(mode)) == 0 ? mode : NULL);
+	}
 	json_object_end(j);
 }
 

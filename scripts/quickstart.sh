@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 
 # Everything comes from Debian 12 packages.  Run-time and build needs,
 # then what only the tests need (the unicorn oracle, QEMU for the guest
-# image and for KVM-in-QEMU, busybox and cpio for its initramfs).
+# image and for KVM-in-QEMU, busybox and cpio for its initramfs, headless
+# Chromium to check that generated reports render).
 build_packages=(gcc meson ninja-build pkg-config libsqlite3-dev libgsl-dev libunwind-dev
 	linux-libc-dev binutils gnuplot-nox)
-test_packages=(libunicorn-dev qemu-system-x86 busybox-static cpio sqlite3 apt-utils dpkg-dev)
+test_packages=(libunicorn-dev qemu-system-x86 busybox-static cpio sqlite3 apt-utils dpkg-dev chromium)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
