@@ -445,6 +445,27 @@ static void test_smc(void)
 	th_fini(&t);
 }
 
+/* The predecode cache is keyed by machine page: a store through another
+ * virtual alias of a code frame invalidates it too. */
+static void test_code_alias(void)
+{
+	struct th t;
+	th_init(&t);
+	/* mov rax, 0x12000; call rax; mov r9, r8; movabs rbx, 0x8000012002;
+	 * mov byte ptr [rbx], 7; call rax; hlt */
+	th_code(&t, TH_CODE, "48 c7 c0 00 20 01 00 ff d0 4d 89 c1 48 bb 02 20 01 00 80 00 00 00 "
+			     "c6 03 07 ff d0 f4");
+	th_code(&t, 0x12000, "41 b8 01 00 00 00 c3"); /* mov r8d, 1; ret */
+	/* VA 512 GiB aliases the identity map's first 1 GiB. */
+	th_wr64(&t, TH_PML4 + 8, 0x7000 | 7);
+	th_wr64(&t, 0x7000, 0x3000 | 7);
+	th_expect(&t, ENGINE_EXIT_HLT, "code rewritten through an alias");
+	struct engine_regs r = th_regs(&t);
+	CHECK_EQ_U64(r.r9, 1);
+	CHECK_EQ_U64(r.r8, 7);
+	th_fini(&t);
+}
+
 static void test_strings(void)
 {
 	struct th t;
@@ -547,6 +568,7 @@ int main(void)
 	test_limits();
 	test_user_mode();
 	test_smc();
+	test_code_alias();
 	test_strings();
 	test_calls();
 	test_npf();
