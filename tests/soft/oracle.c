@@ -410,6 +410,19 @@ static void gen_form(struct seq *s, struct rng *r, unsigned fi)
 		memcpy(s->code + dispoff, &d, 4);
 	}
 	note(s, start, (int)fi, osize, flags_written(f, osize, imm), flags_defined(f, osize));
+	if (f->op == SOFT_OP_FLAGOP && f->sub == SOFT_FL_STD) {
+		/* DF is not among the compared flags: show it alone in RAX (the
+		 * rest of the image may hold undefined flags), then clear it
+		 * so that the string idioms keep to the data area. */
+		static const uint8_t show[] = {
+			0x9c,                                           /* pushfq */
+			0x48, 0x81, 0x24, 0x24, 0x00, 0x04, 0x00, 0x00, /* and qword [rsp], 0x400 */
+			0x58, 0xfc,                                     /* pop rax; cld */
+		};
+		unsigned at = s->len;
+		emit(s, show, sizeof(show));
+		note(s, at, -1, 0, SOFT_ARITH & ~SOFT_AF, SOFT_ARITH & ~SOFT_AF);
+	}
 }
 
 /* Control-flow, stack-frame, flags-image and string idioms. */
