@@ -98,7 +98,8 @@ void soft_vcpu_get_intercepts(struct engine_vcpu *vcpu, struct soft_intercepts *
 void soft_vcpu_set_nested(struct engine_vcpu *vcpu, bool npt, uint64_t ncr3, uint32_t asid);
 /* Relocation of guest-physical memory when nested paging is off. */
 void soft_vcpu_set_phys(struct engine_vcpu *vcpu, uint64_t phys_base, uint64_t phys_limit);
-/* Architected-TLB machine (hardware walks off); completed by softtlb. */
+/* The MMU's architected-TLB mode bit (hardware walks off).  The machine's
+ * guest-visible registers and refill exception are in archtlb.h. */
 void soft_vcpu_set_arch_tlb(struct engine_vcpu *vcpu, bool on);
 /* The MMU registers this vCPU runs with (CR0/CR3/CR4/EFER from its state). */
 void soft_vcpu_mmu_regs(struct engine_vcpu *vcpu, struct soft_mmu_regs *out);
