@@ -3,8 +3,11 @@
 # machine (--machine archtlb) gives the page-table machine's checksum
 # under native, with refills handled by the guest (refill faults, TLB
 # writes through the MSRs, no hardware walk), also with a tiny TLB and
-# narrow ASIDs (the guest recycles ASIDs with flushes); the machine is
-# refused with a usage error where it cannot run.
+# narrow ASIDs (the guest recycles ASIDs with flushes), and under the
+# softtlb and asid backends; with several VMs softtlb rewrites the real
+# TLB at every switch; a virtual TLB larger than the real one gives
+# hidden refills; the machine and the backends are refused with a usage
+# error where they cannot run.
 set -u
 memvirt=${1:?usage: workloads.sh PATH/TO/memvirt}
 work=$(mktemp -d)
@@ -72,8 +75,56 @@ for w in $workloads; do
 		[ "$(ctr "$name" walks)" -lt 50 ] || fail "$name: $(ctr "$name" walks) hardware walks (boot only expected)"
 	done
 done
+# The same under the two virtualizing backends that this memvirt has.
+backends=$("$memvirt" list backends | awk '/^(softtlb|asid) / { print $1 }')
+for b in $backends; do
+	for w in $workloads; do
+		name="$w-$b"
+		run "$name" --workload "$w" --machine archtlb --backend "$b" || continue
+		[ "$(checksum "$name")" = "$(checksum "$w-pt")" ] ||
+			fail "$name: checksum $(checksum "$name"), page-table machine $(checksum "$w-pt")"
+		# Every TLB command exits and is emulated; misses reach the VMM.
+		expect_gt "$name" soft.intercept.tlb_write 0
+		expect_gt "$name" reflected_refills 0
+	done
+done
+
 # Narrow ASIDs make the guest run out and flush; 12-bit ASIDs do not.
 expect_gt forkchurn-arch-tiny arch_tlb_flushes "$(ctr forkchurn-arch-default arch_tlb_flushes)"
+
+if echo "$backends" | grep -qx softtlb; then
+	# Several VMs: at every switch the real TLB is flushed and rewritten
+	# from the incoming VM's virtual TLB (its wired entries at least, at
+	# most the whole TLB).
+	for v in 2 4; do
+		name="vms$v-softtlb"
+		run "$name" --workload mixed --vms $v --quantum 50000 --machine archtlb --backend softtlb || continue
+		[ "$(checksum "$name" | tr ',' '\n' | grep -c '"')" -ge $v ] || fail "$name: not $v checksums"
+		sw=$(ctr "$name" vm_switches)
+		[ "${sw:-0}" -gt $((5 * v)) ] || fail "$name: vm_switches = ${sw:-absent}, want many"
+		expect_eq "$name" tlb_rewrites "$sw"
+		expect_eq "$name" softtlb_switch_rewrites "$sw"
+		n=$(ctr "$name" tlb_rewrite_entries)
+		[ "${n:-0}" -ge $((2 * sw)) ] && [ "${n:-0}" -le $((64 * sw)) ] ||
+			fail "$name: $n entries rewritten in $sw switches, want 2..64 per switch"
+		expect_eq "$name" softtlb_hidden_refills 0
+	done
+	# A virtual TLB larger than the real one: the real TLB caches it and
+	# misses on entries the guest believes present are hidden refills.
+	if run gups-softtlb-vtlb --workload gups --machine archtlb --backend softtlb --backend-opt vtlb=256; then
+		[ "$(checksum gups-softtlb-vtlb)" = "$(checksum gups-pt)" ] || fail "gups-softtlb-vtlb: checksum differs"
+		expect_gt gups-softtlb-vtlb hidden_refills 1000
+		expect_gt gups-softtlb-vtlb hidden_refills "$(ctr gups-softtlb-vtlb reflected_refills)"
+	fi
+	expect_eq gups-softtlb hidden_refills 0
+	# softtlb needs the machine, and a sane option.
+	for args in "--backend softtlb" "--machine archtlb --backend softtlb --backend-opt vtlb=8" \
+		"--machine archtlb --backend softtlb --backend-opt bogus=1"; do
+		"$memvirt" run --no-db $args >"$work/refused.out" 2>"$work/refused.err"
+		rc=$?
+		[ $rc -eq 2 ] || fail "memvirt run $args: exit $rc, want 2 ($(cat "$work/refused.err"))"
+	done
+fi
 
 # Refused with a usage error: no arch entries, several VMs under native,
 # an unknown machine.

@@ -1,0 +1,200 @@
+/*
+ * softtlb/vtlb.c — the virtual TLB and the command emulator (vtlb.h).
+ * Semantics are the machine's (vcpu/soft/archtlb.c, docs/arch-tlb.md);
+ * tests/softtlb checks that both give the guest the same answers.
+ */
+#include "softtlb/vtlb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define GP_VECTOR 13
+
+int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t seed)
+{
+	t->entries = entries;
+	t->hi = calloc(entries, sizeof(*t->hi));
+	t->lo = calloc(entries, sizeof(*t->lo));
+	t->rng = seed | 1;
+	if (!t->hi || !t->lo) {
+		softtlb_vtlb_fini(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void softtlb_vtlb_fini(struct softtlb_vtlb *t)
+{
+	free(t->hi);
+	free(t->lo);
+	t->hi = t->lo = NULL;
+	t->entries = 0;
+}
+
+uint32_t softtlb_vtlb_valid(const struct softtlb_vtlb *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->entries; i++)
+		n += t->lo[i] != 0;
+	return n;
+}
+
+static bool matches(uint64_t hi, uint64_t lo, uint64_t va, uint32_t asid)
+{
+	return lo && ((lo & SOFTTLB_LO_G) || (hi & SOFTTLB_HI_ASID) == asid) &&
+	       (va & ~(softtlb_page_bytes(lo) - 1)) == (hi & SOFTTLB_HI_VPN);
+}
+
+int softtlb_vtlb_find(const struct softtlb_vtlb *t, uint64_t va, uint32_t asid)
+{
+	for (uint32_t i = 0; i < t->entries; i++)
+		if (matches(t->hi[i], t->lo[i], va, asid))
+			return (int)i;
+	return -1;
+}
+
+int softtlb_real_lo(const struct mv_hw *hw, struct mv_vm *vm, uint64_t lo, uint64_t *real_lo)
+{
+	uint64_t gpa = lo & SOFTTLB_LO_PFN, bytes = softtlb_page_bytes(lo), hpa, hpa_end;
+
+	if (hw->gpa_to_hpa(vm, gpa, &hpa) || hw->gpa_to_hpa(vm, gpa + bytes - 1, &hpa_end) ||
+	    hpa_end != hpa + bytes - 1)
+		return -EFAULT;
+	*real_lo = (lo & ~SOFTTLB_LO_PFN) | hpa;
+	return 0;
+}
+
+static uint64_t rng_next(struct softtlb_vtlb *t)
+{
+	uint64_t x = t->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rng = x;
+	return x;
+}
+
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/* A guest entry the machine accepts: page-aligned both sides, inside the
+ * VM's RAM.  Invalid entries are always accepted. */
+static bool entry_ok(const struct mv_hw *hw, struct mv_vm *vm, uint64_t hi, uint64_t lo)
+{
+	uint64_t bytes = softtlb_page_bytes(lo), real;
+
+	if (!(lo & SOFTTLB_LO_V))
+		return true;
+	return canonical(hi & SOFTTLB_HI_VPN) && !((hi & SOFTTLB_HI_VPN) & (bytes - 1)) &&
+	       !((lo & SOFTTLB_LO_PFN) & (bytes - 1)) && softtlb_real_lo(hw, vm, lo, &real) == 0;
+}
+
+static int write_entry(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtlb *t,
+		       uint32_t idx, const struct mv_atlb_regs *r, const struct softtlb_real *real,
+		       void *ctx, struct softtlb_emul_stats *st)
+{
+	uint64_t old_hi = t->hi[idx], old_lo = t->lo[idx];
+	uint64_t lo = (r->entrylo & SOFTTLB_LO_V) ? r->entrylo : 0;
+	struct mv_event ev = {.type = MV_EV_GUEST_TLB_WRITE, .gva = r->entryhi & SOFTTLB_HI_VPN,
+			      .gpa = lo & SOFTTLB_LO_PFN,
+			      .asid = (uint32_t)(r->entryhi & SOFTTLB_HI_ASID), .detail = idx};
+
+	t->hi[idx] = r->entryhi;
+	t->lo[idx] = lo;
+	st->writes++;
+	hw->post(vm, &ev);
+	return real->entry(ctx, vm, idx, old_hi, old_lo);
+}
+
+int softtlb_emulate(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtlb *t,
+		    const struct engine_exit *ex, const struct softtlb_real *real, void *ctx,
+		    struct softtlb_emul_stats *st)
+{
+	uint64_t msr = ex->intercept.info1, val = ex->intercept.info2;
+	struct mv_atlb_regs r;
+	uint32_t amask, idx, wired;
+	int rc, i;
+
+	rc = hw->atlb_get_regs(vm, &r);
+	if (rc)
+		return rc;
+	amask = (UINT32_C(1) << r.asid_bits) - 1;
+	if (msr == SOFTTLB_MSR_ASID) {
+		if (val & ~(uint64_t)amask)
+			goto gp;
+		st->asid_writes++;
+		r.asid = (uint32_t)val;
+		rc = hw->atlb_set_regs(vm, &r);
+		rc = rc ? rc : real->set_asid(ctx, vm, r.asid);
+		goto done;
+	}
+	if (msr != SOFTTLB_MSR_COMMAND)
+		return MV_EXIT_NOT_MINE;
+	st->commands++;
+	idx = (uint32_t)(r.index & ~SOFTTLB_INDEX_P);
+	wired = (uint32_t)r.wired;
+	switch (val) {
+	case SOFTTLB_CMD_WRITE_INDEXED:
+		if (idx >= t->entries || !entry_ok(hw, vm, r.entryhi, r.entrylo))
+			goto gp;
+		rc = write_entry(hw, vm, t, idx, &r, real, ctx, st);
+		break;
+	case SOFTTLB_CMD_WRITE_RANDOM:
+		if (wired >= t->entries || !entry_ok(hw, vm, r.entryhi, r.entrylo))
+			goto gp;
+		idx = wired + (uint32_t)(rng_next(t) % (t->entries - wired));
+		r.index = idx;
+		rc = hw->atlb_set_regs(vm, &r);
+		rc = rc ? rc : write_entry(hw, vm, t, idx, &r, real, ctx, st);
+		break;
+	case SOFTTLB_CMD_PROBE:
+		st->probes++;
+		i = softtlb_vtlb_find(t, r.entryhi & SOFTTLB_HI_VPN,
+				      (uint32_t)(r.entryhi & SOFTTLB_HI_ASID) & amask);
+		r.index = i < 0 ? SOFTTLB_INDEX_P : (uint64_t)i;
+		rc = hw->atlb_set_regs(vm, &r);
+		break;
+	case SOFTTLB_CMD_READ:
+		if (idx >= t->entries)
+			goto gp;
+		st->reads++;
+		r.entryhi = t->hi[idx];
+		r.entrylo = t->lo[idx];
+		if (!r.entrylo)
+			r.entryhi &= SOFTTLB_HI_VPN | SOFTTLB_HI_ASID;
+		rc = hw->atlb_set_regs(vm, &r);
+		break;
+	case SOFTTLB_CMD_FLUSH_ASID: {
+		uint32_t gasid = (uint32_t)(r.entryhi & SOFTTLB_HI_ASID) & amask;
+
+		st->flushes++;
+		for (uint32_t k = 0; k < t->entries; k++)
+			if (t->lo[k] && !(t->lo[k] & SOFTTLB_LO_G) &&
+			    (t->hi[k] & SOFTTLB_HI_ASID) == gasid)
+				t->lo[k] = 0;
+		rc = real->flush_asid(ctx, vm, gasid);
+		break;
+	}
+	case SOFTTLB_CMD_FLUSH_ALL:
+		st->flushes++;
+		for (uint32_t k = wired; k < t->entries; k++)
+			t->lo[k] = 0;
+		rc = real->flush_all(ctx, vm, wired);
+		break;
+	default:
+		goto gp;
+	}
+done:
+	if (rc)
+		return rc;
+	rc = hw->skip_instruction(vm, ex->intercept.insn_len);
+	return rc ? rc : MV_EXIT_HANDLED;
+gp:
+	st->gp++;
+	rc = hw->inject_exception(vm, GP_VECTOR, 0, 0);
+	return rc ? rc : MV_EXIT_HANDLED;
+}

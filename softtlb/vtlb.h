@@ -1,0 +1,105 @@
+/*
+ * softtlb/vtlb.h — a guest VM's virtual TLB and the emulation of the
+ * architected-TLB machine's TLB commands (docs/arch-tlb.md), shared by the
+ * two ways of virtualizing that machine: softtlb (Method 1: full rewrite
+ * at every VM switch) and asid (Method 2: an ASID map table).
+ *
+ * The virtual TLB is what the guest believes its TLB holds: entries in
+ * the guest's EntryHi/EntryLo format, the frame a guest-physical address.
+ * The emulator applies an intercepted command to it exactly as the
+ * machine would (index, write random over [Wired, size), probe, read,
+ * flush one ASID, flush everything unwired), answers #GP where the machine
+ * would, and tells the backend what changed through struct softtlb_real,
+ * so that each method keeps its real TLB consistent its own way.
+ *
+ * Invariant: lo[i] == 0 exactly when entry i is invalid.
+ */
+#ifndef MEMVIRT_SOFTTLB_VTLB_H
+#define MEMVIRT_SOFTTLB_VTLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memvirt/backend.h"
+
+/* The interface's constants (docs/arch-tlb.md). */
+#define SOFTTLB_MSR_ASID      0x4d565403u
+#define SOFTTLB_MSR_COMMAND   0x4d565406u
+#define SOFTTLB_HI_VPN        0xfffffffffffff000ull
+#define SOFTTLB_HI_ASID       0xfffull
+#define SOFTTLB_LO_V          (1ull << 0)
+#define SOFTTLB_LO_W          (1ull << 1)
+#define SOFTTLB_LO_U          (1ull << 2)
+#define SOFTTLB_LO_X          (1ull << 3)
+#define SOFTTLB_LO_G          (1ull << 4)
+#define SOFTTLB_LO_S          (1ull << 7)
+#define SOFTTLB_LO_PFN        0x000ffffffffff000ull
+#define SOFTTLB_INDEX_P       (1ull << 31)
+#define SOFTTLB_REFILL_VECTOR 20u
+
+enum softtlb_cmd {
+	SOFTTLB_CMD_WRITE_INDEXED = 1,
+	SOFTTLB_CMD_WRITE_RANDOM = 2,
+	SOFTTLB_CMD_PROBE = 3,
+	SOFTTLB_CMD_READ = 4,
+	SOFTTLB_CMD_FLUSH_ASID = 5,
+	SOFTTLB_CMD_FLUSH_ALL = 6,
+};
+
+struct softtlb_vtlb {
+	uint32_t entries;
+	uint64_t *hi, *lo;
+	uint64_t rng;          /* write random's generator, per VM, deterministic */
+};
+
+/* What a method does to the real TLB when the virtual one changes.
+ * Every hook returns 0 or a negative errno (the run fails). */
+struct softtlb_real {
+	/* Entry vidx changed from (old_hi, old_lo) to the vTLB's current
+	 * contents (possibly invalid). */
+	int (*entry)(void *ctx, struct mv_vm *vm, uint32_t vidx, uint64_t old_hi, uint64_t old_lo);
+	/* The guest dropped its non-global entries of guest ASID gasid. */
+	int (*flush_asid)(void *ctx, struct mv_vm *vm, uint32_t gasid);
+	/* The guest dropped every entry at an index >= wired. */
+	int (*flush_all)(void *ctx, struct mv_vm *vm, uint32_t wired);
+	/* The guest's current ASID became gasid. */
+	int (*set_asid)(void *ctx, struct mv_vm *vm, uint32_t gasid);
+};
+
+/* entries > 0; seed makes write random deterministic per VM.
+ * -ENOMEM. */
+int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t seed);
+void softtlb_vtlb_fini(struct softtlb_vtlb *t);
+uint32_t softtlb_vtlb_valid(const struct softtlb_vtlb *t);
+
+/* Bytes of the page an EntryLo maps (4 KiB or 2 MiB). */
+static inline uint64_t softtlb_page_bytes(uint64_t lo)
+{
+	return (lo & SOFTTLB_LO_S) ? (2ull << 20) : 4096ull;
+}
+
+/* The index of the valid entry mapping va for guest ASID asid (or a
+ * global one), or -1. */
+int softtlb_vtlb_find(const struct softtlb_vtlb *t, uint64_t va, uint32_t asid);
+
+/* The real EntryLo of a guest EntryLo: the frame translated GPA -> HPA.
+ * -EFAULT when the page is not inside the VM's RAM. */
+int softtlb_real_lo(const struct mv_hw *hw, struct mv_vm *vm, uint64_t lo, uint64_t *real_lo);
+
+/* Counts kept by the emulator. */
+struct softtlb_emul_stats {
+	uint64_t commands;     /* COMMAND writes emulated */
+	uint64_t writes;       /* entries written by the guest (indexed, random) */
+	uint64_t probes, reads, flushes, asid_writes, gp;
+};
+
+/* Emulate an ENGINE_ICPT_TLB_WRITE exit (a COMMAND or ASID write) on
+ * vm's virtual TLB: the registers are read and written through hw, the
+ * instruction is skipped, or #GP is injected where the machine would
+ * raise it; MV_EV_GUEST_TLB_WRITE is posted per entry written.  Returns
+ * MV_EXIT_HANDLED or a negative errno. */
+int softtlb_emulate(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtlb *t,
+		    const struct engine_exit *ex, const struct softtlb_real *real, void *ctx,
+		    struct softtlb_emul_stats *st);
+
+#endif
