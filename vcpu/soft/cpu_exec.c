@@ -212,6 +212,11 @@ HOT void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t res, uint6
 HOT bool cond(struct soft_vcpu *v, unsigned cc)
 {
 	bool r;
+	/* Every lazy kind derives ZF and SF from the result alone. */
+	if (v->cc_op != SOFT_CC_EAGER && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		r = (cc >> 1) == 2 ? v->cc_res == 0 : (v->cc_res & signbit(v->cc_size)) != 0;
+		return r ^ (cc & 1);
+	}
 	if (v->cc_op == SOFT_CC_SUB) {
 		uint64_t a = v->cc_s1, b = v->cc_s2;
 		unsigned sz = v->cc_size;
