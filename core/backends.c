@@ -21,6 +21,7 @@ static const struct mv_backend_ops *const backends[] = {
 	&kvm_ept_backend_ops,
 	&kvm_shadow_backend_ops,
 	&softtlb_backend_ops,
+	&asid_backend_ops,
 };
 
 size_t be_count(void)

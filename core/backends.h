@@ -33,5 +33,6 @@ extern const struct mv_backend_ops ept_backend_ops;
 extern const struct mv_backend_ops kvm_ept_backend_ops;
 extern const struct mv_backend_ops kvm_shadow_backend_ops;
 extern const struct mv_backend_ops softtlb_backend_ops;
+extern const struct mv_backend_ops asid_backend_ops;
 
 #endif

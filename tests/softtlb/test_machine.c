@@ -13,7 +13,25 @@
 
 #include "check.h"
 #include "soft/harness.h"
+#include "softtlb/vtlb.h"
 #include "vcpu/soft/archtlb.h"
+
+/* The backends' copy of the interface (softtlb/vtlb.h, public API only)
+ * must be the machine's. */
+_Static_assert(SOFTTLB_MSR_ASID == SOFT_ATLB_MSR_ASID && SOFTTLB_MSR_COMMAND == SOFT_ATLB_MSR_COMMAND &&
+	       SOFTTLB_HI_VPN == SOFT_ATLB_HI_VPN && SOFTTLB_HI_ASID == SOFT_ATLB_HI_ASID &&
+	       SOFTTLB_LO_V == SOFT_ATLB_LO_V && SOFTTLB_LO_W == SOFT_ATLB_LO_W &&
+	       SOFTTLB_LO_U == SOFT_ATLB_LO_U && SOFTTLB_LO_X == SOFT_ATLB_LO_X &&
+	       SOFTTLB_LO_G == SOFT_ATLB_LO_G && SOFTTLB_LO_S == SOFT_ATLB_LO_S &&
+	       SOFTTLB_LO_PFN == SOFT_ATLB_LO_PFN && SOFTTLB_INDEX_P == SOFT_ATLB_INDEX_P &&
+	       SOFTTLB_REFILL_VECTOR == SOFT_ATLB_REFILL_VECTOR &&
+	       (int)SOFTTLB_CMD_WRITE_INDEXED == (int)SOFT_ATLB_CMD_WRITE_INDEXED &&
+	       (int)SOFTTLB_CMD_WRITE_RANDOM == (int)SOFT_ATLB_CMD_WRITE_RANDOM &&
+	       (int)SOFTTLB_CMD_PROBE == (int)SOFT_ATLB_CMD_PROBE &&
+	       (int)SOFTTLB_CMD_READ == (int)SOFT_ATLB_CMD_READ &&
+	       (int)SOFTTLB_CMD_FLUSH_ASID == (int)SOFT_ATLB_CMD_FLUSH_ASID &&
+	       (int)SOFTTLB_CMD_FLUSH_ALL == (int)SOFT_ATLB_CMD_FLUSH_ALL,
+	       "softtlb/vtlb.h and vcpu/soft/archtlb.h disagree");
 
 #define CODE_WRMSR  TH_CODE
 #define CODE_RDMSR  (TH_CODE + 0x10)
@@ -136,6 +154,7 @@ static void test_cpuid(void)
 	CHECK_EQ_U64(th_regs(&t).rbx, 32);
 	CHECK_EQ_U64(th_regs(&t).rcx, 6);
 	CHECK_EQ_U64(th_regs(&t).rdx, 3);
+	put(&t, 0, 0, KLO(0));     /* code, stack, IDT: walks are about to stop */
 	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
 	run_at(&t, CODE_CPUID, SOFT_ATLB_CPUID_LEAF, 0, 0);
 	CHECK_EQ_U64(th_regs(&t).rax, 3);
@@ -195,8 +214,8 @@ static void test_gp(void)
 	wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0x201000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_S);
 	wr_gp(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
 	/* Walks off cannot be undone. */
-	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
 	put(&t, 0, 0, KLO(0));     /* code, stack, IDT: [0, 2 MiB) */
+	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
 	wr_gp(&t, SOFT_ATLB_MSR_CTL, 0);
 	th_fini(&t);
 }

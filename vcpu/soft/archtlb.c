@@ -224,11 +224,13 @@ bool soft_atlb_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
 	case SOFT_ATLB_MSR_CTL:
 		if ((val & ~SOFT_ATLB_CTL_E) || ((a->ctl & SOFT_ATLB_CTL_E) && !(val & SOFT_ATLB_CTL_E)))
 			return false;
-		a->ctl = val;
-		if (val & SOFT_ATLB_CTL_E) {
+		if ((val & SOFT_ATLB_CTL_E) && !(a->ctl & SOFT_ATLB_CTL_E)) {
+			/* What the walks cached must not outlive them. */
 			v->mregs.arch_tlb = true;
 			soft_update_mmu(v);
+			soft_mmu_flush_all(mmu_of(v), false, SOFT_FLUSH_GLOBAL);
 		}
+		a->ctl = val;
 		return true;
 	default:
 		return false;   /* BADVADDR is read-only */

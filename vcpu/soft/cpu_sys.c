@@ -449,6 +449,22 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			nvec = SOFT_ATLB_REFILL_VECTOR;
 			nerr = SOFT_PFEC_W;
 			ncr2 = f.addr;
+			/* Intercepted (softtlb, asid: the real TLB lost an
+			 * entry the guest has): as for #PF above, the VMM
+			 * refills and the event is delivered again. */
+			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
+			    ((v->icpt.exceptions >> SOFT_ATLB_REFILL_VECTOR) & 1)) {
+				v->inj_pending = true;
+				v->inj_kind = kind;
+				v->inj_vec = vec;
+				v->inj_has_err = has_err;
+				v->inj_err = err;
+				v->inj_cr2 = cr2;
+				soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, ncr2, v->rip, 0);
+				v->exit.intercept.vector = SOFT_ATLB_REFILL_VECTOR;
+				v->exit.intercept.error_code = nerr;
+				return;
+			}
 			if (vec == SOFT_ATLB_REFILL_VECTOR)
 				nvec = 8;
 		} else if (f.kind != SOFT_FAULT_NONE) {

@@ -1,0 +1,416 @@
+/*
+ * asid/asid.c — Method 2 (asid.h): the ASID map table.
+ *
+ * Tables: map[r] says which (VM, guest ASID) owns real ASID r and when it
+ * was last used (LRU stamp); per VM, gmap[g] is the real ASID of guest
+ * ASID g or -1.  Per real TLB entry, src[j] is the (VM, virtual index) it
+ * was derived from and rasid[j] its real ASID.  Invariants: map and gmap
+ * agree; every valid real entry is the translation of a valid virtual
+ * entry of src[j]'s VM, tagged with a real ASID that VM owns.
+ */
+#include "asid/asid.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "softtlb/vtlb.h"
+
+#define MAX_REAL_ASIDS (1u << 16)
+#define GUEST_ASIDS (1u << 12)
+#define NO_VM UINT16_MAX
+
+struct asid_owner {
+	uint16_t vm;        /* NO_VM: free */
+	uint16_t gasid;
+	uint64_t stamp;
+};
+
+struct asid_vm {
+	struct softtlb_vtlb vtlb;
+	int32_t gmap[GUEST_ASIDS];
+	uint32_t cur_gasid;
+	uint32_t cur_real;
+};
+
+struct asid_src {
+	uint16_t vm;        /* NO_VM: the real entry holds nothing of ours */
+	uint32_t vidx;
+};
+
+struct asid_state {
+	const struct mv_hw *hw;
+	uint32_t real_entries, real_asids;
+	struct asid_owner *map;
+	struct asid_src *src;
+	uint32_t *rasid;
+	struct mv_vm *vms[64];
+	uint64_t clock, rng;
+	struct softtlb_emul_stats emul;
+	uint64_t recycle_flushes, hidden_refills, reflected_refills;
+	uint64_t real_writes, switches;
+};
+
+static int asid_create(const struct mv_hw *hw, const char *options, void **state, char *err,
+		       size_t err_len)
+{
+	struct asid_state *s;
+
+	if (hw->size < offsetof(struct mv_hw, atlb_flush) + sizeof(hw->atlb_flush) ||
+	    !hw->atlb_entries) {
+		snprintf(err, err_len, "asid virtualizes the architected-TLB machine: add --machine archtlb");
+		return -EINVAL;
+	}
+	if (options && *options) {
+		snprintf(err, err_len, "asid takes no options (got '%s'); the real ASID width is --tlb asid-bits=B",
+			 options);
+		return -EINVAL;
+	}
+	if (hw->vm_count > 64) {
+		snprintf(err, err_len, "asid supports at most 64 VMs");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	s->hw = hw;
+	s->real_entries = hw->atlb_entries;
+	s->real_asids = hw->atlb_asid_bits >= 16 ? MAX_REAL_ASIDS : 1u << hw->atlb_asid_bits;
+	s->rng = 0xa51d;
+	s->map = calloc(s->real_asids, sizeof(*s->map));
+	s->src = calloc(s->real_entries, sizeof(*s->src));
+	s->rasid = calloc(s->real_entries, sizeof(*s->rasid));
+	if (!s->map || !s->src || !s->rasid) {
+		free(s->map);
+		free(s->src);
+		free(s->rasid);
+		free(s);
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t r = 0; r < s->real_asids; r++)
+		s->map[r].vm = NO_VM;
+	for (uint32_t j = 0; j < s->real_entries; j++)
+		s->src[j].vm = NO_VM;
+	*state = s;
+	return 0;
+}
+
+static void asid_destroy(void *state)
+{
+	struct asid_state *s = state;
+
+	free(s->map);
+	free(s->src);
+	free(s->rasid);
+	free(s);
+}
+
+static struct asid_vm *vm_of(struct asid_state *s, struct mv_vm *vm)
+{
+	return s->hw->vm_state(vm);
+}
+
+static void post(struct asid_state *s, struct mv_vm *vm, uint32_t type, uint32_t asid,
+		 uint64_t detail)
+{
+	struct mv_event ev = {.type = type, .asid = asid, .detail = detail};
+
+	s->hw->post(vm, &ev);
+}
+
+/* Forget the real entries derived from (vm, vidx), or every entry of real
+ * ASID r (vidx ignored) when by_asid. */
+static int real_forget(struct asid_state *s, struct mv_vm *vm, uint16_t vmi, uint32_t vidx,
+		       bool by_asid, uint32_t r)
+{
+	int rc = 0;
+
+	for (uint32_t j = 0; j < s->real_entries && !rc; j++) {
+		if (s->src[j].vm == NO_VM)
+			continue;
+		if (by_asid ? s->rasid[j] != r : (s->src[j].vm != vmi || s->src[j].vidx != vidx))
+			continue;
+		s->src[j].vm = NO_VM;
+		if (!by_asid)
+			rc = s->hw->atlb_write(vm, j, 0, 0);
+	}
+	return rc;
+}
+
+/* The real ASID of (vm, gasid): a map hit, a free one, or the least
+ * recently used one recycled (its entries flushed). */
+static int real_asid(struct asid_state *s, struct mv_vm *vm, uint32_t gasid, uint32_t *out)
+{
+	struct asid_vm *v = vm_of(s, vm);
+	uint16_t vmi = s->hw->vm_index(vm);
+	uint32_t r, best = 0;
+	int rc;
+
+	if (v->gmap[gasid] >= 0) {
+		r = (uint32_t)v->gmap[gasid];
+		s->map[r].stamp = ++s->clock;
+		post(s, vm, MV_EV_ASID_MAP_HIT, r, gasid);
+		*out = r;
+		return 0;
+	}
+	for (r = 0; r < s->real_asids; r++) {
+		if (s->map[r].vm == NO_VM)
+			break;
+		if (s->map[r].stamp < s->map[best].stamp)
+			best = r;
+	}
+	if (r == s->real_asids) {
+		struct asid_owner *o = &s->map[best];
+		struct mv_vm *owner = s->vms[o->vm];
+
+		r = best;
+		vm_of(s, owner)->gmap[o->gasid] = -1;
+		rc = s->hw->atlb_flush(vm, false, r);
+		if (rc)
+			return rc;
+		real_forget(s, vm, 0, 0, true, r);
+		s->recycle_flushes++;
+		post(s, vm, MV_EV_ASID_RECYCLE, r, o->vm);
+		post(s, vm, MV_EV_TLB_FLUSH, r, MV_FLUSH_TAG);
+	}
+	s->map[r] = (struct asid_owner){.vm = vmi, .gasid = (uint16_t)gasid, .stamp = ++s->clock};
+	v->gmap[gasid] = (int32_t)r;
+	post(s, vm, MV_EV_ASID_ALLOC, r, gasid);
+	*out = r;
+	return 0;
+}
+
+/* Put virtual entry vidx of vm into the real TLB at a random index,
+ * tagged with the real ASID of its guest ASID (global entries: of the
+ * current guest ASID, and not global). */
+static int real_put(struct asid_state *s, struct mv_vm *vm, uint32_t vidx)
+{
+	struct asid_vm *v = vm_of(s, vm);
+	uint64_t hi = v->vtlb.hi[vidx], lo = v->vtlb.lo[vidx], rlo;
+	uint32_t gasid = (lo & SOFTTLB_LO_G) ? v->cur_gasid : (uint32_t)(hi & SOFTTLB_HI_ASID);
+	uint32_t r, j;
+	int rc = real_asid(s, vm, gasid, &r);
+
+	rc = rc ? rc : softtlb_real_lo(s->hw, vm, lo, &rlo);
+	if (rc)
+		return rc;
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	j = (uint32_t)(s->rng % s->real_entries);
+	rc = s->hw->atlb_write(vm, j, (hi & SOFTTLB_HI_VPN) | r, rlo & ~SOFTTLB_LO_G);
+	if (rc)
+		return rc;
+	s->src[j] = (struct asid_src){.vm = s->hw->vm_index(vm), .vidx = vidx};
+	s->rasid[j] = r;
+	s->real_writes++;
+	return 0;
+}
+
+static int on_entry(void *ctx, struct mv_vm *vm, uint32_t vidx, uint64_t old_hi, uint64_t old_lo)
+{
+	struct asid_state *s = ctx;
+	struct asid_vm *v = vm_of(s, vm);
+	int rc;
+
+	(void)old_hi;
+	(void)old_lo;
+	rc = real_forget(s, vm, s->hw->vm_index(vm), vidx, false, 0);
+	/* Entries of the current ASID (or global) go in at once, as the
+	 * guest is about to use them; others wait for a hidden refill. */
+	if (!rc && v->vtlb.lo[vidx] &&
+	    ((v->vtlb.lo[vidx] & SOFTTLB_LO_G) ||
+	     (v->vtlb.hi[vidx] & SOFTTLB_HI_ASID) == v->cur_gasid))
+		rc = real_put(s, vm, vidx);
+	return rc;
+}
+
+static int on_flush_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
+{
+	struct asid_state *s = ctx;
+	struct asid_vm *v = vm_of(s, vm);
+	uint16_t vmi = s->hw->vm_index(vm);
+	int rc = 0;
+
+	/* Drop the real copies of the entries the guest dropped. */
+	for (uint32_t j = 0; j < s->real_entries && !rc; j++)
+		if (s->src[j].vm == vmi && !v->vtlb.lo[s->src[j].vidx]) {
+			s->src[j].vm = NO_VM;
+			rc = s->hw->atlb_write(vm, j, 0, 0);
+		}
+	(void)gasid;
+	return rc;
+}
+
+static int on_flush_all(void *ctx, struct mv_vm *vm, uint32_t wired)
+{
+	(void)wired;
+	return on_flush_asid(ctx, vm, 0);
+}
+
+static int load_asid(struct asid_state *s, struct mv_vm *vm)
+{
+	struct asid_vm *v = vm_of(s, vm);
+	int rc = real_asid(s, vm, v->cur_gasid, &v->cur_real);
+
+	return rc ? rc : s->hw->atlb_set_real_asid(vm, v->cur_real);
+}
+
+static int on_set_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
+{
+	struct asid_state *s = ctx;
+
+	vm_of(s, vm)->cur_gasid = gasid;
+	return load_asid(s, vm);
+}
+
+static const struct softtlb_real real_ops = {
+	.entry = on_entry,
+	.flush_asid = on_flush_asid,
+	.flush_all = on_flush_all,
+	.set_asid = on_set_asid,
+};
+
+static int asid_vm_init(void *state, struct mv_vm *vm)
+{
+	struct asid_state *s = state;
+	const struct mv_hw *hw = s->hw;
+	struct mv_paging paging = {.mode = MV_PAGING_GUEST};
+	struct asid_vm *v = calloc(1, sizeof(*v));
+	struct mv_atlb_regs r;
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	rc = softtlb_vtlb_init(&v->vtlb, s->real_entries, 0x5eed0000ull + hw->vm_index(vm));
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	for (uint32_t g = 0; g < GUEST_ASIDS; g++)
+		v->gmap[g] = -1;
+	hw->set_vm_state(vm, v);
+	s->vms[hw->vm_index(vm)] = vm;
+	/* The guest sees the full 12-bit ASID space whatever the real width:
+	 * the map table absorbs the difference. */
+	rc = hw->atlb_get_regs(vm, &r);
+	if (!rc) {
+		r.asid_bits = 12;
+		rc = hw->atlb_set_regs(vm, &r);
+	}
+	rc = rc ? rc : hw->set_paging(vm, &paging);
+	rc = rc ? rc : load_asid(s, vm);
+	return rc ? rc
+		  : hw->set_intercepts(vm, (1ull << ENGINE_ICPT_TLB_WRITE) |
+						   (1ull << ENGINE_ICPT_EXCEPTION),
+				       1u << SOFTTLB_REFILL_VECTOR);
+}
+
+static void asid_vm_fini(void *state, struct mv_vm *vm)
+{
+	struct asid_vm *v = ((struct asid_state *)state)->hw->vm_state(vm);
+
+	if (!v)
+		return;
+	softtlb_vtlb_fini(&v->vtlb);
+	free(v);
+}
+
+static int refill(struct asid_state *s, struct mv_vm *vm, const struct engine_exit *ex)
+{
+	const struct mv_hw *hw = s->hw;
+	struct asid_vm *v = vm_of(s, vm);
+	uint64_t va = ex->intercept.info1;
+	struct mv_event ev = {.gva = va, .asid = v->cur_gasid};
+	int i = softtlb_vtlb_find(&v->vtlb, va, v->cur_gasid), rc;
+
+	if (i < 0) {
+		s->reflected_refills++;
+		ev.type = MV_EV_REFLECTED_REFILL;
+		hw->post(vm, &ev);
+		rc = hw->inject_exception(vm, SOFTTLB_REFILL_VECTOR, ex->intercept.error_code, va);
+		return rc ? rc : MV_EXIT_HANDLED;
+	}
+	s->hidden_refills++;
+	ev.type = MV_EV_HIDDEN_REFILL;
+	ev.gpa = v->vtlb.lo[i] & SOFTTLB_LO_PFN;
+	hw->post(vm, &ev);
+	/* The real ASID may have been recycled since the guest set it. */
+	rc = load_asid(s, vm);
+	rc = rc ? rc : real_put(s, vm, (uint32_t)i);
+	return rc ? rc : MV_EXIT_HANDLED;
+}
+
+static int asid_handle_exit(void *state, struct mv_vm *vm, struct engine_exit *ex)
+{
+	struct asid_state *s = state;
+
+	if (ex->reason != ENGINE_EXIT_INTERCEPT)
+		return MV_EXIT_NOT_MINE;
+	switch (ex->intercept.cause) {
+	case ENGINE_ICPT_TLB_WRITE:
+		return softtlb_emulate(s->hw, vm, &vm_of(s, vm)->vtlb, ex, &real_ops, s, &s->emul);
+	case ENGINE_ICPT_EXCEPTION:
+		if (ex->intercept.vector == SOFTTLB_REFILL_VECTOR)
+			return refill(s, vm, ex);
+		return MV_EXIT_NOT_MINE;
+	default:
+		return MV_EXIT_NOT_MINE;
+	}
+}
+
+static int asid_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next)
+{
+	struct asid_state *s = state;
+	int rc;
+
+	if (!prev)
+		return 0;
+	/* Nothing is rewritten: the incoming VM's entries are still there
+	 * under its real ASIDs.  The walk-derived TLB of the boot period
+	 * carries no VM tag and is flushed (empty once walks are off). */
+	rc = s->hw->flush_tlb(next, MV_FLUSH_ALL, 0);
+	rc = rc ? rc : load_asid(s, next);
+	if (rc)
+		return rc;
+	s->switches++;
+	return 0;
+}
+
+static void asid_stats(void *state, engine_stat_fn fn, void *ctx)
+{
+	struct asid_state *s = state;
+
+	fn(ctx, "asid_commands", s->emul.commands);
+	fn(ctx, "asid_guest_writes", s->emul.writes);
+	fn(ctx, "asid_guest_flushes", s->emul.flushes);
+	fn(ctx, "asid_asid_writes", s->emul.asid_writes);
+	fn(ctx, "asid_gp_injected", s->emul.gp);
+	/* map hits, allocations and recycles are the event counters
+	 * (asid_map_hits, asid_allocs, asid_recycles). */
+	fn(ctx, "asid_recycle_flushes", s->recycle_flushes);
+	fn(ctx, "asid_hidden_refills", s->hidden_refills);
+	fn(ctx, "asid_reflected_refills", s->reflected_refills);
+	fn(ctx, "asid_real_writes", s->real_writes);
+	fn(ctx, "asid_real_asids", s->real_asids);
+	fn(ctx, "tlb_rewrite_entries", 0);
+}
+
+const struct mv_backend_ops asid_backend_ops = {
+	.abi_version = MV_BACKEND_ABI_VERSION,
+	.size = sizeof(struct mv_backend_ops),
+	.name = "asid",
+	.description = "architected TLB, Method 2: real TLB entries tagged with real ASIDs through an ASID map table; VM switches rewrite nothing (--machine archtlb)",
+	.engines = MV_ENGINE_SOFT | MV_BACKEND_ARCH_TLB,
+	.create = asid_create,
+	.destroy = asid_destroy,
+	.vm_init = asid_vm_init,
+	.vm_fini = asid_vm_fini,
+	.vm_switch = asid_vm_switch,
+	.handle_exit = asid_handle_exit,
+	.stats = asid_stats,
+};

@@ -1,0 +1,26 @@
+/*
+ * asid/asid.h — the `asid` memory backend (Method 2): the guest runs the
+ * architected-TLB machine, its TLB commands exit to the VMM and update the
+ * VM's virtual TLB (softtlb/vtlb.h) as under softtlb, but the real TLB is
+ * shared by all VMs: its entries carry real ASIDs, an ASID map table maps
+ * (VM, guest ASID) to a real ASID, and a VM switch rewrites nothing (it
+ * only loads the incoming VM's real ASID).  When every real ASID is taken
+ * the least recently used one is recycled: its entries are flushed and
+ * its old owner gets another on its next use.
+ *
+ * A guest's global entries are written as entries of the current
+ * (VM, guest ASID)'s real ASID, never as real global entries, so that no
+ * VM sees another's translations; another guest ASID of the same VM
+ * takes them again through a hidden refill.
+ *
+ * The real ASID width is the MMU's (`--tlb asid-bits=B`; widths above 16
+ * bits are used as 16).
+ */
+#ifndef MEMVIRT_ASID_ASID_H
+#define MEMVIRT_ASID_ASID_H
+
+#include "memvirt/backend.h"
+
+extern const struct mv_backend_ops asid_backend_ops;
+
+#endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tests/asid/workloads.sh — the asid backend (Method 2) through
+# `memvirt run`: every workload on the architected-TLB machine gives the
+# page-table machine's checksum; with 2 and 4 VMs a switch rewrites
+# nothing and translations survive under real ASIDs (map hits); real
+# ASIDs are recycled (each with a flush) exactly when the VMs' guest
+# ASIDs outnumber them; asid is refused without the machine.
+set -u
+memvirt=${1:?usage: workloads.sh PATH/TO/memvirt}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+run() {
+	local name=$1
+	shift
+	if ! "$memvirt" run --no-db --json "$@" >"$work/$name.json" 2>"$work/$name.err"; then
+		fail "memvirt run $* exited $?: $(head -c 600 "$work/$name.err") $(head -c 300 "$work/$name.json")"
+		return 1
+	fi
+	return 0
+}
+
+ctr() {
+	sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' "$work/$1.json" | tr ',' '\n' |
+		grep -F "\"$2\":" | head -1 | cut -d: -f2
+}
+
+checksum() {
+	grep -o '"checksum":\[[^]]*\]' "$work/$1.json"
+}
+
+expect_eq() {
+	local v
+	v=$(ctr "$1" "$2")
+	[ "${v:-0}" = "$3" ] || fail "$1: $2 = ${v:-absent}, want $3"
+}
+
+expect_gt() {
+	local v
+	v=$(ctr "$1" "$2")
+	[ -n "$v" ] && awk -v a="$v" -v b="$3" 'BEGIN { exit !(a > b) }' ||
+		fail "$1: $2 = ${v:-absent}, want more than $3"
+}
+
+workloads=$("$memvirt" list workloads | awk '/^[a-z]/ { print $1 }')
+[ -n "$workloads" ] || { echo "FAIL: memvirt list workloads printed none"; exit 1; }
+"$memvirt" list backends | grep -q '^asid ' || { echo "SKIP: this memvirt has no asid backend"; exit 77; }
+
+for w in $workloads; do
+	run "$w-pt" --workload "$w" || continue
+	name="$w-asid"
+	run "$name" --workload "$w" --machine archtlb --backend asid || continue
+	[ "$(checksum "$name")" = "$(checksum "$w-pt")" ] ||
+		fail "$name: checksum $(checksum "$name"), page-table machine $(checksum "$w-pt")"
+	expect_gt "$name" soft.intercept.tlb_write 0
+	expect_gt "$name" reflected_refills 0
+done
+
+# Several VMs: a switch rewrites nothing; translations stay in the
+# real TLB under each VM's real ASIDs (map hits).  One VM of `mixed`
+# uses n guest ASIDs; with the narrowest real width holding 2n, 2 VMs
+# need no recycle and 4 VMs (4n > 2^bits) recycle the least recently
+# used, each with a flush.
+run vms1-asid --workload mixed --machine archtlb --backend asid || exit 1
+n=$(ctr vms1-asid asid_allocs)
+[ "${n:-0}" -ge 2 ] || fail "one VM of mixed allocated ${n:-no} real ASIDs, want several"
+narrow=1
+while [ $((1 << narrow)) -lt $((2 * n)) ]; do narrow=$((narrow + 1)); done
+for v in 2 4; do
+	for bits in 12 $narrow; do
+		name="vms$v-asid-$bits"
+		run "$name" --workload mixed --vms $v --quantum 50000 --machine archtlb \
+			--backend asid --tlb asid-bits=$bits || continue
+		[ "$(checksum "$name" | tr ',' '\n' | grep -c '"')" -ge $v ] || fail "$name: not $v checksums"
+		sw=$(ctr "$name" vm_switches)
+		[ "${sw:-0}" -gt $((5 * v)) ] || fail "$name: vm_switches = ${sw:-absent}, want many"
+		expect_eq "$name" tlb_rewrite_entries 0
+		expect_eq "$name" tlb_rewrites 0
+		expect_gt "$name" asid_map_hits "$sw"
+		# Each (VM, guest ASID) gets a real ASID once, unless
+		# recycling took it: then every real ASID was handed
+		# out once, and once more per recycle.
+		rec=$(ctr "$name" asid_recycles)
+		if [ "${rec:-0}" -eq 0 ]; then
+			expect_eq "$name" asid_allocs $((n * v))
+		else
+			expect_eq "$name" asid_allocs $(((1 << bits) + rec))
+		fi
+	done
+	expect_eq "vms$v-asid-12" asid_recycles 0
+done
+expect_eq "vms2-asid-$narrow" asid_recycles 0
+expect_gt "vms4-asid-$narrow" asid_recycles 0
+expect_eq "vms4-asid-$narrow" asid_recycle_flushes "$(ctr "vms4-asid-$narrow" asid_recycles)"
+# One real ASID for everything: every change of owner recycles.
+if run vms2-asid-0 --workload ctxsw --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=0; then
+	[ "$(checksum vms2-asid-0 | tr ',' '\n' | grep -c '"')" -ge 2 ] || fail "vms2-asid-0: not 2 checksums"
+	expect_gt vms2-asid-0 asid_recycles "$(ctr vms2-asid-0 vm_switches)"
+fi
+"$memvirt" run --no-db --backend asid >"$work/refused.out" 2>"$work/refused.err"
+[ $? -eq 2 ] || fail "asid without --machine archtlb: not a usage error"
+
+if [ $failures -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "asid workloads: ok"
