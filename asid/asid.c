@@ -6,7 +6,8 @@
  * ASID g or -1.  Per real TLB entry, src[j] is the (VM, virtual index) it
  * was derived from and rasid[j] its real ASID.  Invariants: map and gmap
  * agree; every valid real entry is the translation of a valid virtual
- * entry of src[j]'s VM, tagged with a real ASID that VM owns.
+ * entry of src[j]'s VM, tagged with a real ASID that VM owns, or global
+ * and then of the running VM (switches drop the outgoing VM's).
  */
 #include "asid/asid.h"
 
@@ -36,6 +37,7 @@ struct asid_vm {
 
 struct asid_src {
 	uint16_t vm;        /* NO_VM: the real entry holds nothing of ours */
+	bool global;        /* a guest global entry, real global while vm runs */
 	uint32_t vidx;
 };
 
@@ -46,10 +48,10 @@ struct asid_state {
 	struct asid_src *src;
 	uint32_t *rasid;
 	struct mv_vm *vms[64];
-	uint64_t clock, rng;
+	uint64_t clock;
 	struct softtlb_emul_stats emul;
 	uint64_t recycle_flushes, hidden_refills, reflected_refills;
-	uint64_t real_writes, switches;
+	uint64_t real_writes, switches, global_drops;
 };
 
 static int asid_create(const struct mv_hw *hw, const char *options, void **state, char *err,
@@ -79,7 +81,6 @@ static int asid_create(const struct mv_hw *hw, const char *options, void **state
 	s->hw = hw;
 	s->real_entries = hw->atlb_entries;
 	s->real_asids = hw->atlb_asid_bits >= 16 ? MAX_REAL_ASIDS : 1u << hw->atlb_asid_bits;
-	s->rng = 0xa51d;
 	s->map = calloc(s->real_asids, sizeof(*s->map));
 	s->src = calloc(s->real_entries, sizeof(*s->src));
 	s->rasid = calloc(s->real_entries, sizeof(*s->rasid));
@@ -132,7 +133,8 @@ static int real_forget(struct asid_state *s, struct mv_vm *vm, uint16_t vmi, uin
 	for (uint32_t j = 0; j < s->real_entries && !rc; j++) {
 		if (s->src[j].vm == NO_VM)
 			continue;
-		if (by_asid ? s->rasid[j] != r : (s->src[j].vm != vmi || s->src[j].vidx != vidx))
+		if (by_asid ? (s->src[j].global || s->rasid[j] != r)
+			    : (s->src[j].vm != vmi || s->src[j].vidx != vidx))
 			continue;
 		s->src[j].vm = NO_VM;
 		if (!by_asid)
@@ -184,28 +186,29 @@ static int real_asid(struct asid_state *s, struct mv_vm *vm, uint32_t gasid, uin
 	return 0;
 }
 
-/* Put virtual entry vidx of vm into the real TLB at a random index,
- * tagged with the real ASID of its guest ASID (global entries: of the
- * current guest ASID, and not global). */
+/* Put virtual entry vidx of vm into the real TLB at index vidx, tagged
+ * with the real ASID of its guest ASID; a guest global entry stays global
+ * (asid_vm_switch drops it when its VM leaves the CPU). */
 static int real_put(struct asid_state *s, struct mv_vm *vm, uint32_t vidx)
 {
 	struct asid_vm *v = vm_of(s, vm);
 	uint64_t hi = v->vtlb.hi[vidx], lo = v->vtlb.lo[vidx], rlo;
-	uint32_t gasid = (lo & SOFTTLB_LO_G) ? v->cur_gasid : (uint32_t)(hi & SOFTTLB_HI_ASID);
-	uint32_t r, j;
-	int rc = real_asid(s, vm, gasid, &r);
+	bool global = lo & SOFTTLB_LO_G;
+	uint32_t r = 0, j;
+	int rc = global ? 0 : real_asid(s, vm, (uint32_t)(hi & SOFTTLB_HI_ASID), &r);
 
 	rc = rc ? rc : softtlb_real_lo(s->hw, vm, lo, &rlo);
 	if (rc)
 		return rc;
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 7;
-	s->rng ^= s->rng << 17;
-	j = (uint32_t)(s->rng % s->real_entries);
-	rc = s->hw->atlb_write(vm, j, (hi & SOFTTLB_HI_VPN) | r, rlo & ~SOFTTLB_LO_G);
+	/* The virtual TLB has the real one's size: entry vidx goes to real
+	 * index vidx, so a VM's entries only displace each other within the
+	 * VM as they would on the machine, and another VM's only where the
+	 * other VM used the same index. */
+	j = vidx;
+	rc = s->hw->atlb_write(vm, j, (hi & SOFTTLB_HI_VPN) | r, rlo);
 	if (rc)
 		return rc;
-	s->src[j] = (struct asid_src){.vm = s->hw->vm_index(vm), .vidx = vidx};
+	s->src[j] = (struct asid_src){.vm = s->hw->vm_index(vm), .vidx = vidx, .global = global};
 	s->rasid[j] = r;
 	s->real_writes++;
 	return 0;
@@ -371,9 +374,17 @@ static int asid_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next)
 	if (!prev)
 		return 0;
 	/* Nothing is rewritten: the incoming VM's entries are still there
-	 * under its real ASIDs.  The walk-derived TLB of the boot period
-	 * carries no VM tag and is flushed (empty once walks are off). */
+	 * under its real ASIDs.  The outgoing VM's global entries match
+	 * every ASID and go (the incoming VM's come back by hidden
+	 * refills); the walk-derived TLB of the boot period carries no VM
+	 * tag and is flushed (empty once walks are off). */
 	rc = s->hw->flush_tlb(next, MV_FLUSH_ALL, 0);
+	for (uint32_t j = 0; j < s->real_entries && !rc; j++)
+		if (s->src[j].vm != NO_VM && s->src[j].global) {
+			s->src[j].vm = NO_VM;
+			s->global_drops++;
+			rc = s->hw->atlb_write(next, j, 0, 0);
+		}
 	rc = rc ? rc : load_asid(s, next);
 	if (rc)
 		return rc;
@@ -397,6 +408,7 @@ static void asid_stats(void *state, engine_stat_fn fn, void *ctx)
 	fn(ctx, "asid_reflected_refills", s->reflected_refills);
 	fn(ctx, "asid_real_writes", s->real_writes);
 	fn(ctx, "asid_real_asids", s->real_asids);
+	fn(ctx, "asid_switch_global_drops", s->global_drops);
 	fn(ctx, "tlb_rewrite_entries", 0);
 }
 

@@ -8,10 +8,10 @@
  * the least recently used one is recycled: its entries are flushed and
  * its old owner gets another on its next use.
  *
- * A guest's global entries are written as entries of the current
- * (VM, guest ASID)'s real ASID, never as real global entries, so that no
- * VM sees another's translations; another guest ASID of the same VM
- * takes them again through a hidden refill.
+ * A guest's global entries are real global entries while their VM runs;
+ * a VM switch drops the outgoing VM's (a handful: the guest kernel's),
+ * so that no VM sees another's translations, and the incoming VM takes
+ * its own back through hidden refills.  Nothing is rewritten.
  *
  * The real ASID width is the MMU's (`--tlb asid-bits=B`; widths above 16
  * bits are used as 16).
