@@ -103,6 +103,14 @@ if run vms2-asid-0 --workload ctxsw --vms 2 --quantum 20000 --machine archtlb --
 	[ "$(checksum vms2-asid-0 | tr ',' '\n' | grep -c '"')" -ge 2 ] || fail "vms2-asid-0: not 2 checksums"
 	expect_gt vms2-asid-0 asid_recycles "$(ctr vms2-asid-0 vm_switches)"
 fi
+# Deterministic: the same run twice gives the same counts.
+if run det1 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=3 &&
+	run det2 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=3; then
+	for c in hidden_refills reflected_refills asid_map_hits asid_recycles modelled_cycles; do
+		[ "$(ctr det1 $c)" = "$(ctr det2 $c)" ] ||
+			fail "$c differs between two identical runs: $(ctr det1 $c), $(ctr det2 $c)"
+	done
+fi
 "$memvirt" run --no-db --backend asid >"$work/refused.out" 2>"$work/refused.err"
 [ $? -eq 2 ] || fail "asid without --machine archtlb: not a usage error"
 

@@ -117,6 +117,14 @@ if echo "$backends" | grep -qx softtlb; then
 		expect_gt gups-softtlb-vtlb hidden_refills "$(ctr gups-softtlb-vtlb reflected_refills)"
 	fi
 	expect_eq gups-softtlb hidden_refills 0
+	# Deterministic: the same run twice gives the same counts.
+	if run det1 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend softtlb &&
+		run det2 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend softtlb; then
+		for c in tlb_rewrite_entries reflected_refills guest_tlb_writes faults_refill modelled_cycles; do
+			[ "$(ctr det1 $c)" = "$(ctr det2 $c)" ] ||
+				fail "$c differs between two identical runs: $(ctr det1 $c), $(ctr det2 $c)"
+		done
+	fi
 	# softtlb needs the machine, and a sane option.
 	for args in "--backend softtlb" "--machine archtlb --backend softtlb --backend-opt vtlb=8" \
 		"--machine archtlb --backend softtlb --backend-opt bogus=1"; do
