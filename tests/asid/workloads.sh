@@ -111,6 +111,24 @@ if run det1 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend
 			fail "$c differs between two identical runs: $(ctr det1 $c), $(ctr det2 $c)"
 	done
 fi
+# memvirt compare puts the two methods side by side: softtlb's rewritten
+# entries and their modelled cost, asid's map hits and hidden refills.
+if "$memvirt" list backends | grep -q '^softtlb '; then
+	db="$work/cmp.db"
+	if "$memvirt" run --db "$db" --machine archtlb --backend softtlb --workload scan --vms 2 --quantum 5000 >/dev/null 2>"$work/cmp.err" &&
+		"$memvirt" run --db "$db" --machine archtlb --backend asid --workload scan --vms 2 --quantum 5000 >/dev/null 2>>"$work/cmp.err" &&
+		"$memvirt" compare --db "$db" --runs last:2 >"$work/cmp.out" 2>>"$work/cmp.err"; then
+		grep -Eq '^backend +softtlb +asid *$' "$work/cmp.out" || fail "compare: no 'backend softtlb asid' row: $(head -5 "$work/cmp.out")"
+		grep -Eq '^tlb_rewrite_entries +[1-9][0-9]* +0 *$' "$work/cmp.out" ||
+			fail "compare: tlb_rewrite_entries row: $(grep '^tlb_rewrite_entries' "$work/cmp.out")"
+		grep -Eq '^modelled_cycles_rewrites +[1-9][0-9]* +- *$' "$work/cmp.out" ||
+			fail "compare: modelled_cycles_rewrites row: $(grep '^modelled_cycles_rewrites' "$work/cmp.out")"
+		grep -Eq '^asid_map_hits +- +[1-9][0-9]* *$' "$work/cmp.out" ||
+			fail "compare: asid_map_hits row: $(grep '^asid_map_hits' "$work/cmp.out")"
+	else
+		fail "recording or comparing runs: $(cat "$work/cmp.err")"
+	fi
+fi
 "$memvirt" run --no-db --backend asid >"$work/refused.out" 2>"$work/refused.err"
 [ $? -eq 2 ] || fail "asid without --machine archtlb: not a usage error"
 
