@@ -184,8 +184,11 @@ static int on_flush_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
 	struct softtlb_state *s = ctx;
 	int rc;
 
+	struct mv_event ev = {.type = MV_EV_TLB_FLUSH, .asid = gasid, .detail = MV_FLUSH_TAG};
+
 	/* Guest ASIDs are the real ones (the TLB holds one VM at a time). */
 	rc = s->hw->atlb_flush(vm, false, gasid);
+	s->hw->post(vm, &ev);
 	for (uint32_t j = 0; j < s->real_entries; j++) {
 		struct softtlb_vm *v = s->hw->vm_state(vm);
 
@@ -217,9 +220,13 @@ static int rewrite(struct softtlb_state *s, struct mv_vm *vm, uint64_t *written)
 static int on_flush_all(void *ctx, struct mv_vm *vm, uint32_t wired)
 {
 	struct softtlb_state *s = ctx;
+	struct mv_event ev = {.type = MV_EV_TLB_FLUSH, .detail = MV_FLUSH_ALL};
 	uint64_t n;
 
+	/* Everything goes, then the wired entries (all that is left valid
+	 * in the virtual TLB) come back. */
 	(void)wired;
+	s->hw->post(vm, &ev);
 	return rewrite(s, vm, &n);
 }
 
