@@ -70,9 +70,15 @@ static int collect_run(void *vctx, const struct rec_run_row *row)
 	config_field(ctx->db, row->id, "$.quantum", quantum, sizeof(quantum));
 	config_field(ctx->db, row->id, "$.costs", costs, sizeof(costs));
 	config_field(ctx->db, row->id, "$.backend_options", bopt, sizeof(bopt));
-	snprintf(r->base_key, sizeof(r->base_key), "engine=%s;workload=%s;params=%s;vms=%u;tlb=%s;mem=%s;quantum=%s;costs=%s",
-		 r->engine, r->workload, r->params_json, r->vms, tlb, mem, quantum, costs);
-	snprintf(r->key, sizeof(r->key), "%s;backend=%s;backend_options=%s", r->base_key, r->backend, bopt);
+	/* A cut key could merge two configurations: refuse it instead. */
+	if (snprintf(r->base_key, sizeof(r->base_key),
+		     "engine=%s;workload=%s;params=%s;vms=%u;tlb=%s;mem=%s;quantum=%s;costs=%s", r->engine,
+		     r->workload, r->params_json, r->vms, tlb, mem, quantum, costs) >= (int)sizeof(r->base_key) ||
+	    snprintf(r->key, sizeof(r->key), "%s;backend=%s;backend_options=%s", r->base_key, r->backend,
+		     bopt) >= (int)sizeof(r->key)) {
+		ctr_free(&r->counters);
+		return -ENAMETOOLONG;
+	}
 	rc = rec_run_counters(ctx->db, row->id, collect_counter, r);
 	if (rc) {
 		ctr_free(&r->counters);
@@ -187,8 +193,11 @@ static int group(struct an_dataset *ds)
 				snprintf(c->tlb, sizeof(c->tlb), "%s", tlb);
 			}
 			params_text(r->params_json, ptxt, sizeof(ptxt));
-			snprintf(c->label, sizeof(c->label), "%s/%s %s%s%s%s%s", r->engine, r->backend, r->workload,
-				 ptxt[0] ? " " : "", ptxt, c->tlb[0] ? " tlb=" : "", c->tlb);
+			/* A label is for reading: a cut one is still a label. */
+			if (snprintf(c->label, sizeof(c->label), "%s/%s %s%s%s%s%s", r->engine, r->backend,
+				     r->workload, ptxt[0] ? " " : "", ptxt, c->tlb[0] ? " tlb=" : "",
+				     c->tlb) >= (int)sizeof(c->label))
+				c->label[sizeof(c->label) - 1] = '\0';
 			if (r->vms > 1) {
 				size_t l = strlen(c->label);
 

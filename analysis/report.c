@@ -722,7 +722,8 @@ static int write_html(struct rec_db *db, const struct an_dataset *ds, const stru
 		an_config_run_ids(ds, c, ids, sizeof(ids));
 		if (c->baseline >= 0)
 			an_config_run_ids(ds, &ds->configs[c->baseline], bids, sizeof(bids));
-		snprintf(both, sizeof(both), "%s vs native %s", ids, bids);
+		if (snprintf(both, sizeof(both), "%s vs native %s", ids, bids) >= (int)sizeof(both))
+			both[sizeof(both) - 1] = '\0'; /* run ids listed up to the cell's room */
 		fprintf(f, "<tr>");
 		html_cell(f, c->label, ids);
 		html_cell(f, metric_name(c->modelled), ids);
