@@ -4,30 +4,13 @@
 # same checksums as native; under ept no exit for CR3 writes or
 # page-table updates, under shadow many; `memvirt compare` shows native,
 # ept and shadow side by side with walk references per miss.
-# Skipped (77) when this memvirt has no shadow backend on the soft engine.
 set -u
 memvirt=${1:?usage: vs-shadow.sh PATH/TO/memvirt}
-if ! "$memvirt" list backends | grep -E '^shadow ' | grep -q 'engines: [^]]*soft'; then
-	echo "SKIP: this memvirt has no shadow backend on the soft engine"
-	exit 77
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
+. "$(dirname "$0")/../lib/runs.sh"
 db="$work/r.db"
 
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-ctr() {
-	sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' "$work/$1.json" | tr ',' '\n' |
-		grep -F "\"$2\":" | head -1 | cut -d: -f2
-}
-
-# run NAME ARGS...: recorded in $db, JSON in $work/NAME.json
-run() {
+# run_recorded NAME ARGS...: recorded in $db, JSON in $work/NAME.json
+run_recorded() {
 	local name=$1 rc
 	shift
 	"$memvirt" run --db "$db" --json --timeout 240 "$@" >"$work/$name.json" 2>"$work/$name.err"
@@ -40,11 +23,10 @@ for spec in "ctxsw rounds=100" "ptchurn rounds=4"; do
 	w=${spec%% *}
 	p=${spec#* }
 	for b in native ept shadow; do
-		run "$w-$b" --workload "$w" --param "$p" --backend "$b"
+		run_recorded "$w-$b" --workload "$w" --param "$p" --backend "$b"
 	done
 	for b in ept shadow; do
-		[ "$(grep -o '"checksum":\[[^]]*\]' "$work/$w-$b.json")" = \
-			"$(grep -o '"checksum":\[[^]]*\]' "$work/$w-native.json")" ] ||
+		[ "$(checksum "$w-$b")" = "$(checksum "$w-native")" ] ||
 			fail "$w under $b: checksum differs from native"
 	done
 	for c in soft.intercept.cr3_write soft.intercept.invlpg soft.exit.intercept; do

@@ -13,55 +13,7 @@
 #    shadow.
 set -u
 memvirt=${1:?usage: workloads.sh PATH/TO/memvirt}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# run NAME ARGS...: memvirt run --no-db --json ARGS into $work/NAME.json
-run() {
-	local name=$1
-	shift
-	local rc
-	"$memvirt" run --no-db --json --timeout 300 "$@" >"$work/$name.json" 2>"$work/$name.err"
-	rc=$?
-	if [ $rc -ne 0 ]; then
-		fail "memvirt run $* exited $rc: $(head -c 600 "$work/$name.err") $(head -c 400 "$work/$name.json")"
-		return 1
-	fi
-	return 0
-}
-
-# ctr NAME COUNTER: the run-wide counter (0 when absent)
-ctr() {
-	local v
-	v=$(sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' "$work/$1.json" | tr ',' '\n' |
-		grep -F "\"$2\":" | head -1 | cut -d: -f2)
-	echo "${v:-0}"
-}
-
-checksum() {
-	grep -o '"checksum":\[[^]]*\]' "$work/$1.json"
-}
-
-# The soft engine must deliver an injected (reflected) exception without
-# intercepting it again, as soft_vcpu_inject() promises (SVM's EVENTINJ).
-# An engine that does not loops forever on the first true fault: say so
-# and skip rather than time out on every run below.
-"$memvirt" run --no-db --json --timeout 10 --backend shadow --workload scan \
-	--param wss=65536 >"$work/probe.json" 2>"$work/probe.err"
-if ! grep -q '"status":"ok"' "$work/probe.json" &&
-	[ "$(ctr probe true_faults_reflected)" -gt 100000 ] &&
-	[ "$(ctr probe soft.exceptions)" = 0 ]; then
-	echo "SKIP: the soft engine intercepts the #PF that shadow injects to reflect a true fault" \
-		"($(ctr probe true_faults_reflected) reflections, no exception delivered): vcpu/soft" \
-		"must deliver soft_vcpu_inject()'s event without checking the exception intercepts"
-	exit 77
-fi
+. "$(dirname "$0")/../lib/runs.sh"
 
 for w in scan gups chase ptchurn forkchurn ctxsw mixed; do
 	run "$w-native" --backend native --workload "$w" || continue
@@ -70,13 +22,13 @@ for w in scan gups chase ptchurn forkchurn ctxsw mixed; do
 		run "$n" --backend shadow --backend-opt "check=1,sync=$sync" --workload "$w" || continue
 		[ "$(checksum "$n")" = "$(checksum "$w-native")" ] ||
 			fail "$n: checksum $(checksum "$n"), native $(checksum "$w-native")"
-		pf=$(ctr "$n" guest_page_faults)
-		tf=$(ctr "$n" true_faults_reflected)
+		pf=$(ctr_or_zero "$n" guest_page_faults)
+		tf=$(ctr_or_zero "$n" true_faults_reflected)
 		[ "$pf" -gt 0 ] && [ "$pf" = "$tf" ] ||
 			fail "$n: the guest handled $pf page faults, the VMM reflected $tf"
-		[ "$(ctr "$n" shadow_faults_hidden)" -gt 0 ] || fail "$n: no hidden fault"
-		[ "$(ctr "$n" shadow_path_rebuilds)" = 0 ] || fail "$n: shadow paths rebuilt"
-		[ "$(ctr "$n" shadow_checks)" -gt 0 ] || fail "$n: the checker never ran"
+		[ "$(ctr_or_zero "$n" shadow_faults_hidden)" -gt 0 ] || fail "$n: no hidden fault"
+		[ "$(ctr_or_zero "$n" shadow_path_rebuilds)" = 0 ] || fail "$n: shadow paths rebuilt"
+		[ "$(ctr_or_zero "$n" shadow_checks)" -gt 0 ] || fail "$n: the checker never ran"
 	done
 done
 
@@ -86,9 +38,9 @@ for r in 2 4 8; do
 	run "pt$r" --backend shadow --backend-opt check=1,flood=0 --workload ptchurn \
 		--param rounds=$r --param regions=8 --param pages=32
 done
-e2=$(ctr pt2 pt_writes_emulated)
-e4=$(ctr pt4 pt_writes_emulated)
-e8=$(ctr pt8 pt_writes_emulated)
+e2=$(ctr_or_zero pt2 pt_writes_emulated)
+e4=$(ctr_or_zero pt4 pt_writes_emulated)
+e8=$(ctr_or_zero pt8 pt_writes_emulated)
 d1=$((e4 - e2))
 d2=$((e8 - e4))
 updates=$((2 * 2 * 8 * 32)) # 2 more rounds, 2 PTE writes per page
@@ -101,22 +53,22 @@ echo "ptchurn emulated writes: rounds 2 $e2, 4 $e4, 8 $e8 (PTE updates per 2 rou
 # ctxsw: 4 processes ping-pong 1000 times each.
 run ctx1 --backend shadow --backend-opt check=1,cache=1 --workload ctxsw --param procs=4 --param rounds=1000
 run ctx8 --backend shadow --backend-opt check=1,cache=8 --workload ctxsw --param procs=4 --param rounds=1000
-m1=$(ctr ctx1 shadow_cache_misses)
-m8=$(ctr ctx8 shadow_cache_misses)
-procs=$(ctr ctx8 guest_processes)
-echo "ctxsw shadow-cache misses: cache=1 $m1, cache=8 $m8 ($procs processes, $(ctr ctx8 cr3_writes) CR3 writes)"
+m1=$(ctr_or_zero ctx1 shadow_cache_misses)
+m8=$(ctr_or_zero ctx8 shadow_cache_misses)
+procs=$(ctr_or_zero ctx8 guest_processes)
+echo "ctxsw shadow-cache misses: cache=1 $m1, cache=8 $m8 ($procs processes, $(ctr_or_zero ctx8 cr3_writes) CR3 writes)"
 [ "$m1" -ge 4000 ] || fail "ctxsw cache=1: $m1 misses, want one per switch (>= 4000)"
 [ "$m8" -le $((procs + 2)) ] || fail "ctxsw cache=8: $m8 misses for $procs processes"
-[ "$(ctr ctx8 shadow_cache_hits)" -ge 3900 ] || fail "ctxsw cache=8: $(ctr ctx8 shadow_cache_hits) hits"
-[ "$(ctr ctx1 shadow_cache_evictions)" -ge 3900 ] || fail "ctxsw cache=1: evictions $(ctr ctx1 shadow_cache_evictions)"
+[ "$(ctr_or_zero ctx8 shadow_cache_hits)" -ge 3900 ] || fail "ctxsw cache=8: $(ctr_or_zero ctx8 shadow_cache_hits) hits"
+[ "$(ctr_or_zero ctx1 shadow_cache_evictions)" -ge 3900 ] || fail "ctxsw cache=1: evictions $(ctr_or_zero ctx1 shadow_cache_evictions)"
 
 # sync=oos against sync=wp on ptchurn (from the loop above).
-ew=$(ctr ptchurn-wp pt_writes_emulated)
-eo=$(ctr ptchurn-oos pt_writes_emulated)
-rs=$(ctr ptchurn-oos shadow_resyncs)
+ew=$(ctr_or_zero ptchurn-wp pt_writes_emulated)
+eo=$(ctr_or_zero ptchurn-oos pt_writes_emulated)
+rs=$(ctr_or_zero ptchurn-oos shadow_resyncs)
 echo "ptchurn wp: $ew emulated writes; oos: $eo emulated writes, $rs resyncs"
 [ $((eo * 4)) -lt "$ew" ] || fail "oos emulated $eo writes, wp $ew"
-[ "$rs" -gt 0 ] && [ "$(ctr ptchurn-wp shadow_resyncs)" = 0 ] || fail "resyncs: oos $rs, wp $(ctr ptchurn-wp shadow_resyncs)"
+[ "$rs" -gt 0 ] && [ "$(ctr_or_zero ptchurn-wp shadow_resyncs)" = 0 ] || fail "resyncs: oos $rs, wp $(ctr_or_zero ptchurn-wp shadow_resyncs)"
 
 # Two VMs timeshared.
 for w in ctxsw mixed; do
@@ -125,9 +77,9 @@ for w in ctxsw mixed; do
 	c=$(checksum "$w-2-shadow")
 	[ "$c" = "$(checksum "$w-2-native")" ] || fail "$w --vms 2: shadow $c, native $(checksum "$w-2-native")"
 	[ "$(echo "$c" | tr ',' '\n' | wc -l)" = 2 ] || fail "$w --vms 2: checksums $c"
-	[ "$(ctr "$w-2-shadow" guest_page_faults)" = "$(ctr "$w-2-shadow" true_faults_reflected)" ] ||
-		fail "$w --vms 2: page faults $(ctr "$w-2-shadow" guest_page_faults), reflected $(ctr "$w-2-shadow" true_faults_reflected)"
-	[ "$(ctr "$w-2-shadow" vm_switches)" -gt 0 ] || fail "$w --vms 2: no VM switch"
+	[ "$(ctr_or_zero "$w-2-shadow" guest_page_faults)" = "$(ctr_or_zero "$w-2-shadow" true_faults_reflected)" ] ||
+		fail "$w --vms 2: page faults $(ctr_or_zero "$w-2-shadow" guest_page_faults), reflected $(ctr_or_zero "$w-2-shadow" true_faults_reflected)"
+	[ "$(ctr_or_zero "$w-2-shadow" vm_switches)" -gt 0 ] || fail "$w --vms 2: no VM switch"
 done
 
 if [ $failures -ne 0 ]; then

@@ -10,46 +10,7 @@
 # error where they cannot run.
 set -u
 memvirt=${1:?usage: workloads.sh PATH/TO/memvirt}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-run() {
-	local name=$1
-	shift
-	if ! "$memvirt" run --no-db --json "$@" >"$work/$name.json" 2>"$work/$name.err"; then
-		fail "memvirt run $* exited $?: $(head -c 600 "$work/$name.err") $(head -c 300 "$work/$name.json")"
-		return 1
-	fi
-	return 0
-}
-
-ctr() {
-	sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p' "$work/$1.json" | tr ',' '\n' |
-		grep -F "\"$2\":" | head -1 | cut -d: -f2
-}
-
-checksum() {
-	grep -o '"checksum":\[[^]]*\]' "$work/$1.json"
-}
-
-expect_eq() {
-	local v
-	v=$(ctr "$1" "$2")
-	[ "${v:-0}" = "$3" ] || fail "$1: $2 = ${v:-absent}, want $3"
-}
-
-expect_gt() {
-	local v
-	v=$(ctr "$1" "$2")
-	[ -n "$v" ] && awk -v a="$v" -v b="$3" 'BEGIN { exit !(a > b) }' ||
-		fail "$1: $2 = ${v:-absent}, want more than $3"
-}
+. "$(dirname "$0")/../lib/runs.sh"
 
 workloads=$("$memvirt" list workloads | awk '/^[a-z]/ { print $1 }')
 [ -n "$workloads" ] || { echo "FAIL: memvirt list workloads printed none"; exit 1; }
