@@ -102,11 +102,11 @@ static int load_plugin(const char *path, const struct mv_backend_ops **ops, void
 		dlclose(h);
 		return -EINVAL;
 	}
-	if (o->size < sizeof(struct mv_backend_ops) || !o->name || !o->description ||
+	if (o->size < MV_BACKEND_OPS_MIN_SIZE || !o->name || !o->description ||
 	    !o->create || !o->destroy || !o->vm_init || !o->engines) {
 		snprintf(err, err_len,
-			 "backend plugin '%s' has malformed ops (size %u, needs %zu; name, description, engines, create, destroy and vm_init are required)",
-			 path, o->size, sizeof(struct mv_backend_ops));
+			 "backend plugin '%s' has malformed ops (size %u, needs at least %zu; name, description, engines, create, destroy and vm_init are required)",
+			 path, o->size, (size_t)MV_BACKEND_OPS_MIN_SIZE);
 		dlclose(h);
 		return -EINVAL;
 	}
@@ -142,6 +142,35 @@ int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backen
 	snprintf(err, err_len, "unknown backend '%s'; accepted: %s, or a plugin path (PATH.so)",
 		 name_or_path, names);
 	return -ENOENT;
+}
+
+const struct mv_option *be_option_table(const struct mv_backend_ops *ops, size_t *count)
+{
+	*count = 0;
+	if (ops->size < offsetof(struct mv_backend_ops, option_count) + sizeof(ops->option_count) ||
+	    !ops->options)
+		return NULL;
+	*count = ops->option_count;
+	return ops->options;
+}
+
+int be_options_canonical(const struct mv_backend_ops *ops, const char *text, char *buf, size_t len,
+			 char *err, size_t err_len)
+{
+	struct mv_opt_value v[64];
+	const struct mv_option *t;
+	size_t n;
+
+	t = be_option_table(ops, &n);
+	if (!t || n > sizeof(v) / sizeof(v[0])) {
+		snprintf(buf, len, "%s", text ? text : "");
+		return 0;
+	}
+	mv_options_defaults(t, n, v);
+	if (mv_options_parse(t, n, text, v, ops->name, err, err_len))
+		return -EINVAL;
+	mv_options_format(t, n, v, buf, len);
+	return 0;
 }
 
 void be_unload(void *dl)

@@ -26,6 +26,15 @@ int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backen
 	       void **dl, char *err, size_t err_len) __attribute__((warn_unused_result));
 void be_unload(void *dl);
 
+/* The backend's --backend-opt table (NULL when it has none, or a plugin
+ * built before the field existed). */
+const struct mv_option *be_option_table(const struct mv_backend_ops *ops, size_t *count);
+/* The options in canonical form (every key, defaults spelled out) when the
+ * backend has a table, else the text as given.  -EINVAL with one line in
+ * err for text its table refuses. */
+int be_options_canonical(const struct mv_backend_ops *ops, const char *text, char *buf, size_t len,
+			 char *err, size_t err_len) __attribute__((warn_unused_result));
+
 /* The in-tree backends. */
 extern const struct mv_backend_ops native_backend_ops;
 extern const struct mv_backend_ops shadow_backend_ops;

@@ -26,9 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#define EPT_ACCEPTED "accepted: populate=eager|lazy, npage=4k|2m|1g, tags=on|off"
 
 struct ept_state;
 
@@ -52,66 +49,38 @@ struct ept_state {
 
 /* ---- options ------------------------------------------------------------ */
 
+static const char *const npage_names[EPT_NPAGE__COUNT + 1] = {
+	[EPT_NPAGE_4K] = "4k", [EPT_NPAGE_2M] = "2m", [EPT_NPAGE_1G] = "1g", NULL,
+};
+static const char *const populate_names[] = {"eager", "lazy", NULL};
+static const char *const onoff_names[] = {"off", "on", NULL};
+
+const struct mv_option ept_option_table[EPT_OPT__COUNT] = {
+	[EPT_OPT_POPULATE] = {.name = "populate", .type = MV_OPT_CHOICE, .choices = populate_names,
+			      .def = "eager", .help = "build the nested tables before the VM runs, or on nested faults"},
+	[EPT_OPT_NPAGE] = {.name = "npage", .type = MV_OPT_CHOICE, .choices = npage_names, .def = "4k",
+			   .help = "nested page size"},
+	[EPT_OPT_TAGS] = {.name = "tags", .type = MV_OPT_CHOICE, .choices = onoff_names, .def = "on",
+			  .help = "an ASID per VM (on) or a TLB flush at every VM switch (off)"},
+};
+
 void ept_options_default(struct ept_options *o)
 {
 	*o = (struct ept_options){.lazy = false, .npage = EPT_NPAGE_4K, .tags = true};
 }
 
-static const char *const npage_names[EPT_NPAGE__COUNT] = {
-	[EPT_NPAGE_4K] = "4k", [EPT_NPAGE_2M] = "2m", [EPT_NPAGE_1G] = "1g",
-};
-
-static int parse_item(const char *key, const char *val, struct ept_options *o)
-{
-	if (!strcmp(key, "populate")) {
-		if (!strcmp(val, "eager") || !strcmp(val, "lazy")) {
-			o->lazy = !strcmp(val, "lazy");
-			return 0;
-		}
-	} else if (!strcmp(key, "npage")) {
-		for (unsigned s = 0; s < EPT_NPAGE__COUNT; s++)
-			if (!strcasecmp(val, npage_names[s])) {
-				o->npage = (enum ept_npage)s;
-				return 0;
-			}
-	} else if (!strcmp(key, "tags")) {
-		if (!strcmp(val, "on") || !strcmp(val, "off")) {
-			o->tags = !strcmp(val, "on");
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int ept_options_parse(const char *text, struct ept_options *o, char *err, size_t err_len)
 {
-	struct ept_options out = *o;
-	char item[128];
-	const char *p = text;
+	struct mv_opt_value v[EPT_OPT__COUNT];
 
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-		char *eq;
-
-		if (n == 0 || n >= sizeof(item)) {
-			snprintf(err, err_len, "bad --backend-opt item '%.*s' for ept; " EPT_ACCEPTED,
-				 (int)(n < 64 ? n : 64), p);
-			return -EINVAL;
-		}
-		memcpy(item, p, n);
-		item[n] = '\0';
-		eq = strchr(item, '=');
-		if (!eq || parse_item((*eq = '\0', item), eq + 1, &out)) {
-			if (eq)
-				*eq = '=';
-			snprintf(err, err_len, "bad --backend-opt item '%s' for ept; " EPT_ACCEPTED, item);
-			return -EINVAL;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	*o = out;
+	v[EPT_OPT_POPULATE] = (struct mv_opt_value){.u = o->lazy};
+	v[EPT_OPT_NPAGE] = (struct mv_opt_value){.u = (uint64_t)o->npage};
+	v[EPT_OPT_TAGS] = (struct mv_opt_value){.u = o->tags};
+	if (mv_options_parse(ept_option_table, EPT_OPT__COUNT, text, v, "ept", err, err_len))
+		return -EINVAL;
+	o->lazy = v[EPT_OPT_POPULATE].u == 1;
+	o->npage = (enum ept_npage)v[EPT_OPT_NPAGE].u;
+	o->tags = v[EPT_OPT_TAGS].u == 1;
 	return 0;
 }
 
@@ -373,4 +342,6 @@ const struct mv_backend_ops ept_backend_ops = {
 	.vm_switch = ept_vm_switch,
 	.handle_exit = ept_handle_exit,
 	.stats = ept_stats,
+	.options = ept_option_table,
+	.option_count = EPT_OPT__COUNT,
 };

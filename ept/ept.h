@@ -29,6 +29,10 @@ struct ept_options {
 	bool tags;              /* tags=on: one ASID per VM, no flush on switches */
 };
 
+/* The --backend-opt keys, in this order. */
+enum { EPT_OPT_POPULATE, EPT_OPT_NPAGE, EPT_OPT_TAGS, EPT_OPT__COUNT };
+extern const struct mv_option ept_option_table[EPT_OPT__COUNT];
+
 /* Defaults: eager, 4k, tags on. */
 void ept_options_default(struct ept_options *o);
 /* Parse text (NULL or "" leaves the defaults) over *o.  -EINVAL with a

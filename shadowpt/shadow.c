@@ -1127,68 +1127,31 @@ static int finish(struct svm *v, int rc)
 
 /* ---- backend ops ---- */
 
-static int parse_uint(const char *val, size_t len, unsigned long max, unsigned long *out)
-{
-	char buf[24];
-	char *end;
+static const char *const sync_names[] = {"wp", "oos", NULL};
 
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, val, len);
-	buf[len] = '\0';
-	if (buf[0] < '0' || buf[0] > '9')
-		return -EINVAL;
-	*out = strtoul(buf, &end, 10);
-	return *end || *out > max ? -EINVAL : 0;
-}
+enum { OPT_CACHE, OPT_SYNC, OPT_CHECK, OPT_FLOOD, OPT__COUNT };
+static const struct mv_option shadow_option_table[OPT__COUNT] = {
+	[OPT_CACHE] = {.name = "cache", .type = MV_OPT_UINT, .min = 1, .max = 4096, .def = "8",
+		       .help = "shadow roots cached per VM (one per guest CR3)"},
+	[OPT_SYNC] = {.name = "sync", .type = MV_OPT_CHOICE, .choices = sync_names, .def = "wp",
+		      .help = "write-protect guest page tables and emulate writes (wp), or let leaf tables go out of sync and resync (oos)"},
+	[OPT_CHECK] = {.name = "check", .type = MV_OPT_BOOL, .def = "0",
+		       .help = "check the shadow tables against the guest's after every exit (slow)"},
+	[OPT_FLOOD] = {.name = "flood", .type = MV_OPT_UINT, .min = 0, .max = 1000000, .def = "8",
+		       .help = "emulated writes to one guest table before its shadow is zapped, 0 for never"},
+};
 
 static int parse_options(struct shadow *s, const char *opt, char *err, size_t err_len)
 {
-	const char *p = opt;
+	struct mv_opt_value v[OPT__COUNT];
 
-	while (p && *p) {
-		size_t n = strcspn(p, ", ");
-		const char *eq = memchr(p, '=', n);
-		unsigned long x;
-
-		if (!n) {
-			p++;
-			continue;
-		}
-		if (!eq)
-			goto bad;
-		size_t klen = (size_t)(eq - p), vlen = n - klen - 1;
-
-		if (klen == 5 && !memcmp(p, "cache", 5)) {
-			if (parse_uint(eq + 1, vlen, 4096, &x) || !x)
-				goto bad;
-			s->cache_size = (unsigned)x;
-		} else if (klen == 4 && !memcmp(p, "sync", 4)) {
-			if (vlen == 2 && !memcmp(eq + 1, "wp", 2))
-				s->sync = SYNC_WP;
-			else if (vlen == 3 && !memcmp(eq + 1, "oos", 3))
-				s->sync = SYNC_OOS;
-			else
-				goto bad;
-		} else if (klen == 5 && !memcmp(p, "check", 5)) {
-			if (parse_uint(eq + 1, vlen, 1, &x))
-				goto bad;
-			s->check = x != 0;
-		} else if (klen == 5 && !memcmp(p, "flood", 5)) {
-			if (parse_uint(eq + 1, vlen, 1000000, &x))
-				goto bad;
-			s->flood = (unsigned)x;
-		} else {
-			goto bad;
-		}
-		p += n;
-		continue;
-bad:
-		snprintf(err, err_len,
-			 "bad option '%.*s'; accepted: cache=N (1..4096 shadow roots per VM, default 8), sync=wp|oos, check=0|1, flood=N (0 = never zap written tables; default 8)",
-			 (int)n, p);
+	mv_options_defaults(shadow_option_table, OPT__COUNT, v);
+	if (mv_options_parse(shadow_option_table, OPT__COUNT, opt, v, "shadow", err, err_len))
 		return -EINVAL;
-	}
+	s->cache_size = (unsigned)v[OPT_CACHE].u;
+	s->sync = v[OPT_SYNC].u ? SYNC_OOS : SYNC_WP;
+	s->check = v[OPT_CHECK].u != 0;
+	s->flood = (unsigned)v[OPT_FLOOD].u;
 	return 0;
 }
 
@@ -1208,9 +1171,6 @@ static int shadow_create(const struct mv_hw *hw, const char *options, void **sta
 		return -ENOMEM;
 	}
 	s->hw = hw;
-	s->cache_size = 8;
-	s->sync = SYNC_WP;
-	s->flood = 8;
 	rc = parse_options(s, options, err, err_len);
 	if (rc) {
 		free(s);
@@ -1380,4 +1340,6 @@ const struct mv_backend_ops shadow_backend_ops = {
 	.vm_switch = shadow_vm_switch,
 	.handle_exit = shadow_handle_exit,
 	.stats = shadow_stats,
+	.options = shadow_option_table,
+	.option_count = OPT__COUNT,
 };

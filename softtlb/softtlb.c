@@ -14,6 +14,7 @@
 #include "softtlb/softtlb.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,25 +37,26 @@ struct softtlb_state {
 	uint64_t switches, rewrite_entries, real_writes;
 };
 
+enum { OPT_VTLB, OPT__COUNT };
+static const struct mv_option softtlb_option_table[OPT__COUNT] = {
+	[OPT_VTLB] = {.name = "vtlb", .type = MV_OPT_UINT, .min = 0, .max = 65536, .def = "0",
+		      .help = "guest-visible TLB entries, at least the real TLB's; 0: as many as the real TLB"},
+};
+
 static int parse_options(struct softtlb_state *s, const char *options, char *err, size_t err_len)
 {
-	char *end;
-	unsigned long n;
+	struct mv_opt_value v[OPT__COUNT];
 
-	if (!options || !*options)
-		return 0;
-	if (strncmp(options, "vtlb=", 5) != 0) {
-		snprintf(err, err_len, "softtlb: unknown option '%s'; accepted: vtlb=N (guest-visible TLB entries, %u..65536)",
-			 options, s->real_entries);
+	mv_options_defaults(softtlb_option_table, OPT__COUNT, v);
+	if (mv_options_parse(softtlb_option_table, OPT__COUNT, options, v, "softtlb", err, err_len))
+		return -EINVAL;
+	if (v[OPT_VTLB].u && v[OPT_VTLB].u < s->real_entries) {
+		snprintf(err, err_len, "softtlb: vtlb=%" PRIu64 ": expected %u..65536 (at least the real TLB's entries)",
+			 v[OPT_VTLB].u, s->real_entries);
 		return -EINVAL;
 	}
-	n = strtoul(options + 5, &end, 10);
-	if (*end || end == options + 5 || n < s->real_entries || n > 65536) {
-		snprintf(err, err_len, "softtlb: vtlb=%s: expected %u..65536 (at least the real TLB's entries)",
-			 options + 5, s->real_entries);
-		return -EINVAL;
-	}
-	s->vtlb_entries = (uint32_t)n;
+	if (v[OPT_VTLB].u)
+		s->vtlb_entries = (uint32_t)v[OPT_VTLB].u;
 	return 0;
 }
 
@@ -362,4 +364,6 @@ const struct mv_backend_ops softtlb_backend_ops = {
 	.vm_switch = softtlb_vm_switch,
 	.handle_exit = softtlb_handle_exit,
 	.stats = softtlb_stats,
+	.options = softtlb_option_table,
+	.option_count = OPT__COUNT,
 };

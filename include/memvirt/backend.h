@@ -24,6 +24,7 @@
 
 #include "memvirt/engine.h"
 #include "memvirt/event.h"
+#include "memvirt/options.h"
 
 #define MV_BACKEND_ABI_VERSION 1u
 
@@ -204,6 +205,20 @@ struct mv_backend_ops {
 
 	/* Optional: the backend's own statistics. */
 	void (*stats)(void *state, engine_stat_fn fn, void *ctx);
+
+	/* Appended fields: the VMM reads them only when `size` reaches them.
+	 * The --backend-opt keys (memvirt/options.h), for help, for `memvirt
+	 * list backends` and for the configuration a run is filed under: with
+	 * a table, `cache=8` and no options at all are one configuration.  The
+	 * backend still parses its options itself in create(), normally with
+	 * mv_options_parse() over the same table.  NULL: the backend takes no
+	 * options, or free text it alone understands (compared as written). */
+	const struct mv_option *options;
+	uint32_t option_count;
 };
+
+/* The ops of ABI 1 before the appended fields: the smallest size a plugin
+ * may give. */
+#define MV_BACKEND_OPS_MIN_SIZE (offsetof(struct mv_backend_ops, stats) + sizeof(void (*)(void)))
 
 #endif

@@ -239,7 +239,7 @@ static void test_options(void)
 		"populate=sometimes", "npage=8k", "tags=maybe", "colour=red", "npage", ",", "tags=on,,npage=2m",
 	};
 	struct ept_options o;
-	char err[256];
+	char err[512];
 	struct machine m;
 	void *state = NULL;
 
@@ -256,7 +256,7 @@ static void test_options(void)
 
 		err[0] = '\0';
 		CHECK_EQ_U64(ept_options_parse(bad[i], &o, err, sizeof(err)), (uint64_t)-EINVAL);
-		CHECK(strstr(err, "accepted: populate=eager|lazy, npage=4k|2m|1g, tags=on|off") &&
+		CHECK(strstr(err, "accepted: populate=eager|lazy (default eager), npage=4k|2m|1g (default 4k), tags=off|on (default on)") &&
 			      !memcmp(&before, &o, sizeof(o)),
 		      "'%s': message '%s', options changed %d", bad[i], err, memcmp(&before, &o, sizeof(o)));
 	}

@@ -12,7 +12,7 @@
 static void reject(const char *text, const char *must_mention)
 {
 	struct soft_mmu_config c, before;
-	char err[256];
+	char err[1024];
 
 	soft_mmu_config_default(&c);
 	before = c;
@@ -61,22 +61,22 @@ int main(void)
 	reject("l1", "KEY=VALUE");
 	reject("l1=", "KEY=VALUE");
 	reject("=4", "KEY=VALUE");
-	reject("bogus=1", "unknown key 'bogus'");
+	reject("bogus=1", "unknown option 'bogus'");
 	reject("l1=64", "ENTRIES:WAYS");
 	reject("l1=0", "ENTRIES:WAYS");
-	reject("l1=64:0", "positive");
-	reject("l1=x:4", "positive");
+	reject("l1=64:0", "WAYS from 1 to 64");
+	reject("l1=x:4", "ENTRIES from 1 to 1048576");
 	reject("l1=48:4", "power of two");
 	reject("l1=64:3", "power of two");
 	reject("l1=48:3", "power of two");
-	reject("l1=128:128", "64 ways");
+	reject("l1=128:128", "WAYS from 1 to 64");
 	reject("l2=100:8", "power of two");
-	reject("repl=fifo", "lru or random");
+	reject("repl=fifo", "expected lru|random");
 	reject("pwc=-1", "pwc");
 	reject("pwc=99999", "pwc");
 	reject("asid-bits=33", "0..32");
 	reject("seed=abc", "seed");
-	reject("l1=64:4,,l2=0", "KEY=VALUE");
+	reject("l1=64:4,,l2=0", "empty item (KEY=VALUE");
 	reject("l1=64:4,repl=lru,oops", "'oops'");
 	return 0;
 }

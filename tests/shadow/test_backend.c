@@ -557,7 +557,7 @@ static void test_checker(void)
 	struct bench t;
 	uint64_t hpa;
 	uint32_t ec;
-	char err[256];
+	char err[512];
 	void *st;
 
 	setup(&t, "check=1");

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memvirt/options.h"
 #include "vcpu/soft/tlb.h"
 #include "vcpu/soft/walk.h"
 
@@ -71,6 +72,33 @@ _Static_assert(SOFT_CTR_FLUSH_CR3 + SOFT_FLUSH_INVLPG == SOFT_CTR_FLUSH_INVLPG &
 
 /* ---- configuration ---------------------------------------------------- */
 
+/* The --tlb keys, in canonical order; the defaults are soft_mmu_config_default's. */
+static const char *const repl_names[] = {"lru", "random", NULL};
+static const struct mv_option tlb_options[] = {
+	{.name = "l1", .type = MV_OPT_PAIR, .min = 1, .max = 1u << 20, .min2 = 1, .max2 = 64,
+	 .def = "64:4", .metavar = "ENTRIES:WAYS", .help = "entries:ways of each L1 TLB (instruction and data)"},
+	{.name = "l2", .type = MV_OPT_PAIR, .min = 1, .max = 1u << 20, .min2 = 1, .max2 = 64,
+	 .zero_ok = true, .def = "1024:8", .metavar = "ENTRIES:WAYS", .help = "entries:ways of the unified L2 TLB, 0 for none"},
+	{.name = "repl", .type = MV_OPT_CHOICE, .choices = repl_names, .def = "lru",
+	 .help = "replacement within a set"},
+	{.name = "pwc", .type = MV_OPT_UINT, .min = 0, .max = 4096, .def = "16",
+	 .help = "page-walk cache entries, 0 for none"},
+	{.name = "asid-bits", .type = MV_OPT_UINT, .min = 0, .max = 32, .def = "12",
+	 .help = "PCID/ASID tag bits kept in entries, 0 for untagged"},
+	{.name = "seed", .type = MV_OPT_UINT, .min = 0, .max = UINT64_MAX, .def = "1", .metavar = "SEED",
+	 .help = "seed of random replacement"},
+	{.name = "arch", .type = MV_OPT_UINT, .min = 0, .max = 65536, .def = "64",
+	 .help = "entries of the architected TLB (--machine archtlb; 0: none)"},
+};
+enum { TLB_L1, TLB_L2, TLB_REPL, TLB_PWC, TLB_ASID_BITS, TLB_SEED, TLB_ARCH, TLB__COUNT };
+_Static_assert(sizeof(tlb_options) / sizeof(tlb_options[0]) == TLB__COUNT, "one entry per key");
+
+const struct mv_option *soft_mmu_config_options(size_t *count)
+{
+	*count = TLB__COUNT;
+	return tlb_options;
+}
+
 void soft_mmu_config_default(struct soft_mmu_config *cfg)
 {
 	*cfg = (struct soft_mmu_config){
@@ -86,151 +114,81 @@ void soft_mmu_config_default(struct soft_mmu_config *cfg)
 	};
 }
 
-#define TLB_ACCEPTED                                                              \
-	"accepted: l1=ENTRIES:WAYS, l2=ENTRIES:WAYS or l2=0, repl=lru|random, pwc=N, " \
-	"asid-bits=0..32, seed=N, arch=N"
-
-static bool parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || *end)
-		return false;
-	*v = x;
-	return true;
-}
-
 static bool is_pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));
 }
 
-/* "ENTRIES:WAYS" (or "0" when allow_off) into *entries, *ways. */
-static int parse_geometry(const char *key, const char *val, bool allow_off, unsigned *entries,
-			  unsigned *ways, char *err, size_t err_len)
+static void config_to_values(const struct soft_mmu_config *c, struct mv_opt_value *v)
 {
-	uint64_t e, w;
-	char buf[64];
-	const char *colon = strchr(val, ':');
+	memset(v, 0, TLB__COUNT * sizeof(*v));
+	v[TLB_L1].u = c->l1_entries;
+	v[TLB_L1].u2 = c->l1_ways;
+	v[TLB_L2].u = c->l2_entries;
+	v[TLB_L2].u2 = c->l2_entries ? c->l2_ways : 0;
+	v[TLB_REPL].u = (uint64_t)c->repl;
+	v[TLB_PWC].u = c->pwc_entries;
+	v[TLB_ASID_BITS].u = c->asid_bits;
+	v[TLB_SEED].u = c->seed;
+	v[TLB_ARCH].u = c->arch_entries;
+}
 
-	if (allow_off && !colon && parse_u64(val, &e) && e == 0) {
-		*entries = 0;
+/* Sets must be a power of two for the set index; the table bounds the rest. */
+static int check_geometry(const char *key, uint64_t entries, uint64_t ways, char *err, size_t err_len)
+{
+	if (!entries)
 		return 0;
-	}
-	if (!colon || (size_t)(colon - val) >= sizeof(buf)) {
-		snprintf(err, err_len, "--tlb: %s=%s: expected ENTRIES:WAYS%s", key, val,
-			 allow_off ? " or 0" : "");
-		return -EINVAL;
-	}
-	memcpy(buf, val, (size_t)(colon - val));
-	buf[colon - val] = 0;
-	if (!parse_u64(buf, &e) || !parse_u64(colon + 1, &w) || e == 0 || w == 0) {
-		snprintf(err, err_len, "--tlb: %s=%s: ENTRIES and WAYS must be positive integers",
-			 key, val);
-		return -EINVAL;
-	}
-	if (w > 64 || e > (1u << 20)) {
-		snprintf(err, err_len, "--tlb: %s=%s: at most 64 ways and 1048576 entries", key, val);
-		return -EINVAL;
-	}
-	if (!is_pow2(w) || e % w || !is_pow2(e / w)) {
+	if (!is_pow2(ways) || entries % ways || !is_pow2(entries / ways)) {
 		snprintf(err, err_len,
-			 "--tlb: %s=%s: WAYS and the number of sets (ENTRIES / WAYS) must each be a power of two",
-			 key, val);
+			 "--tlb: %s=%" PRIu64 ":%" PRIu64 ": WAYS and the number of sets (ENTRIES / WAYS) must each be a power of two",
+			 key, entries, ways);
 		return -EINVAL;
 	}
-	*entries = (unsigned)e;
-	*ways = (unsigned)w;
 	return 0;
 }
 
 int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg, char *err,
 			  size_t err_len)
 {
+	struct mv_opt_value v[TLB__COUNT];
 	struct soft_mmu_config c = *cfg;
-	char *copy = strdup(text ? text : "");
-	char *rest = copy;
-	int rc = 0;
+	int rc;
 
 	if (err_len)
 		err[0] = 0;
-	if (!copy) {
-		snprintf(err, err_len, "--tlb: out of memory");
-		return -ENOMEM;
+	if (!text || !*text) {
+		snprintf(err, err_len, "--tlb: empty text (give KEY=VALUE items, e.g. l1=64:4)");
+		return -EINVAL;
 	}
-	if (!*copy) {
-		snprintf(err, err_len, "--tlb: empty text (" TLB_ACCEPTED ")");
-		rc = -EINVAL;
-		goto out;
-	}
-	/* strsep, not strtok: an empty item ("a,,b") is an error, not skipped. */
-	for (char *tok = strsep(&rest, ","); tok; tok = strsep(&rest, ",")) {
-		char *eq = strchr(tok, '=');
-		uint64_t v;
-
-		if (!eq || eq == tok || !eq[1]) {
-			snprintf(err, err_len, "--tlb: '%s' is not KEY=VALUE (" TLB_ACCEPTED ")", tok);
-			rc = -EINVAL;
-			goto out;
-		}
-		*eq = 0;
-		const char *key = tok, *val = eq + 1;
-		if (!strcmp(key, "l1")) {
-			rc = parse_geometry(key, val, false, &c.l1_entries, &c.l1_ways, err, err_len);
-		} else if (!strcmp(key, "l2")) {
-			rc = parse_geometry(key, val, true, &c.l2_entries, &c.l2_ways, err, err_len);
-		} else if (!strcmp(key, "repl")) {
-			if (!strcmp(val, "lru")) {
-				c.repl = SOFT_TLB_LRU;
-			} else if (!strcmp(val, "random")) {
-				c.repl = SOFT_TLB_RANDOM;
-			} else {
-				snprintf(err, err_len, "--tlb: repl=%s: expected lru or random", val);
-				rc = -EINVAL;
-			}
-		} else if (!strcmp(key, "pwc")) {
-			if (!parse_u64(val, &v) || v > 4096) {
-				snprintf(err, err_len, "--tlb: pwc=%s: expected 0..4096 entries", val);
-				rc = -EINVAL;
-			} else {
-				c.pwc_entries = (unsigned)v;
-			}
-		} else if (!strcmp(key, "asid-bits")) {
-			if (!parse_u64(val, &v) || v > 32) {
-				snprintf(err, err_len, "--tlb: asid-bits=%s: expected 0..32", val);
-				rc = -EINVAL;
-			} else {
-				c.asid_bits = (unsigned)v;
-			}
-		} else if (!strcmp(key, "seed")) {
-			if (!parse_u64(val, &v)) {
-				snprintf(err, err_len, "--tlb: seed=%s: expected an unsigned integer", val);
-				rc = -EINVAL;
-			} else {
-				c.seed = v;
-			}
-		} else if (!strcmp(key, "arch")) {
-			if (!parse_u64(val, &v) || v > 65536) {
-				snprintf(err, err_len, "--tlb: arch=%s: expected 0..65536 entries", val);
-				rc = -EINVAL;
-			} else {
-				c.arch_entries = (unsigned)v;
-			}
-		} else {
-			snprintf(err, err_len, "--tlb: unknown key '%s' (" TLB_ACCEPTED ")", key);
-			rc = -EINVAL;
-		}
-		if (rc)
-			goto out;
-	}
+	config_to_values(cfg, v);
+	rc = mv_options_parse(tlb_options, TLB__COUNT, text, v, "--tlb", err, err_len);
+	if (rc)
+		return rc;
+	rc = check_geometry("l1", v[TLB_L1].u, v[TLB_L1].u2, err, err_len);
+	if (!rc)
+		rc = check_geometry("l2", v[TLB_L2].u, v[TLB_L2].u2, err, err_len);
+	if (rc)
+		return rc;
+	c.l1_entries = (unsigned)v[TLB_L1].u;
+	c.l1_ways = (unsigned)v[TLB_L1].u2;
+	c.l2_entries = (unsigned)v[TLB_L2].u;
+	if (c.l2_entries)
+		c.l2_ways = (unsigned)v[TLB_L2].u2;
+	c.repl = (enum soft_tlb_repl)v[TLB_REPL].u;
+	c.pwc_entries = (unsigned)v[TLB_PWC].u;
+	c.asid_bits = (unsigned)v[TLB_ASID_BITS].u;
+	c.seed = v[TLB_SEED].u;
+	c.arch_entries = (unsigned)v[TLB_ARCH].u;
 	*cfg = c;
-out:
-	free(copy);
-	return rc;
+	return 0;
+}
+
+size_t soft_mmu_config_format(const struct soft_mmu_config *cfg, char *buf, size_t len)
+{
+	struct mv_opt_value v[TLB__COUNT];
+
+	config_to_values(cfg, v);
+	return mv_options_format(tlb_options, TLB__COUNT, v, buf, len);
 }
 
 static bool config_valid(const struct soft_mmu_config *c)

@@ -108,6 +108,12 @@ void soft_mmu_config_default(struct soft_mmu_config *cfg);
  * what is accepted in err.  *cfg is left unchanged on error. */
 SOFT_MMU_MUST_CHECK int soft_mmu_config_parse(const char *text, struct soft_mmu_config *cfg,
 			  char *err, size_t err_len);
+/* The canonical --tlb text of a geometry: every key, in a fixed order,
+ * so that the default spelled out and the default compare equal. */
+size_t soft_mmu_config_format(const struct soft_mmu_config *cfg, char *buf, size_t len);
+/* The --tlb keys (memvirt/options.h), for help and documentation. */
+struct mv_option;
+const struct mv_option *soft_mmu_config_options(size_t *count);
 
 /* The control state a walk depends on, set by the CPU whenever it changes. */
 struct soft_mmu_regs {
