@@ -57,11 +57,18 @@ void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len)
 		 ops->engines & MV_ENGINE_KVM ? "kvm" : "");
 }
 
-static bool is_path(const char *s)
+bool be_is_path(const char *s)
 {
 	size_t n = strlen(s);
 
 	return strchr(s, '/') || (n > 3 && !strcmp(s + n - 3, ".so"));
+}
+
+void be_plugin_path(const char *name, char *buf, size_t len)
+{
+	/* dlopen() searches the library path for a name without '/', never
+	 * the current folder, where `--backend x.so` means it. */
+	snprintf(buf, len, "%s%s", strchr(name, '/') ? "" : "./", name);
 }
 
 static int load_plugin(const char *path, const struct mv_backend_ops **ops, void **dl,
@@ -121,8 +128,12 @@ int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backen
 	char names[256];
 
 	*dl = NULL;
-	if (is_path(name_or_path))
-		return load_plugin(name_or_path, ops, dl, err, err_len);
+	if (be_is_path(name_or_path)) {
+		char path[4096];
+
+		be_plugin_path(name_or_path, path, sizeof(path));
+		return load_plugin(path, ops, dl, err, err_len);
+	}
 	/* A name may exist once per engine (ept on soft and on kvm). */
 	for (size_t i = 0; i < be_count(); i++)
 		if (!strcmp(backends[i]->name, name_or_path) && (backends[i]->engines & engine)) {

@@ -5,6 +5,7 @@
 #ifndef MEMVIRT_CORE_BACKENDS_H
 #define MEMVIRT_CORE_BACKENDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len);
 int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backend_ops **ops,
 	       void **dl, char *err, size_t err_len) __attribute__((warn_unused_result));
 void be_unload(void *dl);
+
+/* Is this --backend value a plugin path (a '/' in it, or ending in .so)? */
+bool be_is_path(const char *name);
+/* The path to dlopen for it: "x.so" is "./x.so", in the current folder. */
+void be_plugin_path(const char *name, char *buf, size_t len);
 
 /* The backend's --backend-opt table (NULL when it has none, or a plugin
  * built before the field existed). */

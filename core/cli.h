@@ -6,6 +6,7 @@
 #define MEMVIRT_CORE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes, documented in `memvirt --help` and the README. */
@@ -18,12 +19,20 @@ enum mv_exit {
 
 #define MV_DEFAULT_DB "results/memvirt.db"
 
-/* Print "memvirt SUBCOMMAND: message" on stderr; returns code. */
+/* Print "memvirt SUBCOMMAND: message" on stderr, on one line (newlines in
+ * what it quotes become spaces); returns code. */
 int cli_fail(int code, const char *sub, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The message of the last cli_fail(), "" before any. */
+const char *cli_last_error(void);
 
 /* Unsigned number: decimal or 0x hex, optional binary suffix K, M, G, T
- * (KiB...).  false for anything else or an overflow. */
+ * (KiB...); a leading 0 is a decimal digit, never octal.  false for
+ * anything else or an overflow (mv_parse_u64 of the SDK). */
 bool cli_parse_u64(const char *text, uint64_t *out);
+
+/* The candidate closest to `name` within a small edit distance (or a
+ * name it is a prefix of), for "did you mean"; NULL when none is close. */
+const char *cli_closest(const char *name, const char *const *candidates, size_t count);
 
 /* The standard getopt_long error for an unknown option / missing argument
  * has already been printed by getopt; this adds the hint. */

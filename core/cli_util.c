@@ -4,21 +4,36 @@
 #include "core/cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "memvirt/options.h"
+
+/* The last error reported, for commands that must also say it in their
+ * JSON output.  The CLI is the edge: one process, one command. */
+static char last_error[2048];
+
 int cli_fail(int code, const char *sub, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "memvirt%s%s: ", sub ? " " : "", sub ? sub : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* One line, whatever the message quoted. */
+	for (char *p = last_error; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "memvirt%s%s: %s\n", sub ? " " : "", sub ? sub : "", last_error);
 	return code;
+}
+
+const char *cli_last_error(void)
+{
+	return last_error;
 }
 
 int cli_usage_hint(const char *sub)
@@ -27,36 +42,56 @@ int cli_usage_hint(const char *sub)
 	return MV_EXIT_USAGE;
 }
 
+/* Edit distance with transpositions (optimal string alignment): a
+ * swapped pair of letters is one slip.  Names are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[65][65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+const char *cli_closest(const char *name, const char *const *candidates, size_t count)
+{
+	size_t best = SIZE_MAX, limit = strlen(name) <= 4 ? 1 : 2;
+	const char *pick = NULL;
+
+	for (size_t i = 0; i < count; i++) {
+		size_t d;
+
+		if (!candidates[i])
+			continue;
+		d = edit_distance(name, candidates[i]);
+		/* A prefix of a longer name is a likely slip too (--vm for --vms). */
+		if (d > limit && !strncmp(candidates[i], name, strlen(name)) && strlen(name) >= 2)
+			d = limit;
+		if (d < best) {
+			best = d;
+			pick = candidates[i];
+		}
+	}
+	return best <= limit ? pick : NULL;
+}
+
 bool cli_parse_u64(const char *text, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
-		return false;
-	errno = 0;
-	v = strtoull(text, &end, 0);
-	if (errno || end == text)
-		return false;
-	if (*end) {
-		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		case 't': case 'T': shift = 40; break;
-		default: return false;
-		}
-		end++;
-		if (*end == 'i' || *end == 'I')
-			end++;
-		if (*end == 'b' || *end == 'B')
-			end++;
-		if (*end)
-			return false;
-	}
-	if (shift && v > (UINT64_MAX >> shift))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
+	return mv_parse_u64(text, out);
 }

@@ -86,6 +86,21 @@ bad:
 	return -EINVAL;
 }
 
+size_t cost_model_canonical(const struct cost_model *m, char *buf, size_t len)
+{
+	struct cost_model d;
+	size_t off = 0;
+
+	cost_model_default(&d);
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < m->count; i++)
+		if (i >= d.count || m->entries[i].cycles != d.entries[i].cycles)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s=%.17g", off ? "," : "",
+						m->entries[i].counter, m->entries[i].cycles);
+	return off;
+}
+
 double cost_model_apply(const struct cost_model *m, struct ctr_set *ctr)
 {
 	double total = 0;

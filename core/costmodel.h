@@ -29,6 +29,10 @@ void cost_model_default(struct cost_model *m);
 /* "name=cycles,name=cycles": names must be entries of the model; -EINVAL
  * with a message otherwise. */
 int cost_model_override(struct cost_model *m, const char *text, char *err, size_t err_len);
+/* The entries that differ from the defaults, "name=cycles,...", in the
+ * table's order (empty when none): the model's part of a configuration.
+ * Returns the length it needed. */
+size_t cost_model_canonical(const struct cost_model *m, char *buf, size_t len);
 /* Modelled cycles of the run's totals (vm -1); also adds the counters
  * `modelled_cycles` and `modelled_cycles_<cause>` to ctr. */
 double cost_model_apply(const struct cost_model *m, struct ctr_set *ctr);

@@ -193,18 +193,9 @@ static int ref_mixed(uint64_t seed, uint64_t procs, uint64_t wss, uint64_t ops, 
 	return 0;
 }
 
-int wl_reference_checksum(const char *workload, const char *params_text,
-			  uint64_t seed, uint64_t *checksum)
+int wl_reference_values(const struct wl_desc *wl, const uint64_t v[WL_MAX_PARAMS], uint64_t seed,
+			uint64_t *checksum)
 {
-	const struct wl_desc *wl = wl_find(workload);
-	uint64_t v[WL_MAX_PARAMS];
-	int err;
-
-	if (!wl)
-		return -EINVAL;
-	err = wl_parse_params(wl, params_text ? params_text : "", v, NULL, NULL);
-	if (err)
-		return err;
 	switch ((enum wl_id)(wl - wl_catalog)) {
 	case WL_SCAN:
 		return ref_scan(seed, v[WL_SCAN_WSS], v[WL_SCAN_STRIDE], v[WL_SCAN_PASSES], checksum);
@@ -227,4 +218,19 @@ int wl_reference_checksum(const char *workload, const char *params_text,
 		break;
 	}
 	return -EINVAL;
+}
+
+int wl_reference_checksum(const char *workload, const char *params_text,
+			  uint64_t seed, uint64_t *checksum)
+{
+	const struct wl_desc *wl = wl_find(workload);
+	uint64_t v[WL_MAX_PARAMS];
+	int err;
+
+	if (!wl)
+		return -EINVAL;
+	err = wl_parse_params(wl, params_text ? params_text : "", v, NULL, NULL);
+	if (err)
+		return err;
+	return wl_reference_values(wl, v, seed, checksum);
 }

@@ -1,0 +1,384 @@
+/*
+ * core/runplan.c — a run configuration resolved and checked as a whole
+ * (see runplan.h).
+ *
+ * Order of the checks: names first (engine, workload, backend), then the
+ * workload's parameters, then the combinations (machine, VMs, TLB), so
+ * that the first message a user sees is about the first thing wrong.
+ */
+#include "core/runplan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/backends.h"
+#include "core/cli.h"
+#include "core/hw.h"
+#include "core/registry.h"
+#include "core/sha256.h"
+#include "memvirt/options.h"
+#include "vcpu/kvm/kvm.h"
+#include "vcpu/soft/mmu.h"
+
+static const struct rc_option *opt(const char *name)
+{
+	return rc_find(name);
+}
+
+static bool given(const struct run_config *c, const char *name)
+{
+	return c->given[opt(name) - rc_options];
+}
+
+/* Workload parameters: defaults, then each --param checked by name and range. */
+static int resolve_params(const struct run_config *c, struct run_plan *p)
+{
+	const struct wl_desc *wl = p->workload;
+	const char *names[WL_MAX_PARAMS];
+	char accepted[256];
+	size_t off = 0, aoff = 0;
+
+	accepted[0] = '\0';
+	for (unsigned k = 0; k < wl->param_count; k++) {
+		names[k] = wl->params[k].name;
+		aoff += (size_t)snprintf(accepted + aoff, aoff < sizeof(accepted) ? sizeof(accepted) - aoff : 0,
+					 "%s%s", k ? ", " : "", wl->params[k].name);
+		p->param_values[k] = wl->params[k].def;
+	}
+	for (unsigned i = 0; i < c->param_count; i++) {
+		const char *eq = strchr(c->params[i], '=');
+		const struct wl_param *prm;
+		char key[64];
+		uint64_t v;
+
+		if ((size_t)(eq - c->params[i]) >= sizeof(key))
+			return cli_fail(MV_EXIT_USAGE, "run", "bad --param '%s': key too long; accepted: %s",
+					c->params[i], accepted);
+		memcpy(key, c->params[i], (size_t)(eq - c->params[i]));
+		key[eq - c->params[i]] = '\0';
+		prm = wl_find_param(wl, key);
+		if (!prm) {
+			const char *close = cli_closest(key, names, wl->param_count);
+
+			return cli_fail(MV_EXIT_USAGE, "run", "workload '%s' has no parameter '%s'%s%s%s; accepted: %s",
+					wl->name, key, close ? " (did you mean '" : "", close ? close : "",
+					close ? "'?)" : "", wl->param_count ? accepted : "none");
+		}
+		if (!mv_parse_u64(eq + 1, &v) || v < prm->min || v > prm->max)
+			return cli_fail(MV_EXIT_USAGE, "run",
+					"bad value '%s' for parameter %s of %s: expected a number from %" PRIu64
+					" to %" PRIu64 " (%s)",
+					eq + 1, key, wl->name, prm->min, prm->max, prm->help);
+		p->param_values[prm - wl->params] = v;
+	}
+	p->params_text[0] = '\0';
+	for (unsigned i = 0; i < wl->param_count; i++)
+		off += (size_t)snprintf(p->params_text + off, sizeof(p->params_text) - off, "%s%s=%" PRIu64,
+					i ? " " : "", wl->params[i].name, p->param_values[i]);
+	return 0;
+}
+
+static int resolve_backend(const struct run_config *c, struct run_plan *p)
+{
+	uint32_t engine = !strcmp(p->engine->name, "kvm") ? MV_ENGINE_KVM : MV_ENGINE_SOFT;
+	char err[1024];
+
+	if (be_resolve(c->backend, engine, &p->backend, &p->backend_dl, err, sizeof(err)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+	if (!(p->backend->engines & engine)) {
+		char engines[64];
+		int rc;
+
+		be_engines_text(p->backend, engines, sizeof(engines));
+		/* The name lives in the plugin: say it before unloading. */
+		rc = cli_fail(MV_EXIT_USAGE, "run", "backend '%s' runs on engine %s, not %s", p->backend->name,
+			      engines, p->engine->name);
+		be_unload(p->backend_dl);
+		p->backend_dl = NULL;
+		p->backend = NULL;
+		return rc;
+	}
+	if (be_options_canonical(p->backend, c->backend_opt, p->backend_opt_canonical,
+				 sizeof(p->backend_opt_canonical), err, sizeof(err)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+	return 0;
+}
+
+/* The machine, the VM count and the TLB against the engine and backend. */
+static int check_machine(const struct run_config *c, struct run_plan *p)
+{
+	const struct hw_glue *g = hw_glue_for(p->engine->name);
+	bool tlb_model = g && g->machine_create;
+	struct soft_mmu_config tlb;
+	char err[1024];
+
+	p->arch_tlb = !strcmp(c->machine, "archtlb");
+	if (p->arch_tlb && (!g || !g->atlb_enable))
+		return cli_fail(MV_EXIT_USAGE, "run", "engine %s has no architected-TLB machine; use --engine soft",
+				p->engine->name);
+	if (!p->arch_tlb && (p->backend->engines & MV_BACKEND_ARCH_TLB))
+		return cli_fail(MV_EXIT_USAGE, "run",
+				"backend %s virtualizes the architected-TLB machine: add --machine archtlb",
+				p->backend->name);
+	if (c->vms > 1 && !p->engine->instructions)
+		return cli_fail(MV_EXIT_USAGE, "run",
+				"engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
+				p->engine->name);
+	if (p->arch_tlb && c->vms > 1 && !(p->backend->engines & MV_BACKEND_ARCH_TLB))
+		return cli_fail(MV_EXIT_USAGE, "run",
+				"backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
+				p->backend->name);
+	if (!tlb_model) {
+		if (c->tlb)
+			return cli_fail(MV_EXIT_USAGE, "run",
+					"--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
+					p->engine->name);
+		p->tlb_canonical[0] = '\0';
+		return 0;
+	}
+	soft_mmu_config_default(&tlb);
+	if (c->tlb && soft_mmu_config_parse(c->tlb, &tlb, err, sizeof(err)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+	if (p->arch_tlb && tlb.arch_entries == 0)
+		return cli_fail(MV_EXIT_USAGE, "run",
+				"--tlb arch=0: the architected-TLB machine needs a TLB of 1 to 65536 entries");
+	soft_mmu_config_format(&tlb, p->tlb_canonical, sizeof(p->tlb_canonical));
+	return 0;
+}
+
+static int resolve_guest(const struct run_config *c, struct run_plan *p)
+{
+	int rc;
+
+	if (c->guest)
+		snprintf(p->guest_path, sizeof(p->guest_path), "%s", c->guest);
+	else
+		vmm_default_guest_path(p->guest_path, sizeof(p->guest_path));
+	/* A file that cannot be read is the environment's fault (3); one
+	 * that is no guest image is refused when it is loaded (2). */
+	rc = sha256_file(p->guest_path, p->guest_sha256);
+	if (rc)
+		return cli_fail(MV_EXIT_ENV, "run", "cannot read guest image '%s': %s%s", p->guest_path,
+				strerror(-rc), c->guest ? "" : " (build memvirt first, or give --guest)");
+	return 0;
+}
+
+/* The canonical value of one identity option, or false to leave it out. */
+static bool identity_value(const struct run_plan *p, const struct rc_option *o, char *buf, size_t len)
+{
+	const struct run_config *c = p->cfg;
+
+	if (!strcmp(o->name, "engine"))
+		snprintf(buf, len, "%s", p->engine->name);
+	else if (!strcmp(o->name, "machine"))
+		snprintf(buf, len, "%s", p->arch_tlb ? "archtlb" : "pt");
+	else if (!strcmp(o->name, "backend")) {
+		char sha[65] = "";
+		char path[4096];
+
+		if (!p->backend_dl) {
+			snprintf(buf, len, "%s", p->backend->name);
+			return true;
+		}
+		/* A plugin is its code: the same name from another file is
+		 * another backend. */
+		be_plugin_path(c->backend, path, sizeof(path));
+		if (sha256_file(path, sha))
+			snprintf(sha, sizeof(sha), "unreadable");
+		snprintf(buf, len, "plugin:%s@%.16s", p->backend->name, sha);
+	} else if (!strcmp(o->name, "backend-opt"))
+		snprintf(buf, len, "%s", p->backend_opt_canonical);
+	else if (!strcmp(o->name, "workload"))
+		snprintf(buf, len, "%s", p->workload->name);
+	else if (!strcmp(o->name, "param")) {
+		size_t off = 0;
+
+		buf[0] = '\0';
+		for (unsigned i = 0; i < p->workload->param_count; i++)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s=%" PRIu64, i ? "," : "",
+						p->workload->params[i].name, p->param_values[i]);
+	} else if (!strcmp(o->name, "quantum")) {
+		/* One VM runs without turns: the quantum changes nothing. */
+		if (c->vms < 2)
+			return false;
+		snprintf(buf, len, "%" PRIu64, c->quantum);
+	} else if (!strcmp(o->name, "tlb"))
+		snprintf(buf, len, "%s", p->tlb_canonical[0] ? p->tlb_canonical : "host");
+	else if (!strcmp(o->name, "costs"))
+		snprintf(buf, len, "%s", p->costs_canonical);
+	else if (!strcmp(o->name, "guest"))
+		snprintf(buf, len, "%.16s", p->guest_sha256);
+	else if (o->kind == RC_NUMBER)
+		snprintf(buf, len, "%" PRIu64, rc_number(c, o));
+	else
+		snprintf(buf, len, "%s", rc_text(c, o) ? rc_text(c, o) : "");
+	return true;
+}
+
+static int make_identity(struct run_plan *p)
+{
+	size_t off = 0, boff = 0;
+
+	for (size_t i = 0; i < rc_option_count; i++) {
+		const struct rc_option *o = &rc_options[i];
+		bool backend_part = !strcmp(o->name, "backend") || !strcmp(o->name, "backend-opt");
+		char value[2048];
+		int n;
+
+		if (!(o->flags & RC_F_IDENTITY) || !identity_value(p, o, value, sizeof(value)))
+			continue;
+		n = snprintf(p->identity + off, sizeof(p->identity) - off, "%s%s=%s", off ? ";" : "", o->name, value);
+		if (n < 0 || (size_t)n >= sizeof(p->identity) - off)
+			return cli_fail(MV_EXIT_USAGE, "run", "the configuration is too long to name (%s)", o->name);
+		off += (size_t)n;
+		if (backend_part)
+			continue;
+		n = snprintf(p->baseline_identity + boff, sizeof(p->baseline_identity) - boff, "%s%s=%s",
+			     boff ? ";" : "", o->name, value);
+		if (n < 0 || (size_t)n >= sizeof(p->baseline_identity) - boff)
+			return cli_fail(MV_EXIT_USAGE, "run", "the configuration is too long to name (%s)", o->name);
+		boff += (size_t)n;
+	}
+	return 0;
+}
+
+int run_plan_make(const struct run_config *c, struct run_plan *p, int argc, char **argv)
+{
+	char err[1024], why[1024];
+	size_t off = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = c;
+	/* Defaults are checked like given values: a broken default is a bug
+	 * worth a clear message too. */
+	if (rc_set(&(struct run_config){0}, opt("engine"), c->engine, "--", why, sizeof(why)) ||
+	    rc_set(&(struct run_config){0}, opt("workload"), c->workload, "--", why, sizeof(why)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", why);
+	if (reg_engine_find(c->engine, &p->engine) || !p->engine)
+		return cli_fail(MV_EXIT_USAGE, "run", "engine '%s' is not built into this memvirt", c->engine);
+	p->workload = wl_find(c->workload);
+	rc = resolve_params(c, p);
+	if (rc)
+		return rc;
+	if (ev_record_level_parse(c->record, &p->record, err, sizeof(err)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+	ev_record_level_format(&p->record, p->record_text, sizeof(p->record_text));
+	if (c->no_db && p->record.level != EV_LEVEL_SUMMARY)
+		return cli_fail(MV_EXIT_USAGE, "run", "--record %s needs a database; drop --no-db", c->record);
+	if (c->no_db && given(c, "db"))
+		return cli_fail(MV_EXIT_USAGE, "run", "--db and --no-db together: choose one");
+	cost_model_default(&p->costs);
+	if (c->costs && cost_model_override(&p->costs, c->costs, err, sizeof(err)))
+		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+	cost_model_canonical(&p->costs, p->costs_canonical, sizeof(p->costs_canonical));
+	rc = resolve_backend(c, p);
+	if (!rc)
+		rc = check_machine(c, p);
+	if (!rc)
+		rc = resolve_guest(c, p);
+	if (!rc)
+		rc = make_identity(p);
+	if (rc) {
+		run_plan_free(p);
+		return rc;
+	}
+	for (int i = 0; i < argc && off < sizeof(p->command); i++)
+		off += (size_t)snprintf(p->command + off, sizeof(p->command) - off, "%s%s", i ? " " : "memvirt ",
+					argv[i]);
+	return 0;
+}
+
+void run_plan_free(struct run_plan *p)
+{
+	be_unload(p->backend_dl);
+	p->backend_dl = NULL;
+}
+
+void run_plan_params_json(const struct run_plan *p, struct json *j)
+{
+	json_object_begin(j);
+	for (unsigned i = 0; i < p->workload->param_count; i++) {
+		json_key(j, p->workload->params[i].name);
+		json_u64(j, p->param_values[i]);
+	}
+	json_object_end(j);
+}
+
+void run_plan_config_json(const struct run_plan *p, struct json *j)
+{
+	const struct run_config *c = p->cfg;
+
+	json_object_begin(j);
+	for (size_t i = 0; i < rc_option_count; i++) {
+		const struct rc_option *o = &rc_options[i];
+
+		if (!strcmp(o->name, "param")) {
+			json_key(j, "params");
+			run_plan_params_json(p, j);
+			continue;
+		}
+		if (!o->json_key)
+			continue;
+		json_key(j, o->json_key);
+		if (!strcmp(o->name, "engine"))
+			json_string(j, p->engine->name);
+		else if (!strcmp(o->name, "record"))
+			json_string(j, p->record_text);
+		else if (!strcmp(o->name, "guest"))
+			json_string(j, p->guest_path);
+		else if (o->kind == RC_NUMBER)
+			json_u64(j, rc_number(c, o));
+		else if (o->kind == RC_FLAG)
+			json_bool(j, *(const bool *)((const char *)c + o->offset));
+		else
+			json_string(j, rc_text(c, o));
+	}
+	json_key(j, "backend_options_canonical");
+	json_string(j, p->backend_opt_canonical);
+	json_key(j, "tlb_canonical");
+	json_string(j, p->tlb_canonical[0] ? p->tlb_canonical : NULL);
+	json_key(j, "costs_canonical");
+	json_string(j, p->costs_canonical);
+	json_key(j, "guest_sha256");
+	json_string(j, p->guest_sha256);
+	if (!strcmp(p->engine->name, "kvm")) {
+		/* Which MMU the host's KVM used is part of what was measured. */
+		char mode[32];
+
+		json_key(j, "kvm_paging");
+		json_string(j, kvm_engine_paging_mode(mode, sizeof(mode)) == 0 ? mode : NULL);
+	}
+	json_key(j, "identity");
+	json_string(j, p->identity);
+	json_key(j, "baseline_identity");
+	json_string(j, p->baseline_identity);
+	json_object_end(j);
+}
+
+void run_plan_vmm_config(const struct run_plan *p, uint64_t seed, struct ev_bus *bus, FILE *console,
+			 struct vmm_config *vc)
+{
+	const struct run_config *c = p->cfg;
+
+	*vc = (struct vmm_config){
+		.engine = p->engine,
+		.backend = p->backend,
+		.backend_options = c->backend_opt,
+		.workload = p->workload->name,
+		.params_text = p->params_text,
+		.seed = seed,
+		.vms = (unsigned)c->vms,
+		.quantum = c->quantum,
+		.mem_size = c->mem,
+		.insn_limit = c->insn_limit,
+		.timeout_s = (double)c->timeout,
+		.tlb = c->tlb,
+		.arch_tlb = p->arch_tlb,
+		.guest_path = p->guest_path,
+		.bus = bus,
+		.console = console,
+	};
+}
