@@ -34,9 +34,13 @@ bool cli_parse_u64(const char *text, uint64_t *out);
  * name it is a prefix of), for "did you mean"; NULL when none is close. */
 const char *cli_closest(const char *name, const char *const *candidates, size_t count);
 
-/* The standard getopt_long error for an unknown option / missing argument
- * has already been printed by getopt; this adds the hint. */
-int cli_usage_hint(const char *sub);
+/* getopt_long for a subcommand, with memvirt's own one-line errors: an
+ * unknown option (with a did-you-mean) or a missing value is reported as
+ * "memvirt SUB: ..." and CLI_GETOPT_ERROR returned (exit 2 follows). */
+struct option;
+#define CLI_GETOPT_ERROR (-2)
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *sub);
 
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -219,7 +219,7 @@ int cmd_compare(int argc, char **argv)
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, "compare")) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'r': selector = optarg; break;
@@ -228,7 +228,7 @@ int cmd_compare(int argc, char **argv)
 			compare_usage(stdout);
 			return MV_EXIT_OK;
 		default:
-			return cli_usage_hint("compare");
+			return MV_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -1,5 +1,5 @@
 /*
- * core/cli_list.c — `memvirt list engines|backends|workloads|events`:
+ * core/cli_list.c — `memvirt list engines|backends|workloads|events|options`:
  * one name per line, a short description after it.
  */
 #include <getopt.h>
@@ -10,18 +10,21 @@
 #include "core/backends.h"
 #include "core/cli.h"
 #include "core/registry.h"
+#include "core/runconf.h"
 #include "memvirt/event.h"
 #include "workloads/catalog.h"
 
 static void list_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: memvirt list engines|backends|workloads|events\n"
+		"Usage: memvirt list engines|backends|workloads|events|options\n"
 		"\n"
 		"  engines    execution engines, and whether each can run on this machine\n"
-		"  backends   memory-virtualization backends, and the engines they run on\n"
+		"  backends   memory-virtualization backends, the engines they run on, their options\n"
 		"  workloads  guest workloads with their parameters and defaults\n"
-		"  events     event types the event bus counts and records\n");
+		"  events     event types the event bus counts and records\n"
+		"  options    the run options: memvirt run --NAME, sweep-file keys, and what each\n"
+		"             is to a result (config: part of the configuration; sample: seed)\n");
 }
 
 static int list_engines(void)
@@ -48,8 +51,40 @@ static int list_backends(void)
 		const struct mv_backend_ops *b = be_at(i);
 		char engines[64];
 
+		const struct mv_option *t;
+		size_t n;
+
 		be_engines_text(b, engines, sizeof(engines));
 		printf("%-11s %s [engines: %s]\n", b->name, b->description, engines);
+		t = be_option_table(b, &n);
+		for (size_t k = 0; t && k < n; k++) {
+			char accepted[512];
+
+			mv_options_accepted(&t[k], 1, accepted, sizeof(accepted));
+			printf("            --backend-opt %s: %s\n", accepted, t[k].help);
+		}
+	}
+	return MV_EXIT_OK;
+}
+
+static int list_options(void)
+{
+	printf("%-12s %-7s %-19s %-12s %s\n", "option", "role", "default", "sweep", "meaning");
+	for (size_t i = 0; i < rc_option_count; i++) {
+		const struct rc_option *o = &rc_options[i];
+		const char *role = o->flags & RC_F_IDENTITY ? "config"
+				   : o->flags & RC_F_SAMPLE ? "sample"
+				   : o->flags & RC_F_SWEEP ? "run"
+							   : "output";
+
+		if (o->flags & RC_F_HIDDEN)
+			continue;
+		printf("%-12s %-7s %-19s %-12s %s\n", o->name, role, o->def ? o->def : "-",
+		       o->flags & RC_F_SWEEP ? (o->flags & RC_F_LIST ? "list" : "one")
+					     : !strcmp(o->name, "param") ? "[params]"
+					     : !strcmp(o->name, "reps") ? "repetitions"
+									 : "-",
+		       o->help);
 	}
 	return MV_EXIT_OK;
 }
@@ -88,16 +123,16 @@ int cmd_list(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, "list")) != -1) {
 		if (c == 'h') {
 			list_usage(stdout);
 			return MV_EXIT_OK;
 		}
-		return cli_usage_hint("list");
+		return MV_EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
 		return cli_fail(MV_EXIT_USAGE, "list",
-				"expects one of: engines, backends, workloads, events");
+				"expects one of: engines, backends, workloads, events, options");
 	}
 	if (!strcmp(argv[optind], "engines"))
 		return list_engines();
@@ -107,6 +142,8 @@ int cmd_list(int argc, char **argv)
 		return list_workloads();
 	if (!strcmp(argv[optind], "events"))
 		return list_events();
-	return cli_fail(MV_EXIT_USAGE, "list", "unknown list '%s'; accepted: engines, backends, workloads, events",
+	if (!strcmp(argv[optind], "options"))
+		return list_options();
+	return cli_fail(MV_EXIT_USAGE, "list", "unknown list '%s'; accepted: engines, backends, workloads, events, options",
 			argv[optind]);
 }

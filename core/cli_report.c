@@ -61,7 +61,7 @@ int cmd_report(int argc, char **argv)
 	/* Recorded before getopt permutes argv. */
 	for (int i = 0; i < argc && off < sizeof(command); i++)
 		off += (size_t)snprintf(command + off, sizeof(command) - off, "%s%s", i ? " " : "memvirt ", argv[i]);
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ho:", opts, "report")) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'r': selector = optarg; break;
@@ -71,7 +71,7 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return MV_EXIT_OK;
 		default:
-			return cli_usage_hint("report");
+			return MV_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -411,8 +411,13 @@ int cmd_run(int argc, char **argv)
 		printf("memvirt %s\n", MEMVIRT_VERSION);
 		return MV_EXIT_OK;
 	}
-	if (!rc)
-		rc = run_plan_make(&o, &p, argc - 1, argv + 1);
+	if (!rc) {
+		rc = run_plan_make(&o, &p, 0, argc - 1, argv + 1);
+		if (rc) {
+			cli_fail(rc, "run", "%s", p.error);
+			run_plan_free(&p);
+		}
+	}
 	if (rc) {
 		if (wants_json(argc, argv))
 			print_json_refusal(rc);

@@ -1,7 +1,7 @@
 /*
  * core/cli_sweep.c — `memvirt sweep FILE`: parse and check the sweep file
  * (a malformed one is refused, FILE:LINE: problem, before anything runs),
- * then run its grid in worker processes (analysis/sweeprun.h).
+ * then run its grid in worker processes (core/sweeprun.h).
  *
  * The SIGINT/SIGTERM flag lives here, at the command's edge: a signal
  * handler can only reach a global, and the runner only reads it.
@@ -16,15 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analysis/sweep.h"
-#include "analysis/sweeprun.h"
-#include "core/backends.h"
+#include "core/sweep.h"
+#include "core/sweeprun.h"
 #include "core/cli.h"
-#include "core/costmodel.h"
-#include "core/evbus.h"
-#include "core/registry.h"
-#include "core/vmm.h"
-#include "vcpu/soft/mmu.h"
+#include "core/runconf.h"
+#include "core/runplan.h"
 #include "workloads/catalog.h"
 
 static volatile sig_atomic_t sweep_stop;
@@ -58,129 +54,83 @@ static void sweep_usage(FILE *out)
 		sysconf(_SC_NPROCESSORS_ONLN), MV_DEFAULT_DB);
 }
 
-/* Semantic check of one sweep-file value against what this memvirt has. */
+/* Semantic check of one sweep-file value: the same checks as memvirt
+ * run's (core/runconf.h), value by value. */
 static int check_value(void *ctx, const char *key, bool is_param, const char *workload,
 		       const char *value, char *why, size_t why_len)
 {
-	char err[512];
-	uint64_t v = strtoull(value, NULL, 10);
+	const struct rc_option *o;
+	struct run_config scratch;
 
 	(void)ctx;
 	if (is_param) {
 		const struct wl_desc *wl = wl_find(workload ? workload : "scan");
-		const struct wl_param *prm = wl ? wl_find_param(wl, key) : NULL;
 
 		if (!wl)
 			return 0; /* the workload value itself is reported */
-		if (!prm) {
-			char names[256];
-			size_t off = 0;
-
-			names[0] = '\0';
-			for (unsigned i = 0; i < wl->param_count; i++)
-				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
-							wl->params[i].name);
-			snprintf(why, why_len, "workload '%s' has no parameter '%s'; accepted: %s", wl->name, key,
-				 wl->param_count ? names : "none");
-			return -1;
-		}
-		if (v < prm->min || v > prm->max) {
-			snprintf(why, why_len,
-				 "value %s of parameter %s is outside %" PRIu64 "..%" PRIu64 " for workload %s (%s)",
-				 value, key, prm->min, prm->max, wl->name, prm->help);
-			return -1;
-		}
-		return 0;
+		return run_plan_check_param(wl, key, value, NULL, why, why_len) ? -1 : 0;
 	}
-	if (!strcmp(key, "engine")) {
-		const struct engine_ops *ops;
-
-		if (reg_engine_find(value, &ops)) {
-			snprintf(why, why_len, "unknown engine '%s'; accepted: %s", value, reg_engine_names());
-			return -1;
-		}
-		if (!ops) {
-			snprintf(why, why_len, "engine '%s' is not built into this memvirt", value);
-			return -1;
-		}
-	} else if (!strcmp(key, "backend")) {
-		/* A plugin is only checked to exist: loading it here would run
-		 * its code in the sweep process, which must survive a bad one. */
-		if (strchr(value, '/') || (strlen(value) > 3 && !strcmp(value + strlen(value) - 3, ".so"))) {
-			if (access(value, R_OK)) {
-				snprintf(why, why_len, "backend plugin '%s': %s", value, strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
-		for (size_t i = 0; i < be_count(); i++)
-			if (!strcmp(be_at(i)->name, value))
-				return 0;
-		be_names_text(err, sizeof(err));
-		snprintf(why, why_len, "unknown backend '%s'; accepted: %s, or a plugin path (PATH.so)", value,
-			 err);
+	o = rc_find(key);
+	if (!o)
+		return 0; /* not a run option: the sweep's own keys, checked by the parser */
+	rc_defaults(&scratch);
+	if (rc_set(&scratch, o, value, "", why, why_len))
 		return -1;
-	} else if (!strcmp(key, "workload")) {
-		if (!wl_find(value)) {
-			char names[512];
-			size_t off = 0;
+	if ((o->flags & RC_F_FILE) && access(value, R_OK)) {
+		snprintf(why, why_len, "%s '%s': %s", key, value, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
-			names[0] = '\0';
-			for (unsigned i = 0; i < wl_catalog_count; i++)
-				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
-							wl_catalog[i].name);
-			snprintf(why, why_len, "unknown workload '%s'; accepted: %s", value, names);
-			return -1;
-		}
-	} else if (!strcmp(key, "vms")) {
-		if (v < 1 || v > VMM_MAX_VMS) {
-			snprintf(why, why_len, "vms must be from 1 to %d, not %s", VMM_MAX_VMS, value);
-			return -1;
-		}
-	} else if (!strcmp(key, "mem")) {
-		if (v < (16ull << 20) || v > (64ull << 30) || (v & ((2ull << 20) - 1))) {
-			snprintf(why, why_len, "mem must be a multiple of 2M from 16M to 64G, not %s", value);
-			return -1;
-		}
-	} else if (!strcmp(key, "quantum")) {
-		if (v < 1000) {
-			snprintf(why, why_len, "quantum must be at least 1000 instructions, not %s", value);
-			return -1;
-		}
-	} else if (!strcmp(key, "timeout")) {
-		if (v < 1 || v > 7 * 24 * 3600) {
-			snprintf(why, why_len, "timeout must be from 1 to 604800 seconds, not %s", value);
-			return -1;
-		}
-	} else if (!strcmp(key, "record")) {
-		struct ev_record_level lvl;
+/* Every point as a whole, as memvirt run would check it (machine and
+ * backend, VMs and engine, TLB...), so that a grid with a combination
+ * memvirt run refuses is refused before anything runs.  Plugins are not
+ * loaded here, so what only the plugin knows is checked by its runs. */
+static int check_points(const struct sweep_file *f, char *err, size_t err_len)
+{
+	size_t n = sweep_point_count(f);
+	struct sweep_point *pt = malloc(sizeof(*pt));
 
-		if (ev_record_level_parse(value, &lvl, err, sizeof(err))) {
-			snprintf(why, why_len, "%s", err);
-			return -1;
-		}
-	} else if (!strcmp(key, "costs")) {
-		struct cost_model m;
+	if (!pt) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct run_config c;
+		struct run_plan plan;
+		char *argv[SWEEP_MAX_ARGS + 2];
+		int rc;
 
-		cost_model_default(&m);
-		if (cost_model_override(&m, value, err, sizeof(err))) {
-			snprintf(why, why_len, "%s", err);
-			return -1;
+		if (sweep_point_at(f, i, pt)) {
+			snprintf(err, err_len, "%s: point %zu cannot be built", f->path, i);
+			free(pt);
+			return -EINVAL;
 		}
-	} else if (!strcmp(key, "tlb")) {
-		struct soft_mmu_config cfg;
-
-		soft_mmu_config_default(&cfg);
-		if (soft_mmu_config_parse(value, &cfg, err, sizeof(err))) {
-			snprintf(why, why_len, "%s", err);
-			return -1;
+		/* Repetitions share their configuration: check one. */
+		if (pt->rep > 0)
+			break;
+		argv[0] = "run";
+		for (int a = 0; a < pt->argc; a++)
+			argv[a + 1] = pt->argv[a];
+		argv[pt->argc + 1] = NULL;
+		rc_defaults(&c);
+		rc = rc_parse_argv(&c, pt->argc + 1, argv);
+		if (!rc) {
+			rc = run_plan_make(&c, &plan, RUN_PLAN_CHECK_ONLY, 0, NULL);
+			if (rc)
+				snprintf(err, err_len, "%s: the run %s is refused: %s", f->path, pt->label, plan.error);
+			run_plan_free(&plan);
+		} else {
+			snprintf(err, err_len, "%s: the run %s has options memvirt run refuses (%s)", f->path, pt->label,
+				 cli_last_error());
 		}
-	} else if (!strcmp(key, "guest")) {
-		if (access(value, R_OK)) {
-			snprintf(why, why_len, "guest image '%s': %s", value, strerror(errno));
-			return -1;
+		if (rc) {
+			free(pt);
+			return -EINVAL;
 		}
 	}
+	free(pt);
 	return 0;
 }
 
@@ -200,7 +150,7 @@ int cmd_sweep(int argc, char **argv)
 	struct sweep_file *f = NULL;
 	struct sweep_totals t;
 	struct sigaction sa, old_int, old_term;
-	char err[1024], command[4096];
+	char err[4096], command[4096];
 	size_t off = 0;
 	int c, rc;
 
@@ -208,7 +158,7 @@ int cmd_sweep(int argc, char **argv)
 	for (int i = 0; i < argc && off < sizeof(command); i++)
 		off += (size_t)snprintf(command + off, sizeof(command) - off, "%s%s", i ? " " : "memvirt ",
 					argv[i]);
-	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hj:", opts, "sweep")) != -1) {
 		switch (c) {
 		case 'j':
 			if (!cli_parse_u64(optarg, &jobs) || jobs < 1 || jobs > 256)
@@ -222,7 +172,7 @@ int cmd_sweep(int argc, char **argv)
 			sweep_usage(stdout);
 			return MV_EXIT_OK;
 		default:
-			return cli_usage_hint("sweep");
+			return MV_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -233,6 +183,8 @@ int cmd_sweep(int argc, char **argv)
 	if (rc)
 		return cli_fail(rc == -EINVAL ? MV_EXIT_USAGE : MV_EXIT_USAGE, "sweep", "%s", err);
 	rc = sweep_check(f, check_value, NULL, err, sizeof(err));
+	if (!rc)
+		rc = check_points(f, err, sizeof(err));
 	if (rc) {
 		sweep_free(f);
 		return cli_fail(MV_EXIT_USAGE, "sweep", "%s", err);

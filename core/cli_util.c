@@ -4,6 +4,7 @@
 #include "core/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,10 +37,41 @@ const char *cli_last_error(void)
 	return last_error;
 }
 
-int cli_usage_hint(const char *sub)
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *sub)
 {
-	fprintf(stderr, "Try 'memvirt %s --help'.\n", sub);
-	return MV_EXIT_USAGE;
+	char spec[64];
+	int c;
+
+	/* Our own messages: one line, "memvirt SUB: ...", with a suggestion. */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == ':') {
+		cli_fail(MV_EXIT_USAGE, sub, "option '%s' needs a value (see memvirt %s --help)",
+			 argv[optind - 1] ? argv[optind - 1] : "?", sub);
+		return CLI_GETOPT_ERROR;
+	}
+	if (c == '?') {
+		const char *arg = argv[optind - 1] ? argv[optind - 1] : "?", *names[64], *close;
+		char name[64];
+		size_t n = 0;
+
+		if (optopt && !(arg[0] == '-' && arg[1] == '-')) {
+			cli_fail(MV_EXIT_USAGE, sub, "unknown option '-%c' (see memvirt %s --help)", optopt, sub);
+			return CLI_GETOPT_ERROR;
+		}
+		for (const char *p = arg; *p == '-'; p++)
+			arg = p + 1;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+		for (size_t i = 0; longopts[i].name && n < 64; i++)
+			names[n++] = longopts[i].name;
+		close = cli_closest(name, names, n);
+		cli_fail(MV_EXIT_USAGE, sub, "unknown option '--%s'%s%s%s (see memvirt %s --help)", name,
+			 close ? " (did you mean '--" : "", close ? close : "", close ? "'?)" : "", sub);
+		return CLI_GETOPT_ERROR;
+	}
+	return c;
 }
 
 /* Edit distance with transpositions (optimal string alignment): a

@@ -57,14 +57,30 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return MV_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("memvirt %s\n", MEMVIRT_VERSION);
 		return MV_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "memvirt: unknown subcommand '%s'; accepted: list, run, compare, sweep, report (see memvirt --help)\n",
-		argv[1]);
-	return MV_EXIT_USAGE;
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		/* -V/--version means the same to every subcommand. */
+		for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
+			if (!strcmp(argv[a], "-V") || !strcmp(argv[a], "--version")) {
+				printf("memvirt %s\n", MEMVIRT_VERSION);
+				return MV_EXIT_OK;
+			}
+		return subcommands[i].run(argc - 1, argv + 1);
+	}
+	{
+		const char *names[sizeof(subcommands) / sizeof(subcommands[0])];
+		const char *close;
+
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			names[i] = subcommands[i].name;
+		close = cli_closest(argv[1], names, sizeof(names) / sizeof(names[0]));
+		return cli_fail(MV_EXIT_USAGE, NULL,
+				"unknown subcommand '%s'%s%s%s; accepted: list, run, compare, sweep, report (see memvirt --help)",
+				argv[1], close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
+	}
 }

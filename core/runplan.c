@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,17 @@
 #include "vcpu/kvm/kvm.h"
 #include "vcpu/soft/mmu.h"
 
+static int plan_fail(struct run_plan *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int plan_fail(struct run_plan *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->error, sizeof(p->error), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 static const struct rc_option *opt(const char *name)
 {
 	return rc_find(name);
@@ -32,46 +44,61 @@ static bool given(const struct run_config *c, const char *name)
 	return c->given[opt(name) - rc_options];
 }
 
-/* Workload parameters: defaults, then each --param checked by name and range. */
-static int resolve_params(const struct run_config *c, struct run_plan *p)
+int run_plan_check_param(const struct wl_desc *wl, const char *key, const char *value, uint64_t *out,
+			 char *why, size_t len)
 {
-	const struct wl_desc *wl = p->workload;
 	const char *names[WL_MAX_PARAMS];
+	const struct wl_param *prm;
 	char accepted[256];
-	size_t off = 0, aoff = 0;
+	size_t aoff = 0;
+	uint64_t v;
 
 	accepted[0] = '\0';
 	for (unsigned k = 0; k < wl->param_count; k++) {
 		names[k] = wl->params[k].name;
 		aoff += (size_t)snprintf(accepted + aoff, aoff < sizeof(accepted) ? sizeof(accepted) - aoff : 0,
 					 "%s%s", k ? ", " : "", wl->params[k].name);
-		p->param_values[k] = wl->params[k].def;
 	}
+	prm = wl_find_param(wl, key);
+	if (!prm) {
+		const char *close = cli_closest(key, names, wl->param_count);
+
+		snprintf(why, len, "workload '%s' has no parameter '%s'%s%s%s; accepted: %s", wl->name, key,
+			 close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "",
+			 wl->param_count ? accepted : "none");
+		return -EINVAL;
+	}
+	if (!mv_parse_u64(value, &v) || v < prm->min || v > prm->max) {
+		snprintf(why, len,
+			 "bad value '%s' for parameter %s of %s: expected a number from %" PRIu64 " to %" PRIu64 " (%s)",
+			 value, key, wl->name, prm->min, prm->max, prm->help);
+		return -EINVAL;
+	}
+	if (out)
+		*out = v;
+	return 0;
+}
+
+/* Workload parameters: defaults, then each --param checked by name and range. */
+static int resolve_params(const struct run_config *c, struct run_plan *p)
+{
+	const struct wl_desc *wl = p->workload;
+	size_t off = 0;
+
+	for (unsigned k = 0; k < wl->param_count; k++)
+		p->param_values[k] = wl->params[k].def;
 	for (unsigned i = 0; i < c->param_count; i++) {
 		const char *eq = strchr(c->params[i], '=');
-		const struct wl_param *prm;
 		char key[64];
 		uint64_t v;
 
 		if ((size_t)(eq - c->params[i]) >= sizeof(key))
-			return cli_fail(MV_EXIT_USAGE, "run", "bad --param '%s': key too long; accepted: %s",
-					c->params[i], accepted);
+			return plan_fail(p, MV_EXIT_USAGE, "bad --param '%s': key too long", c->params[i]);
 		memcpy(key, c->params[i], (size_t)(eq - c->params[i]));
 		key[eq - c->params[i]] = '\0';
-		prm = wl_find_param(wl, key);
-		if (!prm) {
-			const char *close = cli_closest(key, names, wl->param_count);
-
-			return cli_fail(MV_EXIT_USAGE, "run", "workload '%s' has no parameter '%s'%s%s%s; accepted: %s",
-					wl->name, key, close ? " (did you mean '" : "", close ? close : "",
-					close ? "'?)" : "", wl->param_count ? accepted : "none");
-		}
-		if (!mv_parse_u64(eq + 1, &v) || v < prm->min || v > prm->max)
-			return cli_fail(MV_EXIT_USAGE, "run",
-					"bad value '%s' for parameter %s of %s: expected a number from %" PRIu64
-					" to %" PRIu64 " (%s)",
-					eq + 1, key, wl->name, prm->min, prm->max, prm->help);
-		p->param_values[prm - wl->params] = v;
+		if (run_plan_check_param(wl, key, eq + 1, &v, p->error, sizeof(p->error)))
+			return MV_EXIT_USAGE;
+		p->param_values[wl_find_param(wl, key) - wl->params] = v;
 	}
 	p->params_text[0] = '\0';
 	for (unsigned i = 0; i < wl->param_count; i++)
@@ -85,15 +112,20 @@ static int resolve_backend(const struct run_config *c, struct run_plan *p)
 	uint32_t engine = !strcmp(p->engine->name, "kvm") ? MV_ENGINE_KVM : MV_ENGINE_SOFT;
 	char err[1024];
 
+	/* A plugin is not loaded to check a configuration: that would run
+	 * its code in the checking process. */
+	if (p->check_only && be_is_path(c->backend))
+		return 0;
+
 	if (be_resolve(c->backend, engine, &p->backend, &p->backend_dl, err, sizeof(err)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	if (!(p->backend->engines & engine)) {
 		char engines[64];
 		int rc;
 
 		be_engines_text(p->backend, engines, sizeof(engines));
 		/* The name lives in the plugin: say it before unloading. */
-		rc = cli_fail(MV_EXIT_USAGE, "run", "backend '%s' runs on engine %s, not %s", p->backend->name,
+		rc = plan_fail(p, MV_EXIT_USAGE, "backend '%s' runs on engine %s, not %s", p->backend->name,
 			      engines, p->engine->name);
 		be_unload(p->backend_dl);
 		p->backend_dl = NULL;
@@ -102,7 +134,7 @@ static int resolve_backend(const struct run_config *c, struct run_plan *p)
 	}
 	if (be_options_canonical(p->backend, c->backend_opt, p->backend_opt_canonical,
 				 sizeof(p->backend_opt_canonical), err, sizeof(err)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	return 0;
 }
 
@@ -114,36 +146,34 @@ static int check_machine(const struct run_config *c, struct run_plan *p)
 	struct soft_mmu_config tlb;
 	char err[1024];
 
+	uint32_t backend_engines = p->backend ? p->backend->engines : 0;
+	const char *backend_name = p->backend ? p->backend->name : c->backend;
+
 	p->arch_tlb = !strcmp(c->machine, "archtlb");
 	if (p->arch_tlb && (!g || !g->atlb_enable))
-		return cli_fail(MV_EXIT_USAGE, "run", "engine %s has no architected-TLB machine; use --engine soft",
+		return plan_fail(p, MV_EXIT_USAGE, "engine %s has no architected-TLB machine; use --engine soft",
 				p->engine->name);
-	if (!p->arch_tlb && (p->backend->engines & MV_BACKEND_ARCH_TLB))
-		return cli_fail(MV_EXIT_USAGE, "run",
-				"backend %s virtualizes the architected-TLB machine: add --machine archtlb",
-				p->backend->name);
+	if (!p->arch_tlb && (backend_engines & MV_BACKEND_ARCH_TLB))
+		return plan_fail(p, MV_EXIT_USAGE, "backend %s virtualizes the architected-TLB machine: add --machine archtlb",
+				backend_name);
 	if (c->vms > 1 && !p->engine->instructions)
-		return cli_fail(MV_EXIT_USAGE, "run",
-				"engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
+		return plan_fail(p, MV_EXIT_USAGE, "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
 				p->engine->name);
-	if (p->arch_tlb && c->vms > 1 && !(p->backend->engines & MV_BACKEND_ARCH_TLB))
-		return cli_fail(MV_EXIT_USAGE, "run",
-				"backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
-				p->backend->name);
+	if (p->arch_tlb && c->vms > 1 && p->backend && !(backend_engines & MV_BACKEND_ARCH_TLB))
+		return plan_fail(p, MV_EXIT_USAGE, "backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
+				backend_name);
 	if (!tlb_model) {
 		if (c->tlb)
-			return cli_fail(MV_EXIT_USAGE, "run",
-					"--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
+			return plan_fail(p, MV_EXIT_USAGE, "--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
 					p->engine->name);
 		p->tlb_canonical[0] = '\0';
 		return 0;
 	}
 	soft_mmu_config_default(&tlb);
 	if (c->tlb && soft_mmu_config_parse(c->tlb, &tlb, err, sizeof(err)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	if (p->arch_tlb && tlb.arch_entries == 0)
-		return cli_fail(MV_EXIT_USAGE, "run",
-				"--tlb arch=0: the architected-TLB machine needs a TLB of 1 to 65536 entries");
+		return plan_fail(p, MV_EXIT_USAGE, "--tlb arch=0: the architected-TLB machine needs a TLB of 1 to 65536 entries");
 	soft_mmu_config_format(&tlb, p->tlb_canonical, sizeof(p->tlb_canonical));
 	return 0;
 }
@@ -160,7 +190,7 @@ static int resolve_guest(const struct run_config *c, struct run_plan *p)
 	 * that is no guest image is refused when it is loaded (2). */
 	rc = sha256_file(p->guest_path, p->guest_sha256);
 	if (rc)
-		return cli_fail(MV_EXIT_ENV, "run", "cannot read guest image '%s': %s%s", p->guest_path,
+		return plan_fail(p, MV_EXIT_ENV, "cannot read guest image '%s': %s%s", p->guest_path,
 				strerror(-rc), c->guest ? "" : " (build memvirt first, or give --guest)");
 	return 0;
 }
@@ -231,20 +261,20 @@ static int make_identity(struct run_plan *p)
 			continue;
 		n = snprintf(p->identity + off, sizeof(p->identity) - off, "%s%s=%s", off ? ";" : "", o->name, value);
 		if (n < 0 || (size_t)n >= sizeof(p->identity) - off)
-			return cli_fail(MV_EXIT_USAGE, "run", "the configuration is too long to name (%s)", o->name);
+			return plan_fail(p, MV_EXIT_USAGE, "the configuration is too long to name (%s)", o->name);
 		off += (size_t)n;
 		if (backend_part)
 			continue;
 		n = snprintf(p->baseline_identity + boff, sizeof(p->baseline_identity) - boff, "%s%s=%s",
 			     boff ? ";" : "", o->name, value);
 		if (n < 0 || (size_t)n >= sizeof(p->baseline_identity) - boff)
-			return cli_fail(MV_EXIT_USAGE, "run", "the configuration is too long to name (%s)", o->name);
+			return plan_fail(p, MV_EXIT_USAGE, "the configuration is too long to name (%s)", o->name);
 		boff += (size_t)n;
 	}
 	return 0;
 }
 
-int run_plan_make(const struct run_config *c, struct run_plan *p, int argc, char **argv)
+int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags, int argc, char **argv)
 {
 	char err[1024], why[1024];
 	size_t off = 0;
@@ -252,34 +282,35 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, int argc, char
 
 	memset(p, 0, sizeof(*p));
 	p->cfg = c;
+	p->check_only = flags & RUN_PLAN_CHECK_ONLY;
 	/* Defaults are checked like given values: a broken default is a bug
 	 * worth a clear message too. */
 	if (rc_set(&(struct run_config){0}, opt("engine"), c->engine, "--", why, sizeof(why)) ||
 	    rc_set(&(struct run_config){0}, opt("workload"), c->workload, "--", why, sizeof(why)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", why);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", why);
 	if (reg_engine_find(c->engine, &p->engine) || !p->engine)
-		return cli_fail(MV_EXIT_USAGE, "run", "engine '%s' is not built into this memvirt", c->engine);
+		return plan_fail(p, MV_EXIT_USAGE, "engine '%s' is not built into this memvirt", c->engine);
 	p->workload = wl_find(c->workload);
 	rc = resolve_params(c, p);
 	if (rc)
 		return rc;
 	if (ev_record_level_parse(c->record, &p->record, err, sizeof(err)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	ev_record_level_format(&p->record, p->record_text, sizeof(p->record_text));
 	if (c->no_db && p->record.level != EV_LEVEL_SUMMARY)
-		return cli_fail(MV_EXIT_USAGE, "run", "--record %s needs a database; drop --no-db", c->record);
+		return plan_fail(p, MV_EXIT_USAGE, "--record %s needs a database; drop --no-db", c->record);
 	if (c->no_db && given(c, "db"))
-		return cli_fail(MV_EXIT_USAGE, "run", "--db and --no-db together: choose one");
+		return plan_fail(p, MV_EXIT_USAGE, "--db and --no-db together: choose one");
 	cost_model_default(&p->costs);
 	if (c->costs && cost_model_override(&p->costs, c->costs, err, sizeof(err)))
-		return cli_fail(MV_EXIT_USAGE, "run", "%s", err);
+		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	cost_model_canonical(&p->costs, p->costs_canonical, sizeof(p->costs_canonical));
 	rc = resolve_backend(c, p);
 	if (!rc)
 		rc = check_machine(c, p);
-	if (!rc)
+	if (!rc && !p->check_only)
 		rc = resolve_guest(c, p);
-	if (!rc)
+	if (!rc && !p->check_only)
 		rc = make_identity(p);
 	if (rc) {
 		run_plan_free(p);

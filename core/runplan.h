@@ -49,19 +49,30 @@ struct run_plan {
 	char costs_canonical[1024];
 	char guest_path[4096];
 	char guest_sha256[65];
+	bool check_only;
+	char error[1024];                       /* why run_plan_make refused it */
 	char identity[4096];
 	char baseline_identity[4096];
 	char command[2048];
 };
 
+/* Check only: no plugin is loaded and no file read (memvirt sweep
+ * --check); the identity is not made. */
+#define RUN_PLAN_CHECK_ONLY 1u
+
 /*
  * Resolve c (argc/argv: the command line, kept for the record).  Returns 0,
- * or an exit code after printing the one-line "memvirt run: ..." error
- * (2 usage, 3 environment).  On success run_plan_free() releases it.
+ * or an exit code (2 usage, 3 environment) with the one-line reason in
+ * p->error.  Either way run_plan_free() releases it.
  */
-int run_plan_make(const struct run_config *c, struct run_plan *p, int argc, char **argv)
+int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags, int argc, char **argv)
 	__attribute__((warn_unused_result));
 void run_plan_free(struct run_plan *p);
+
+/* One workload parameter checked by name and range (the value stored in
+ * *out when out is not NULL); -EINVAL with one line in why. */
+int run_plan_check_param(const struct wl_desc *wl, const char *key, const char *value, uint64_t *out,
+			 char *why, size_t len) __attribute__((warn_unused_result));
 
 /* The configuration stored with each run and printed by --json: every
  * stored option (resolved, workload parameters with their defaults), the

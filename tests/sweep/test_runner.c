@@ -15,8 +15,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "analysis/sweep.h"
-#include "analysis/sweeprun.h"
+#include "core/sweep.h"
+#include "core/sweeprun.h"
 #include "check.h"
 
 static char dir[] = "/tmp/memvirt-sweeprun-XXXXXX";

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/sweep.h"
+#include "core/sweep.h"
 #include "check.h"
 
 static const char good[] =

@@ -1,5 +1,5 @@
 /*
- * analysis/sweeprun.c — the sweep runner (see sweeprun.h).
+ * core/sweeprun.c — the sweep runner (see sweeprun.h).
  *
  * One loop: reap finished children (waitpid WNOHANG), settle their runs,
  * start new ones while slots are free, redraw the progress, sleep 50 ms.
@@ -7,7 +7,7 @@
  * flag, and the loop notices it within one tick.  Each child's stderr goes
  * to a memfd so the runner can quote its last line as the failure reason.
  */
-#include "analysis/sweeprun.h"
+#include "core/sweeprun.h"
 
 #include <errno.h>
 #include <fcntl.h>

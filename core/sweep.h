@@ -1,5 +1,5 @@
 /*
- * analysis/sweep.h — sweep files: a grid of run configurations written as
+ * core/sweep.h — sweep files: a grid of run configurations written as
  * INI-like sections of `key = v1, v2, v3` lists (docs/sweep-format.md has
  * the grammar), and the grid's points, one `memvirt run` each.
  *
@@ -14,8 +14,8 @@
  *   configuration always gives the same key, whatever the file's order or
  *   number spelling (1M and 1048576).  `--resume` matches on it.
  */
-#ifndef MEMVIRT_ANALYSIS_SWEEP_H
-#define MEMVIRT_ANALYSIS_SWEEP_H
+#ifndef MEMVIRT_CORE_SWEEP_H
+#define MEMVIRT_CORE_SWEEP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +24,8 @@
 #define SWEEP_MAX_AXES 48
 #define SWEEP_MAX_VALUES 64
 #define SWEEP_MAX_ARGS (2 * SWEEP_MAX_AXES + 8)
+/* The largest grid a sweep file may describe (docs/sweep-format.md). */
+#define SWEEP_MAX_POINTS 1000000u
 
 /* How a key's values are read and passed to `memvirt run`. */
 enum sweep_kind {
@@ -47,7 +49,8 @@ struct sweep_file {
 	char *text;            /* the whole file, stored with the sweep */
 	char name[64];         /* `name =`, or the file's base name */
 	uint32_t repetitions;  /* `repetitions =`, default 1 */
-	unsigned repetitions_line;
+	unsigned repetitions_line;   /* 0: not given */
+	unsigned name_line;          /* 0: not given */
 	size_t axis_count;
 	struct sweep_axis axes[SWEEP_MAX_AXES];
 };

@@ -1,5 +1,5 @@
 /*
- * analysis/sweep.c — sweep file parser and grid enumeration (see sweep.h
+ * core/sweep.c — sweep file parser and grid enumeration (see sweep.h
  * and docs/sweep-format.md).
  *
  * The parser reads line by line and stops at the first problem, so the
@@ -7,7 +7,7 @@
  * point is decoded from its index by mixed-radix arithmetic over the axes
  * that apply to its workload, so a large grid costs no memory.
  */
-#include "analysis/sweep.h"
+#include "core/sweep.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,35 +17,22 @@
 #include <string.h>
 
 #include "core/cli.h"
+#include "core/runconf.h"
 
-/* The keys of the [sweep] section. */
+/* The keys of the [sweep] section: the sweep's own two, then every run
+ * option a sweep may set (core/runconf.h), which are passed to `memvirt
+ * run` as --KEY VALUE. */
 struct sweep_key_desc {
 	const char *key;
 	enum sweep_kind kind;
 	bool list;        /* may take several values (an axis of the grid) */
 	bool axis;        /* passed to memvirt run as --KEY */
-	const char *help;
 };
 
-static const struct sweep_key_desc sweep_keys[] = {
-	{.key = "name", .kind = SWEEP_TEXT, .list = false, .axis = false, .help = "sweep name"},
-	{.key = "repetitions", .kind = SWEEP_NUMBER, .list = false, .axis = false, .help = "runs per configuration"},
-	{.key = "engine", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "soft, kvm"},
-	{.key = "backend", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "backend names or plugin paths"},
-	{.key = "backend-opt", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "backend options"},
-	{.key = "workload", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "workload names"},
-	{.key = "vms", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "guest VMs timeshared"},
-	{.key = "tlb", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "TLB geometries (quote them: they hold commas)"},
-	{.key = "mem", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "guest RAM per VM"},
-	{.key = "quantum", .kind = SWEEP_NUMBER, .list = true, .axis = true, .help = "instructions per VM turn"},
-	{.key = "record", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "record level"},
-	{.key = "costs", .kind = SWEEP_TEXT, .list = true, .axis = true, .help = "cost-model overrides (quote them)"},
-	{.key = "seed", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "base seed; repetition r uses seed + r"},
-	{.key = "insn-limit", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "instruction limit per VM"},
-	{.key = "timeout", .kind = SWEEP_NUMBER, .list = false, .axis = true, .help = "seconds per run"},
-	{.key = "guest", .kind = SWEEP_TEXT, .list = false, .axis = true, .help = "guest kernel ELF"},
+static const struct sweep_key_desc sweep_own_keys[] = {
+	{.key = "name", .kind = SWEEP_TEXT, .list = false, .axis = false},
+	{.key = "repetitions", .kind = SWEEP_NUMBER, .list = false, .axis = false},
 };
-#define SWEEP_KEY_COUNT (sizeof(sweep_keys) / sizeof(sweep_keys[0]))
 
 static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -71,12 +58,37 @@ void sweep_free(struct sweep_file *f)
 	free(f);
 }
 
-static const struct sweep_key_desc *key_desc(const char *key)
+static const struct sweep_key_desc *key_desc(const char *key, struct sweep_key_desc *buf)
 {
-	for (size_t i = 0; i < SWEEP_KEY_COUNT; i++)
-		if (!strcmp(sweep_keys[i].key, key))
-			return &sweep_keys[i];
-	return NULL;
+	const struct rc_option *o;
+
+	for (size_t i = 0; i < sizeof(sweep_own_keys) / sizeof(sweep_own_keys[0]); i++)
+		if (!strcmp(sweep_own_keys[i].key, key))
+			return &sweep_own_keys[i];
+	o = rc_find(key);
+	if (!o || !(o->flags & RC_F_SWEEP))
+		return NULL;
+	*buf = (struct sweep_key_desc){
+		.key = o->name,
+		.kind = o->kind == RC_NUMBER ? SWEEP_NUMBER : SWEEP_TEXT,
+		.list = o->flags & RC_F_LIST,
+		.axis = true,
+	};
+	return buf;
+}
+
+/* "name, repetitions, engine, ..." for messages. */
+static void key_names(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(sweep_own_keys) / sizeof(sweep_own_keys[0]); i++)
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? ", " : "",
+					sweep_own_keys[i].key);
+	for (size_t i = 0; i < rc_option_count; i++)
+		if (rc_options[i].flags & RC_F_SWEEP)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, ", %s", rc_options[i].name);
 }
 
 static char *trim(char *s)
@@ -317,6 +329,7 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 		{
 			char *key = trim(s), *vals = trim(eq + 1);
 			const struct sweep_key_desc *kd = NULL;
+			struct sweep_key_desc kd_buf;
 			struct sweep_axis *ax;
 			bool is_param = section == SEC_PARAMS;
 
@@ -331,15 +344,16 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 				goto bad;
 			}
 			if (!is_param) {
-				kd = key_desc(key);
+				kd = key_desc(key, &kd_buf);
 				if (!kd) {
 					char names[512];
-					size_t off = 0;
+					const char *close = rc_suggest(key, RC_F_SWEEP);
 
-					for (size_t i = 0; i < SWEEP_KEY_COUNT; i++)
-						off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-									i ? ", " : "", sweep_keys[i].key);
-					set_err(why, sizeof(why), "unknown key '%s' in [sweep]; accepted: %s", key, names);
+					if (!close && !strcmp(key, "param"))
+						close = "[params] section";
+					key_names(names, sizeof(names));
+					set_err(why, sizeof(why), "unknown key '%s' in [sweep]%s%s%s; accepted: %s", key,
+						close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "", names);
 					rc = -EINVAL;
 					goto bad;
 				}
@@ -376,7 +390,15 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 				goto bad;
 			}
 			if (kd && !kd->axis) {
-				/* Sweep-level settings, not grid axes. */
+				/* Sweep-level settings, not grid axes: once each. */
+				unsigned *seen = !strcmp(key, "name") ? &f->name_line : &f->repetitions_line;
+
+				if (*seen) {
+					set_err(why, sizeof(why), "'%s' given twice (first on line %u)", key, *seen);
+					rc = -EINVAL;
+					goto bad;
+				}
+				*seen = line;
 				if (!strcmp(key, "name")) {
 					if (strlen(ax->values[0]) >= sizeof(f->name)) {
 						set_err(why, sizeof(why), "name longer than %zu characters", sizeof(f->name) - 1);
@@ -393,7 +415,6 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 						goto bad;
 					}
 					f->repetitions = (uint32_t)r;
-					f->repetitions_line = line;
 				}
 				for (size_t v = 0; v < ax->count; v++)
 					free(ax->values[v]);
@@ -419,6 +440,35 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 			rc = -EINVAL;
 			goto bad;
 		}
+	}
+	/* A parameter set for all workloads and for one of them: which wins
+	 * would be a guess, so neither does. */
+	for (size_t a = 0; a < f->axis_count; a++) {
+		const struct sweep_axis *ax = &f->axes[a], *all;
+
+		if (!ax->is_param || !ax->workload[0])
+			continue;
+		all = find_axis(f, ax->key, true, "");
+		if (all) {
+			line = ax->line;
+			set_err(why, sizeof(why),
+				"parameter '%s' is set for every workload in [params] (line %u) and for %s here: set it in one place",
+				ax->key, all->line, ax->workload);
+			rc = -EINVAL;
+			goto bad;
+		}
+	}
+	if (sweep_point_count(f) > SWEEP_MAX_POINTS) {
+		char n[32];
+
+		if (sweep_point_count(f) == SIZE_MAX)
+			snprintf(n, sizeof(n), "more than %zu", (size_t)SIZE_MAX - 1);
+		else
+			snprintf(n, sizeof(n), "%zu", sweep_point_count(f));
+		set_err(err, err_len, "%s: the grid has %s runs, more than the limit of %u: split it into several sweep files (docs/sweep-format.md)",
+			path, n, SWEEP_MAX_POINTS);
+		sweep_free(f);
+		return -EINVAL;
 	}
 	rc = check_fits(f, why, sizeof(why));
 	if (rc) {
@@ -544,13 +594,22 @@ static bool axis_applies(const struct sweep_axis *ax, const char *w)
 	return true;
 }
 
+/* Counts saturate at SIZE_MAX: a grid that large is refused at parse
+ * time, never enumerated with a wrapped count. */
+static size_t mul_sat(size_t a, size_t b)
+{
+	size_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
 static size_t block_size(const struct sweep_file *f, const char *w)
 {
 	size_t n = 1;
 
 	for (size_t a = 0; a < f->axis_count; a++)
 		if (axis_applies(&f->axes[a], w))
-			n *= f->axes[a].count;
+			n = mul_sat(n, f->axes[a].count);
 	return n;
 }
 
@@ -561,14 +620,17 @@ static size_t per_rep(const struct sweep_file *f)
 
 	if (!wl)
 		return block_size(f, NULL);
-	for (size_t w = 0; w < wl->count; w++)
-		n += block_size(f, wl->values[w]);
+	for (size_t w = 0; w < wl->count; w++) {
+		size_t b = block_size(f, wl->values[w]);
+
+		n = n > SIZE_MAX - b ? SIZE_MAX : n + b;
+	}
 	return n;
 }
 
 size_t sweep_point_count(const struct sweep_file *f)
 {
-	return per_rep(f) * f->repetitions;
+	return mul_sat(per_rep(f), f->repetitions);
 }
 
 struct kv {

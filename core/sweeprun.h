@@ -1,5 +1,5 @@
 /*
- * analysis/sweeprun.h — runs a sweep's grid: one `memvirt run` child
+ * core/sweeprun.h — runs a sweep's grid: one `memvirt run` child
  * process per point, N at a time, each tagged with the sweep id and its
  * point key, with progress on a terminal or as plain lines.
  *
@@ -14,15 +14,15 @@
  * - The runner holds no global state; the caller owns the stop flag its
  *   signal handler sets.
  */
-#ifndef MEMVIRT_ANALYSIS_SWEEPRUN_H
-#define MEMVIRT_ANALYSIS_SWEEPRUN_H
+#ifndef MEMVIRT_CORE_SWEEPRUN_H
+#define MEMVIRT_CORE_SWEEPRUN_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "analysis/sweep.h"
+#include "core/sweep.h"
 
 struct sweep_run_opts {
 	const char *exe;          /* the memvirt program: exec'd as EXE run ARGS... */
