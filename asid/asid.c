@@ -425,4 +425,5 @@ const struct mv_backend_ops asid_backend_ops = {
 	.vm_switch = asid_vm_switch,
 	.handle_exit = asid_handle_exit,
 	.stats = asid_stats,
+	.needs = MV_CAP_MMU | MV_CAP_ARCH_TLB,
 };

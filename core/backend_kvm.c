@@ -6,15 +6,15 @@
  *   ept         two-dimensional paging (Intel EPT / AMD NPT)
  *   kvm-shadow  KVM's own shadow MMU (kvm_intel ept=0 / kvm_amd npt=0)
  *
- * A backend that does not match the loaded module is refused with the
- * command that switches the module.
+ * Each says what it needs of the engine (MV_CAP_HOST_TDP or
+ * MV_CAP_HOST_SHADOW); the VMM refuses one that does not match the loaded
+ * module with the engine's account of how to switch it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/backends.h"
-#include "vcpu/kvm/kvm.h"
 
 struct kvm_backend_state {
 	const char *name;
@@ -24,15 +24,11 @@ static int kvm_backend_create(const char *name, const char *options, void **stat
 			      size_t err_len)
 {
 	struct kvm_backend_state *s;
-	int rc;
 
 	if (options && *options) {
 		snprintf(err, err_len, "%s on the kvm engine takes no options (got '%s')", name, options);
 		return -EINVAL;
 	}
-	rc = kvm_engine_check_backend(name, err, err_len);
-	if (rc)
-		return -ENODEV; /* the host's configuration, not the command line */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -77,6 +73,7 @@ const struct mv_backend_ops kvm_ept_backend_ops = {
 	.create = kvm_ept_create,
 	.destroy = kvm_backend_destroy,
 	.vm_init = kvm_backend_vm_init,
+	.needs = MV_CAP_HOST_TDP,
 };
 
 const struct mv_backend_ops kvm_shadow_backend_ops = {
@@ -88,4 +85,5 @@ const struct mv_backend_ops kvm_shadow_backend_ops = {
 	.create = kvm_shadow_create,
 	.destroy = kvm_backend_destroy,
 	.vm_init = kvm_backend_vm_init,
+	.needs = MV_CAP_HOST_SHADOW,
 };

@@ -86,4 +86,5 @@ const struct mv_backend_ops native_backend_ops = {
 	.vm_init = native_vm_init,
 	.vm_switch = native_vm_switch,
 	.stats = native_stats,
+	.needs = MV_CAP_MMU,
 };

@@ -7,6 +7,8 @@
  */
 #include "core/backends.h"
 
+#include "core/registry.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -52,9 +54,22 @@ void be_names_text(char *buf, size_t len)
 
 void be_engines_text(const struct mv_backend_ops *ops, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", ops->engines & MV_ENGINE_SOFT ? "soft" : "",
-		 (ops->engines & MV_ENGINE_SOFT) && (ops->engines & MV_ENGINE_KVM) ? ", " : "",
-		 ops->engines & MV_ENGINE_KVM ? "kvm" : "");
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < reg_engine_count(); i++)
+		if (ops->engines & reg_engine_ops(i)->id)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? ", " : "",
+						reg_engine_name(i));
+}
+
+/* The name of the engine with identity `id` (MV_ENGINE_*). */
+static const char *engine_name(uint32_t id)
+{
+	for (size_t i = 0; i < reg_engine_count(); i++)
+		if (reg_engine_ops(i)->id == id)
+			return reg_engine_name(i);
+	return "?";
 }
 
 bool be_is_path(const char *s)
@@ -146,13 +161,21 @@ int be_resolve(const char *name_or_path, uint32_t engine, const struct mv_backen
 
 			be_engines_text(backends[i], engines, sizeof(engines));
 			snprintf(err, err_len, "backend '%s' runs on engine %s, not %s", name_or_path,
-				 engines, engine == MV_ENGINE_KVM ? "kvm" : "soft");
+				 engines, engine_name(engine));
 			return -ENOENT;
 		}
 	be_names_text(names, sizeof(names));
 	snprintf(err, err_len, "unknown backend '%s'; accepted: %s, or a plugin path (PATH.so)",
 		 name_or_path, names);
 	return -ENOENT;
+}
+
+uint32_t be_needs(const struct mv_backend_ops *ops)
+{
+	if (ops->size >= offsetof(struct mv_backend_ops, needs) + sizeof(ops->needs) && ops->needs)
+		return ops->needs;
+	/* A plugin from before `needs`: a soft-engine backend programs its MMU. */
+	return ops->engines & MV_ENGINE_SOFT ? MV_CAP_MMU : 0;
 }
 
 const struct mv_option *be_option_table(const struct mv_backend_ops *ops, size_t *count)

@@ -32,6 +32,9 @@ bool be_is_path(const char *name);
 /* The path to dlopen for it: "x.so" is "./x.so", in the current folder. */
 void be_plugin_path(const char *name, char *buf, size_t len);
 
+/* The engine capabilities (MV_CAP_*) the backend needs. */
+uint32_t be_needs(const struct mv_backend_ops *ops);
+
 /* The backend's --backend-opt table (NULL when it has none, or a plugin
  * built before the field existed). */
 const struct mv_option *be_option_table(const struct mv_backend_ops *ops, size_t *count);

@@ -1,22 +1,19 @@
 /*
- * core/registry.c — the table of engines (see registry.h).
+ * core/registry.c — the table of engines (see registry.h).  An engine's
+ * name is its ops' own; nothing else spells it.
  */
 #include "core/registry.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vcpu/kvm/kvm.h"
 #include "vcpu/soft/soft.h"
 
-struct engine_entry {
-	const char *name;
-	const struct engine_ops *ops;
-};
-
-static const struct engine_entry engines[] = {
-	{"soft", &soft_engine_ops},
-	{"kvm", &kvm_engine_ops},
+static const struct engine_ops *const engines[] = {
+	&soft_engine_ops,
+	&kvm_engine_ops,
 };
 
 size_t reg_engine_count(void)
@@ -26,19 +23,19 @@ size_t reg_engine_count(void)
 
 const char *reg_engine_name(size_t i)
 {
-	return i < reg_engine_count() ? engines[i].name : NULL;
+	return i < reg_engine_count() ? engines[i]->name : NULL;
 }
 
 const struct engine_ops *reg_engine_ops(size_t i)
 {
-	return i < reg_engine_count() ? engines[i].ops : NULL;
+	return i < reg_engine_count() ? engines[i] : NULL;
 }
 
 int reg_engine_find(const char *name, const struct engine_ops **ops)
 {
 	for (size_t i = 0; i < reg_engine_count(); i++)
-		if (!strcmp(engines[i].name, name)) {
-			*ops = engines[i].ops;
+		if (!strcmp(engines[i]->name, name)) {
+			*ops = engines[i];
 			return 0;
 		}
 	return -ENOENT;
@@ -46,5 +43,14 @@ int reg_engine_find(const char *name, const struct engine_ops **ops)
 
 const char *reg_engine_names(void)
 {
-	return "soft, kvm";
+	static char names[128];
+
+	if (!names[0]) {
+		size_t off = 0;
+
+		for (size_t i = 0; i < reg_engine_count(); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+						engines[i]->name);
+	}
+	return names;
 }

@@ -16,11 +16,9 @@
 
 #include "core/backends.h"
 #include "core/cli.h"
-#include "core/hw.h"
 #include "core/registry.h"
 #include "core/sha256.h"
 #include "memvirt/options.h"
-#include "vcpu/kvm/kvm.h"
 #include "vcpu/soft/mmu.h"
 
 static int plan_fail(struct run_plan *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -109,7 +107,7 @@ static int resolve_params(const struct run_config *c, struct run_plan *p)
 
 static int resolve_backend(const struct run_config *c, struct run_plan *p)
 {
-	uint32_t engine = !strcmp(p->engine->name, "kvm") ? MV_ENGINE_KVM : MV_ENGINE_SOFT;
+	uint32_t engine = p->engine->id;
 	char err[1024];
 
 	/* A plugin is not loaded to check a configuration: that would run
@@ -141,27 +139,41 @@ static int resolve_backend(const struct run_config *c, struct run_plan *p)
 /* The machine, the VM count and the TLB against the engine and backend. */
 static int check_machine(const struct run_config *c, struct run_plan *p)
 {
-	const struct hw_glue *g = hw_glue_for(p->engine->name);
-	bool tlb_model = g && g->machine_create;
+	uint32_t offers = p->engine->capabilities ? p->engine->capabilities() : 0;
+	bool tlb_model = p->engine->machine_create != NULL;
 	struct soft_mmu_config tlb;
 	char err[1024];
-
 	uint32_t backend_engines = p->backend ? p->backend->engines : 0;
 	const char *backend_name = p->backend ? p->backend->name : c->backend;
 
 	p->arch_tlb = !strcmp(c->machine, "archtlb");
-	if (p->arch_tlb && (!g || !g->atlb_enable))
+	if (p->arch_tlb && !(offers & MV_CAP_ARCH_TLB))
 		return plan_fail(p, MV_EXIT_USAGE, "engine %s has no architected-TLB machine; use --engine soft",
-				p->engine->name);
+				 p->engine->name);
 	if (!p->arch_tlb && (backend_engines & MV_BACKEND_ARCH_TLB))
-		return plan_fail(p, MV_EXIT_USAGE, "backend %s virtualizes the architected-TLB machine: add --machine archtlb",
-				backend_name);
-	if (c->vms > 1 && !p->engine->instructions)
-		return plan_fail(p, MV_EXIT_USAGE, "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
-				p->engine->name);
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "backend %s virtualizes the architected-TLB machine: add --machine archtlb",
+				 backend_name);
+	if (c->vms > 1 && !(offers & MV_CAP_ICOUNT))
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
+				 p->engine->name);
 	if (p->arch_tlb && c->vms > 1 && p->backend && !(backend_engines & MV_BACKEND_ARCH_TLB))
-		return plan_fail(p, MV_EXIT_USAGE, "backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
-				backend_name);
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
+				 backend_name);
+	if (p->backend) {
+		uint32_t missing = be_needs(p->backend) & ~offers;
+
+		if (missing) {
+			char why[512];
+
+			p->engine->explain_missing(missing, why, sizeof(why));
+			/* The host's KVM mode is its configuration, not the command line. */
+			return plan_fail(p, missing & (MV_CAP_HOST_TDP | MV_CAP_HOST_SHADOW) ? MV_EXIT_ENV : MV_EXIT_USAGE,
+					 "backend %s cannot run on this %s engine: %s", backend_name, p->engine->name, why);
+		}
+	}
 	if (!tlb_model) {
 		if (c->tlb)
 			return plan_fail(p, MV_EXIT_USAGE, "--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
@@ -290,6 +302,10 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 		return plan_fail(p, MV_EXIT_USAGE, "%s", why);
 	if (reg_engine_find(c->engine, &p->engine) || !p->engine)
 		return plan_fail(p, MV_EXIT_USAGE, "engine '%s' is not built into this memvirt", c->engine);
+	/* Whether this machine can run the engine at all is its environment;
+	 * a check of a sweep file does not depend on it. */
+	if (!p->check_only && !p->engine->available(why, sizeof(why)))
+		return plan_fail(p, MV_EXIT_ENV, "engine %s is unavailable: %s", p->engine->name, why);
 	p->workload = wl_find(c->workload);
 	rc = resolve_params(c, p);
 	if (rc)
@@ -375,12 +391,14 @@ void run_plan_config_json(const struct run_plan *p, struct json *j)
 	json_string(j, p->costs_canonical);
 	json_key(j, "guest_sha256");
 	json_string(j, p->guest_sha256);
-	if (!strcmp(p->engine->name, "kvm")) {
+	{
 		/* Which MMU the host's KVM used is part of what was measured. */
-		char mode[32];
+		uint32_t offers = p->engine->capabilities ? p->engine->capabilities() : 0;
 
-		json_key(j, "kvm_paging");
-		json_string(j, kvm_engine_paging_mode(mode, sizeof(mode)) == 0 ? mode : NULL);
+		if (offers & (MV_CAP_HOST_TDP | MV_CAP_HOST_SHADOW)) {
+			json_key(j, "kvm_paging");
+			json_string(j, offers & MV_CAP_HOST_TDP ? "tdp" : "shadow");
+		}
 	}
 	json_key(j, "identity");
 	json_string(j, p->identity);

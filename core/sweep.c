@@ -759,8 +759,9 @@ int sweep_point_at(const struct sweep_file *f, size_t index, struct sweep_point 
 			return -E2BIG;
 		koff += (size_t)n;
 	}
-	loff += (size_t)snprintf(p->label, sizeof(p->label), "%s/%s %s", p->engine ? p->engine : "soft",
-				 p->backend ? p->backend : "native", w ? w : "scan");
+	loff += (size_t)snprintf(p->label, sizeof(p->label), "%s/%s %s",
+				 p->engine ? p->engine : rc_find("engine")->def,
+				 p->backend ? p->backend : rc_find("backend")->def, w ? w : rc_find("workload")->def);
 	for (size_t i = 0; i < nkv && loff < sizeof(p->label); i++) {
 		if (!strcmp(kvs[i].name, "engine") || !strcmp(kvs[i].name, "backend") ||
 		    !strcmp(kvs[i].name, "workload") || !strcmp(kvs[i].name, "rep"))

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/json.h"
+#include "core/runconf.h"
 #include "core/store.h"
 
 #define STOP_GRACE_S 5.0
@@ -237,9 +238,9 @@ static int record_failed_point(struct runner *r, const struct slot *s, int exit_
 		off += (size_t)snprintf(command + off, sizeof(command) - off, " %s", s->point.argv[i]);
 	{
 		struct rec_run_desc d = {
-			.engine = s->point.engine ? s->point.engine : "soft",
-			.backend = s->point.backend ? s->point.backend : "native",
-			.workload = s->point.workload ? s->point.workload : "scan",
+			.engine = s->point.engine ? s->point.engine : rc_find("engine")->def,
+			.backend = s->point.backend ? s->point.backend : rc_find("backend")->def,
+			.workload = s->point.workload ? s->point.workload : rc_find("workload")->def,
 			.params_json = s->point.params_json,
 			.config_json = cfg.failed ? "{}" : json_text(&cfg),
 			.record_level = "summary",

@@ -344,4 +344,5 @@ const struct mv_backend_ops ept_backend_ops = {
 	.stats = ept_stats,
 	.options = ept_option_table,
 	.option_count = EPT_OPT__COUNT,
+	.needs = MV_CAP_MMU,
 };

@@ -1342,4 +1342,5 @@ const struct mv_backend_ops shadow_backend_ops = {
 	.stats = shadow_stats,
 	.options = shadow_option_table,
 	.option_count = OPT__COUNT,
+	.needs = MV_CAP_MMU | MV_CAP_ICOUNT,
 };

@@ -366,4 +366,5 @@ const struct mv_backend_ops softtlb_backend_ops = {
 	.stats = softtlb_stats,
 	.options = softtlb_option_table,
 	.option_count = OPT__COUNT,
+	.needs = MV_CAP_MMU | MV_CAP_ARCH_TLB,
 };

@@ -31,50 +31,13 @@
 /* The symbol a plugin exports: `const struct mv_backend_ops *memvirt_backend(void);` */
 #define MV_BACKEND_ENTRY_SYMBOL "memvirt_backend"
 
-/* Engines a backend runs on (mv_backend_ops.engines). */
-#define MV_ENGINE_SOFT (1u << 0)
-#define MV_ENGINE_KVM  (1u << 1)
-/* Not an engine: the backend virtualizes the architected-TLB machine, so
- * several VMs may be timeshared on it (softtlb, asid). */
+/* Not an engine, a bit of mv_backend_ops.engines: the backend virtualizes
+ * the architected-TLB machine, so several VMs may be timeshared on it
+ * (softtlb, asid).  MV_ENGINE_SOFT and MV_ENGINE_KVM are in engine.h. */
 #define MV_BACKEND_ARCH_TLB (1u << 8)
 
 /* One guest VM, owned by the VMM. */
 struct mv_vm;
-
-/* How the MMU translates while this VM runs (soft engine). */
-enum mv_paging_mode {
-	/* The guest's own CR3 drives hardware walks; guest-physical addresses
-	 * are relocated into the VM's machine memory.  The native baseline. */
-	MV_PAGING_GUEST = 0,
-	/* The hardware walks tables rooted at `root` (an HPA) whose entries
-	 * hold HPAs: shadow paging.  The guest's CR3 is virtualized. */
-	MV_PAGING_HOST,
-	/* Two-dimensional walk: the guest's CR3 over nested tables rooted at
-	 * `root` (nCR3, AMD NPT format), tagged with `asid`. */
-	MV_PAGING_NESTED,
-};
-
-struct mv_paging {
-	enum mv_paging_mode mode;
-	uint64_t root;    /* HOST: real CR3 (HPA, with PCID bits); NESTED: nCR3 */
-	uint32_t asid;    /* NESTED: TLB tag of the VM; 0 = untagged */
-};
-
-enum mv_flush_scope {
-	MV_FLUSH_ALL = 0,     /* every entry, global ones too */
-	MV_FLUSH_TAG,         /* entries tagged `arg` (PCID, or ASID in nested mode) */
-	MV_FLUSH_ADDRESS,     /* the translation of virtual address `arg` */
-};
-
-/* The architected-TLB machine's guest-visible registers
- * (docs/arch-tlb.md), read and written by a backend that emulates them. */
-struct mv_atlb_regs {
-	uint64_t index, entryhi, entrylo, wired, badvaddr;
-	uint32_t asid;         /* guest-visible current ASID */
-	uint32_t asid_bits;    /* guest-visible ASID width (CPUID) */
-	uint32_t entries;      /* guest-visible TLB size (CPUID) */
-	uint32_t walks_off;    /* 1 once the guest set CTL.E (read-only) */
-};
 
 /* Services the VMM gives a backend; valid for the whole run. */
 struct mv_hw {
@@ -207,7 +170,13 @@ struct mv_backend_ops {
 	void (*stats)(void *state, engine_stat_fn fn, void *ctx);
 
 	/* Appended fields: the VMM reads them only when `size` reaches them.
-	 * The --backend-opt keys (memvirt/options.h), for help, for `memvirt
+	 * The engine capabilities (MV_CAP_*, memvirt/engine.h) the backend
+	 * needs; the VMM refuses to run it where they are missing, with the
+	 * engine's account of how to get them.  0 in a plugin built before
+	 * the field existed: MV_CAP_MMU for a soft-engine backend. */
+	uint32_t needs;
+
+	/* The --backend-opt keys (memvirt/options.h), for help, for `memvirt
 	 * list backends` and for the configuration a run is filed under: with
 	 * a table, `cache=8` and no options at all are one configuration.  The
 	 * backend still parses its options itself in create(), normally with

@@ -5,8 +5,15 @@
  * map and stops at exits, like KVM_RUN: create a VM, give it memory slots,
  * create a vCPU, load architectural state, run until something needs the
  * VMM, read the exit, complete it, run again.  Everything above this seam
- * (core/, the backends) is engine-independent, except the soft engine's
- * extra "hardware" API in vcpu/soft/soft.h that memory backends program.
+ * (core/, the backends) is engine-independent.
+ *
+ * What an engine offers beyond that (a programmable MMU, an architected
+ * TLB, counting instructions, the host KVM's paging mode) it says in
+ * capabilities(); the hardware services the VMM hands memory backends
+ * (memvirt/backend.h, struct mv_hw) are the optional hooks at the end of
+ * struct engine_ops, NULL where the engine has no such hardware.  Backends
+ * say what they need (mv_backend_ops.needs), so that no engine knows any
+ * backend by name.
  *
  * Conventions: functions return 0 or a negative errno for host errors;
  * guest-caused stops (triple fault, bad state) are exits, never errors.
@@ -20,9 +27,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ev_bus;
+#include "memvirt/event.h"
+
 struct engine_vm;
 struct engine_vcpu;
+
+/* Engine identities, also the bits of mv_backend_ops.engines. */
+#define MV_ENGINE_SOFT (1u << 0)
+#define MV_ENGINE_KVM  (1u << 1)
+
+/* What an engine offers (engine_ops.capabilities), and what a backend
+ * needs (mv_backend_ops.needs). */
+#define MV_CAP_MMU         (1u << 0)  /* the MMU is programmable: intercepts, paging modes, flushes */
+#define MV_CAP_ARCH_TLB    (1u << 1)  /* the architected-TLB machine (docs/arch-tlb.md) */
+#define MV_CAP_ICOUNT      (1u << 2)  /* counts retired instructions: quanta, limits, timesharing */
+#define MV_CAP_HOST_TDP    (1u << 3)  /* the host's KVM runs guests with two-dimensional paging */
+#define MV_CAP_HOST_SHADOW (1u << 4)  /* the host's KVM runs guests on its shadow MMU */
 
 /* General-purpose state, same layout as struct kvm_regs. */
 struct engine_regs {
@@ -125,9 +145,14 @@ struct engine_exit {
 	char message[192];
 };
 
+/* Where an engine posts its events (the VMM's event bus); ctx is
+ * engine_vm_config.post_ctx.  Hot path: called from the CPU loop. */
+typedef void (*engine_post_fn)(void *ctx, const struct mv_event *ev);
+
 /* What a VM is created with. */
 struct engine_vm_config {
-	struct ev_bus *bus;      /* where the engine posts its events; may be NULL */
+	engine_post_fn post;     /* may be NULL: the engine's events are dropped */
+	void *post_ctx;
 	uint16_t vm_index;       /* VM number in events */
 	/* Engine-specific shared hardware, so that several VMs of one run are
 	 * timeshared on one physical CPU with one TLB (soft: a struct
@@ -139,12 +164,63 @@ struct engine_vm_config {
  * the engine needs to know their list. */
 typedef void (*engine_stat_fn)(void *ctx, const char *name, uint64_t value);
 
+/* How the MMU translates while a VM runs (engines with MV_CAP_MMU). */
+enum mv_paging_mode {
+	/* The guest's own CR3 drives hardware walks; guest-physical addresses
+	 * are relocated into the VM's machine memory.  The native baseline. */
+	MV_PAGING_GUEST = 0,
+	/* The hardware walks tables rooted at `root` (an HPA) whose entries
+	 * hold HPAs: shadow paging.  The guest's CR3 is virtualized. */
+	MV_PAGING_HOST,
+	/* Two-dimensional walk: the guest's CR3 over nested tables rooted at
+	 * `root` (nCR3, AMD NPT format), tagged with `asid`. */
+	MV_PAGING_NESTED,
+};
+
+struct mv_paging {
+	enum mv_paging_mode mode;
+	uint64_t root;    /* HOST: real CR3 (HPA, with PCID bits); NESTED: nCR3 */
+	uint32_t asid;    /* NESTED: TLB tag of the VM; 0 = untagged */
+};
+
+enum mv_flush_scope {
+	MV_FLUSH_ALL = 0,     /* every entry, global ones too */
+	MV_FLUSH_TAG,         /* entries tagged `arg` (PCID, or ASID in nested mode) */
+	MV_FLUSH_ADDRESS,     /* the translation of virtual address `arg` */
+};
+
+/* The architected-TLB machine's guest-visible registers
+ * (docs/arch-tlb.md), read and written by a backend that emulates them. */
+struct mv_atlb_regs {
+	uint64_t index, entryhi, entrylo, wired, badvaddr;
+	uint32_t asid;         /* guest-visible current ASID */
+	uint32_t asid_bits;    /* guest-visible ASID width (CPUID) */
+	uint32_t entries;      /* guest-visible TLB size (CPUID) */
+	uint32_t walks_off;    /* 1 once the guest set CTL.E (read-only) */
+};
+
+/* The shared hardware of one run: one physical CPU, its TLB, machine
+ * memory (see engine_ops.machine_create). */
+struct engine_machine_config {
+	uint8_t *mem;            /* machine memory, mem_size bytes, the caller's */
+	uint64_t mem_size;
+	const char *tlb;         /* the engine's TLB geometry text (--tlb), or NULL: its default */
+};
+
 struct engine_ops {
 	const char *name;
 	const char *description;
+	uint32_t id;             /* MV_ENGINE_* */
 
 	/* true when the engine can run on this machine; otherwise why not. */
 	bool (*available)(char *why, size_t why_len);
+
+	/* MV_CAP_* this engine offers here and now (the host's KVM may
+	 * change between runs).  explain_missing: one line on how to get
+	 * the capabilities in `missing` (a module parameter, another
+	 * engine), for the refusal of a backend that needs them. */
+	uint32_t (*capabilities)(void);
+	void (*explain_missing)(uint32_t missing, char *why, size_t why_len);
 
 	int (*vm_create)(const struct engine_vm_config *cfg, struct engine_vm **out);
 	void (*vm_destroy)(struct engine_vm *vm);
@@ -179,8 +255,53 @@ struct engine_ops {
 
 	/* Report every statistic of the VM and its vCPUs. */
 	void (*stats)(struct engine_vm *vm, engine_stat_fn fn, void *ctx);
+
+	/*
+	 * Optional hardware, each hook NULL where the engine has none (the
+	 * VMM then answers the backend's request with -ENOTSUP).
+	 *
+	 * The shared machine: created once per run over the caller's machine
+	 * memory and handed to every vm_create (engine_vm_config.machine);
+	 * -EINVAL with a message in err for a TLB text it refuses.
+	 */
+	int (*machine_create)(const struct engine_machine_config *cfg, void **machine, char *err,
+			      size_t err_len);
+	void (*machine_destroy)(void *machine);
+	/* Machine-wide statistics (the shared TLB...), reported once per run. */
+	void (*machine_stats)(void *machine, engine_stat_fn fn, void *ctx);
+
+	/* MV_CAP_MMU: the services of struct mv_hw with the same names.
+	 * set_paging: phys_base/limit place the VM's RAM in machine memory
+	 * for MV_PAGING_GUEST. */
+	int (*set_intercepts)(struct engine_vcpu *vcpu, uint64_t causes, uint32_t vectors);
+	int (*set_paging)(struct engine_vcpu *vcpu, const struct mv_paging *paging,
+			  uint64_t phys_base, uint64_t phys_limit);
+	int (*flush_tlb)(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg);
+	int (*inject_exception)(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
+				uint64_t cr2);
+	int (*write_cr3)(struct engine_vcpu *vcpu, uint64_t cr3);
+	int (*flush_tlb_nonglobal)(struct engine_vcpu *vcpu, uint64_t tag);
+
+	/* Engines without MV_CAP_ICOUNT: make run() return -EINTR once
+	 * `seconds` of wall time have passed, until disarmed. */
+	int (*arm_timeout)(struct engine_vcpu *vcpu, double seconds);
+	void (*disarm_timeout)(void);
+
+	/* MV_CAP_ARCH_TLB: the machine's real TLB size and ASID width; put a
+	 * vCPU on the architected-TLB machine; and struct mv_hw's atlb_*
+	 * services. */
+	void (*atlb_info)(void *machine, uint32_t *entries, uint32_t *asid_bits);
+	int (*atlb_enable)(struct engine_vcpu *vcpu);
+	int (*atlb_get_regs)(struct engine_vcpu *vcpu, struct mv_atlb_regs *regs);
+	int (*atlb_set_regs)(struct engine_vcpu *vcpu, const struct mv_atlb_regs *regs);
+	int (*atlb_set_real_asid)(struct engine_vcpu *vcpu, uint32_t asid);
+	int (*atlb_write)(struct engine_vcpu *vcpu, uint32_t index, uint64_t hi, uint64_t lo);
+	int (*atlb_read)(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, uint64_t *lo);
+	int (*atlb_probe)(struct engine_vcpu *vcpu, uint64_t hi);
+	int (*atlb_flush)(struct engine_vcpu *vcpu, bool all, uint32_t asid);
 };
 
+/* Names of the enums above, for reports (vcpu/engine_names.c). */
 const char *engine_exit_reason_name(enum engine_exit_reason reason);
 const char *engine_intercept_name(enum engine_intercept cause);
 

@@ -10,10 +10,10 @@
  *
  * What the kvm engine cannot do, by construction: count retired guest
  * instructions (so `set_limits` with a non-zero quantum or limit returns
- * -ENOTSUP and `instructions` is NULL), or program the MMU through the soft
- * engine's "hardware" API.  A wall-clock limit is the VMM's job: it arms a
- * timer signal whose handler calls kvm_vcpu_kick(), and run() then returns
- * -EINTR.
+ * -ENOTSUP and `instructions` is NULL), or program the MMU (no MV_CAP_MMU
+ * hooks).  Its capabilities are the host KVM's paging mode; a wall-clock
+ * limit is its arm_timeout hook: a timer signal whose handler calls
+ * kvm_vcpu_kick(), after which run() returns -EINTR.
  */
 #ifndef MEMVIRT_VCPU_KVM_H
 #define MEMVIRT_VCPU_KVM_H
@@ -37,17 +37,6 @@ extern const struct engine_ops kvm_engine_ops;
  * -EIO when the parameter cannot be read.  Not a hot path.
  */
 int kvm_engine_paging_mode(char *mode, size_t len) __attribute__((warn_unused_result));
-
-/*
- * Whether memory backend `backend` can run on this host's KVM: "ept"
- * needs two-dimensional paging, "kvm-shadow" needs KVM's shadow MMU; any
- * other backend does not exist on the kvm engine.  Returns 0 when it can,
- * otherwise a negative errno with the reason, including how to reload the
- * module in the other mode, in why (-EINVAL: wrong mode or unknown
- * backend; what kvm_engine_paging_mode() returns when the mode is unknown).
- */
-int kvm_engine_check_backend(const char *backend, char *why, size_t len)
-	__attribute__((warn_unused_result));
 
 /*
  * Make the vCPU's current or next run() return -EINTR as soon as possible.

@@ -23,12 +23,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "vcpu/kvm/kvm_stats.h"
@@ -234,45 +236,91 @@ int kvm_engine_paging_mode(char *mode, size_t len)
 	return 0;
 }
 
-int kvm_engine_check_backend(const char *backend, char *why, size_t len)
+/* Which paging the host's KVM offers, from its module parameter. */
+static uint32_t kvm_capabilities(void)
 {
-	const struct paging_param *p;
-	bool want_tdp, tdp;
-	int ret;
+	const struct paging_param *p = loaded_paging_param();
+	bool tdp;
 
-	if (strcmp(backend, "ept") == 0)
-		want_tdp = true;
-	else if (strcmp(backend, "kvm-shadow") == 0)
-		want_tdp = false;
-	else {
-		snprintf(why, len, "backend %s does not run on the kvm engine: use ept (host "
-			 "KVM with EPT/NPT) or kvm-shadow (host KVM's shadow MMU)", backend);
-		return -EINVAL;
-	}
-	p = loaded_paging_param();
-	if (!p) {
-		snprintf(why, len, "cannot tell the host KVM's paging mode: neither kvm_amd "
-			 "nor kvm_intel is loaded");
-		return -ENOENT;
-	}
-	ret = read_paging_mode(p, &tdp);
-	if (ret) {
-		snprintf(why, len, "cannot read %s to tell the host KVM's paging mode", p->path);
-		return ret;
-	}
-	if (tdp == want_tdp) {
-		snprintf(why, len, "ok");
+	if (!p || read_paging_mode(p, &tdp))
 		return 0;
+	return tdp ? MV_CAP_HOST_TDP : MV_CAP_HOST_SHADOW;
+}
+
+static void kvm_explain_missing(uint32_t missing, char *why, size_t len)
+{
+	const struct paging_param *p = loaded_paging_param();
+	bool tdp;
+
+	if (missing & (MV_CAP_MMU | MV_CAP_ARCH_TLB | MV_CAP_ICOUNT)) {
+		snprintf(why, len, "the kvm engine's MMU belongs to the host's KVM and it cannot count guest instructions; use --engine soft");
+		return;
 	}
-	if (want_tdp)
-		snprintf(why, len, "backend ept needs two-dimensional paging, but %s runs "
-			 "KVM's shadow MMU; switch with `%s`, or use --backend kvm-shadow",
+	if (!p) {
+		snprintf(why, len, "cannot tell the host KVM's paging mode: neither kvm_amd nor kvm_intel is loaded");
+		return;
+	}
+	if (read_paging_mode(p, &tdp)) {
+		snprintf(why, len, "cannot read %s to tell the host KVM's paging mode", p->path);
+		return;
+	}
+	if (missing & MV_CAP_HOST_TDP)
+		snprintf(why, len, "it needs two-dimensional paging, but %s runs KVM's shadow MMU; switch with `%s`, or use --backend kvm-shadow",
 			 p->module, p->to_tdp);
 	else
-		snprintf(why, len, "backend kvm-shadow needs KVM's shadow MMU, but %s uses "
-			 "two-dimensional paging (EPT/NPT); switch with `%s`, or use --backend ept",
+		snprintf(why, len, "it needs KVM's shadow MMU, but %s uses two-dimensional paging (EPT/NPT); switch with `%s`, or use --backend ept",
 			 p->module, p->to_shadow);
-	return -EINVAL;
+}
+
+/* ---- wall-clock limit ---------------------------------------------------
+ *
+ * KVM cannot count guest instructions, so an endless guest is stopped by a
+ * timer signal that kicks the vCPU out of KVM_RUN.  A signal handler
+ * reaches only global state: the vCPU to kick is the one file-scope
+ * variable here, set while a limit is armed.
+ */
+static struct engine_vcpu *volatile armed_vcpu;
+
+static void on_alarm(int signo)
+{
+	struct engine_vcpu *vcpu = armed_vcpu;
+
+	(void)signo;
+	if (vcpu)
+		kvm_vcpu_kick(vcpu);
+}
+
+static int kvm_arm_timeout(struct engine_vcpu *vcpu, double seconds)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the signal must interrupt KVM_RUN. */
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		return -errno;
+	armed_vcpu = vcpu;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1;
+	/* Re-fire every second until disarmed, in case one lands outside KVM_RUN. */
+	it.it_interval.tv_sec = 1;
+	if (setitimer(ITIMER_REAL, &it, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+static void kvm_disarm_timeout(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	armed_vcpu = NULL;
 }
 
 /* ---- VM --------------------------------------------------------------- */
@@ -843,7 +891,10 @@ static void kvm_stats(struct engine_vm *vm, engine_stat_fn fn, void *ctx)
 const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.description = "the host's KVM (/dev/kvm): real hardware, EPT/NPT or KVM's shadow MMU",
+	.id = MV_ENGINE_KVM,
 	.available = kvm_available,
+	.capabilities = kvm_capabilities,
+	.explain_missing = kvm_explain_missing,
 	.vm_create = kvm_vm_create,
 	.vm_destroy = kvm_vm_destroy,
 	.set_memory = kvm_set_memory,
@@ -859,4 +910,6 @@ const struct engine_ops kvm_engine_ops = {
 	.set_limits = kvm_set_limits,
 	.instructions = NULL,
 	.stats = kvm_stats,
+	.arm_timeout = kvm_arm_timeout,
+	.disarm_timeout = kvm_disarm_timeout,
 };

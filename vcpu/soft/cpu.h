@@ -138,7 +138,8 @@ struct soft_vcpu {
 };
 
 struct soft_vm {
-	struct ev_bus *bus;           /* engine events go here; may be NULL */
+	engine_post_fn post;          /* engine events go here; may be NULL */
+	void *post_ctx;
 	struct soft_machine *m;
 	bool own_machine;
 	uint64_t phys_base, phys_limit;

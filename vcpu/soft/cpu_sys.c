@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/evbus.h"
 
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
@@ -134,14 +133,14 @@ _Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,
 }
 
 /* Engine events the VMM cannot see (the guest's own INVLPGs, timer
- * interrupts the APIC delivers) go to the VM's event bus. */
+ * interrupts the APIC delivers) go to the VMM's callback. */
 static void post(struct soft_vcpu *v, uint32_t type, uint64_t gva, uint64_t detail)
 {
-	if (!v->vm || !v->vm->bus)
+	if (!v->vm || !v->vm->post)
 		return;
 	struct mv_event ev = { .type = type, .vm = v->vm->vm_index, .vcpu = v->index,
 			       .icount = v->icount, .gva = gva, .detail = detail };
-	ev_post(v->vm->bus, &ev);
+	v->vm->post(v->vm->post_ctx, &ev);
 }
 
 /* ---- intercepts ---- */

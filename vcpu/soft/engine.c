@@ -9,6 +9,8 @@
  * when nested paging is off.
  */
 #include "vcpu/soft/cpu.h"
+#include "vcpu/soft/archtlb.h"
+#include "vcpu/soft/engine_hw.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -126,7 +128,8 @@ static int soft_vm_create(const struct engine_vm_config *cfg, struct engine_vm *
 	struct soft_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
-	vm->bus = cfg->bus;
+	vm->post = cfg->post;
+	vm->post_ctx = cfg->post_ctx;
 	vm->m = cfg->machine;
 	vm->own_machine = cfg->machine == NULL;
 	vm->vm_index = cfg->vm_index;
@@ -396,10 +399,25 @@ static void soft_stats(struct engine_vm *evm, engine_stat_fn fn, void *ctx)
 		soft_machine_stats(vm->m, fn, ctx);
 }
 
+static uint32_t soft_capabilities(void)
+{
+	return MV_CAP_MMU | MV_CAP_ARCH_TLB | MV_CAP_ICOUNT;
+}
+
+static void soft_explain_missing(uint32_t missing, char *why, size_t len)
+{
+	snprintf(why, len, "%s", missing & (MV_CAP_HOST_TDP | MV_CAP_HOST_SHADOW)
+					 ? "the soft engine has no host KVM: use --engine kvm"
+					 : "the soft engine has no such hardware");
+}
+
 const struct engine_ops soft_engine_ops = {
 	.name = "soft",
 	.description = "software x86-64 CPU with an exact MMU/TLB model (deterministic)",
+	.id = MV_ENGINE_SOFT,
 	.available = soft_available,
+	.capabilities = soft_capabilities,
+	.explain_missing = soft_explain_missing,
 	.vm_create = soft_vm_create,
 	.vm_destroy = soft_vm_destroy,
 	.set_memory = soft_set_memory,
@@ -415,6 +433,24 @@ const struct engine_ops soft_engine_ops = {
 	.set_limits = soft_set_limits,
 	.instructions = soft_instructions,
 	.stats = soft_stats,
+	.machine_create = soft_hw_machine_create,
+	.machine_destroy = soft_hw_machine_destroy,
+	.machine_stats = soft_hw_machine_stats,
+	.set_intercepts = soft_hw_set_intercepts,
+	.set_paging = soft_hw_set_paging,
+	.flush_tlb = soft_hw_flush_tlb,
+	.inject_exception = soft_hw_inject_exception,
+	.write_cr3 = soft_hw_write_cr3,
+	.flush_tlb_nonglobal = soft_hw_flush_tlb_nonglobal,
+	.atlb_info = soft_hw_atlb_info,
+	.atlb_enable = soft_atlb_enable,
+	.atlb_get_regs = soft_hw_atlb_get_regs,
+	.atlb_set_regs = soft_hw_atlb_set_regs,
+	.atlb_set_real_asid = soft_hw_atlb_set_real_asid,
+	.atlb_write = soft_atlb_real_write,
+	.atlb_read = soft_atlb_real_read,
+	.atlb_probe = soft_atlb_real_probe,
+	.atlb_flush = soft_hw_atlb_flush,
 };
 
 /* ---- soft.h vCPU controls ---- */

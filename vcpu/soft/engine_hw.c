@@ -1,8 +1,10 @@
 /*
- * core/hw_soft.c — VMM glue for the soft engine: the shared machine and
- * the MMU programming backends ask for, on top of vcpu/soft/soft.h.
+ * vcpu/soft/engine_hw.c — the soft engine's optional hardware hooks of
+ * struct engine_ops (memvirt/engine.h): the shared machine, and the MMU
+ * programming and architected-TLB services that the VMM hands memory
+ * backends, on top of vcpu/soft/soft.h and archtlb.h.
  */
-#include "core/hw.h"
+#include "vcpu/soft/engine_hw.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,16 +12,16 @@
 #include "vcpu/soft/archtlb.h"
 #include "vcpu/soft/soft.h"
 
-static int soft_glue_machine_create(uint8_t *pool, uint64_t pool_size, const char *tlb,
-				    void **machine, char *err, size_t err_len)
+int soft_hw_machine_create(const struct engine_machine_config *mc, void **machine, char *err,
+			   size_t err_len)
 {
-	struct soft_machine_config cfg = {.mem_size = pool_size, .mem = pool};
+	struct soft_machine_config cfg = {.mem_size = mc->mem_size, .mem = mc->mem};
 	struct soft_machine *m;
 	int rc;
 
 	soft_mmu_config_default(&cfg.mmu);
-	if (tlb) {
-		rc = soft_mmu_config_parse(tlb, &cfg.mmu, err, err_len);
+	if (mc->tlb) {
+		rc = soft_mmu_config_parse(mc->tlb, &cfg.mmu, err, err_len);
 		if (rc)
 			return -EINVAL;
 	}
@@ -32,17 +34,17 @@ static int soft_glue_machine_create(uint8_t *pool, uint64_t pool_size, const cha
 	return 0;
 }
 
-static void soft_glue_machine_destroy(void *machine)
+void soft_hw_machine_destroy(void *machine)
 {
 	soft_machine_destroy(machine);
 }
 
-static void soft_glue_machine_stats(void *machine, engine_stat_fn fn, void *ctx)
+void soft_hw_machine_stats(void *machine, engine_stat_fn fn, void *ctx)
 {
 	soft_machine_stats(machine, fn, ctx);
 }
 
-static int soft_glue_set_intercepts(struct engine_vcpu *vcpu, uint64_t causes, uint32_t vectors)
+int soft_hw_set_intercepts(struct engine_vcpu *vcpu, uint64_t causes, uint32_t vectors)
 {
 	struct soft_intercepts icpt;
 
@@ -52,7 +54,7 @@ static int soft_glue_set_intercepts(struct engine_vcpu *vcpu, uint64_t causes, u
 	return soft_vcpu_set_intercepts(vcpu, &icpt);
 }
 
-static int soft_glue_set_paging(struct engine_vcpu *vcpu, const struct mv_paging *p,
+int soft_hw_set_paging(struct engine_vcpu *vcpu, const struct mv_paging *p,
 				uint64_t phys_base, uint64_t phys_limit)
 {
 	uint64_t mem_size;
@@ -81,7 +83,7 @@ static int soft_glue_set_paging(struct engine_vcpu *vcpu, const struct mv_paging
 	return -EINVAL;
 }
 
-static int soft_glue_flush_tlb(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg)
+int soft_hw_flush_tlb(struct engine_vcpu *vcpu, enum mv_flush_scope scope, uint64_t arg)
 {
 	struct soft_mmu *mmu = soft_machine_mmu(soft_vcpu_machine(vcpu));
 
@@ -99,10 +101,11 @@ static int soft_glue_flush_tlb(struct engine_vcpu *vcpu, enum mv_flush_scope sco
 	return -EINVAL;
 }
 
-static int soft_glue_inject(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
+int soft_hw_inject_exception(struct engine_vcpu *vcpu, uint8_t vector, uint32_t error_code,
 			    uint64_t cr2)
 {
-	/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC. */
+	/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC,
+	 * and the architected-TLB machine's refill exception. */
 	bool has_error = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
 			 (vector == SOFT_ATLB_REFILL_VECTOR && soft_atlb_present(vcpu));
 
@@ -112,7 +115,7 @@ static int soft_glue_inject(struct engine_vcpu *vcpu, uint8_t vector, uint32_t e
 #define CR4_PCIDE (1ull << 17)
 #define CR3_NOFLUSH (1ull << 63)
 
-static int soft_glue_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
+int soft_hw_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
 {
 	struct soft_mmu *mmu = soft_machine_mmu(soft_vcpu_machine(vcpu));
 	struct engine_sregs s;
@@ -135,7 +138,7 @@ static int soft_glue_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
 	return 0;
 }
 
-static int soft_glue_flush_tlb_nonglobal(struct engine_vcpu *vcpu, uint64_t tag)
+int soft_hw_flush_tlb_nonglobal(struct engine_vcpu *vcpu, uint64_t tag)
 {
 	/* Exactly the flush of a guest MOV CR3 (mmu.h's table). */
 	soft_mmu_flush_pcid(soft_machine_mmu(soft_vcpu_machine(vcpu)), (uint32_t)tag, true,
@@ -145,7 +148,7 @@ static int soft_glue_flush_tlb_nonglobal(struct engine_vcpu *vcpu, uint64_t tag)
 
 /* ---- the architected-TLB machine (vcpu/soft/archtlb.h) ---- */
 
-static void soft_glue_atlb_info(void *machine, uint32_t *entries, uint32_t *asid_bits)
+void soft_hw_atlb_info(void *machine, uint32_t *entries, uint32_t *asid_bits)
 {
 	const struct soft_mmu *mmu = soft_machine_mmu(machine);
 
@@ -153,7 +156,7 @@ static void soft_glue_atlb_info(void *machine, uint32_t *entries, uint32_t *asid
 	*asid_bits = mmu->cfg.asid_bits;
 }
 
-static int soft_glue_atlb_get_regs(struct engine_vcpu *vcpu, struct mv_atlb_regs *r)
+int soft_hw_atlb_get_regs(struct engine_vcpu *vcpu, struct mv_atlb_regs *r)
 {
 	struct soft_atlb_regs s;
 
@@ -168,7 +171,7 @@ static int soft_glue_atlb_get_regs(struct engine_vcpu *vcpu, struct mv_atlb_regs
 	return 0;
 }
 
-static int soft_glue_atlb_set_regs(struct engine_vcpu *vcpu, const struct mv_atlb_regs *r)
+int soft_hw_atlb_set_regs(struct engine_vcpu *vcpu, const struct mv_atlb_regs *r)
 {
 	const struct soft_atlb_regs s = {
 		.index = r->index, .entryhi = r->entryhi, .entrylo = r->entrylo, .wired = r->wired,
@@ -181,7 +184,7 @@ static int soft_glue_atlb_set_regs(struct engine_vcpu *vcpu, const struct mv_atl
 	return soft_atlb_set_regs(vcpu, &s);
 }
 
-static int soft_glue_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid)
+int soft_hw_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid)
 {
 	if (!soft_atlb_present(vcpu))
 		return -ENOTSUP;
@@ -189,32 +192,10 @@ static int soft_glue_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid)
 	return 0;
 }
 
-static int soft_glue_atlb_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid)
+int soft_hw_atlb_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid)
 {
 	if (!soft_atlb_present(vcpu))
 		return -ENOTSUP;
 	soft_atlb_real_flush(vcpu, all, asid);
 	return 0;
 }
-
-const struct hw_glue hw_soft_glue = {
-	.engine = MV_ENGINE_SOFT,
-	.machine_create = soft_glue_machine_create,
-	.machine_destroy = soft_glue_machine_destroy,
-	.machine_stats = soft_glue_machine_stats,
-	.set_intercepts = soft_glue_set_intercepts,
-	.set_paging = soft_glue_set_paging,
-	.flush_tlb = soft_glue_flush_tlb,
-	.inject_exception = soft_glue_inject,
-	.write_cr3 = soft_glue_write_cr3,
-	.flush_tlb_nonglobal = soft_glue_flush_tlb_nonglobal,
-	.atlb_info = soft_glue_atlb_info,
-	.atlb_enable = soft_atlb_enable,
-	.atlb_get_regs = soft_glue_atlb_get_regs,
-	.atlb_set_regs = soft_glue_atlb_set_regs,
-	.atlb_set_real_asid = soft_glue_atlb_set_real_asid,
-	.atlb_write = soft_atlb_real_write,
-	.atlb_read = soft_atlb_real_read,
-	.atlb_probe = soft_atlb_real_probe,
-	.atlb_flush = soft_glue_atlb_flush,
-};

@@ -1,5 +1,5 @@
 /*
- * core/event.c — the table of event types: name, the counter each feeds,
+ * sdk/event.c — the table of event types: name, the counter each feeds,
  * and a one-line description.  Everything that lists events (the bus's
  * counters, the database's event_types table, `memvirt list events`,
  * docs/results-schema.md) reads this table.

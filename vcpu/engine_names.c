@@ -1,5 +1,5 @@
 /*
- * core/engines.c — names for the engine interface's enums, shared by
+ * vcpu/engine_names.c — names for the engine interface's enums, shared by
  * every engine and by the VMM's reports.
  */
 #include "vcpu/engine.h"

@@ -1,0 +1,232 @@
+/*
+ * core/vmm_sched.c — the exit dispatcher (one switch on the exit reason,
+ * each reason to one handler; the backend sees an intercept first) and
+ * the VM scheduler (round robin with a quantum of retired instructions,
+ * the backend told of every switch).  Every guest misbehaviour ends that
+ * VM with a report, never the VMM.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/vmm_internal.h"
+#include "workloads/bootinfo.h"
+
+static void handle_io(struct mv_vm *vm, struct engine_exit *ex)
+{
+	uint16_t port = ex->io.port;
+
+	vmm_post_simple(vm, MV_EV_IO, port);
+	if (ex->io.is_write) {
+		if (port == MV_PORT_CONSOLE) {
+			console_put(&vm->console, (uint8_t)ex->io.data);
+		} else if (port == MV_PORT_EXIT) {
+			console_finish(&vm->console);
+			vm->done = true;
+			if (ex->io.data != 0) {
+				char tail[512];
+
+				console_tail(&vm->console, tail, sizeof(tail));
+				vmm_vm_fail(vm, "VM %u exited with status %u (console: %s)", vm->index,
+					ex->io.data, tail[0] ? tail : "empty");
+			}
+		}
+		/* Writes to the other UART registers and unknown ports are
+		 * accepted and ignored, like an ISA bus with nothing there. */
+		return;
+	}
+	if (port == MV_PORT_CONSOLE + 5)
+		ex->io.data = 0x60; /* line status: transmitter empty, ready */
+	else if (port >= MV_PORT_CONSOLE && port < MV_PORT_CONSOLE + 8)
+		ex->io.data = 0;
+	else
+		ex->io.data = 0xffffffffu >> (32 - 8 * ex->io.size); /* floating bus */
+}
+
+static void report_guest_state(struct mv_vm *vm, char *buf, size_t len)
+{
+	const struct engine_ops *e = vm->vmm->cfg->engine;
+	struct engine_regs r;
+	struct engine_sregs s;
+
+	if (e->get_regs(vm->vcpu, &r) || e->get_sregs(vm->vcpu, &s)) {
+		snprintf(buf, len, "state unavailable");
+		return;
+	}
+	snprintf(buf, len,
+		 "rip=%#" PRIx64 " rsp=%#" PRIx64 " cr2=%#" PRIx64 " cr3=%#" PRIx64 " cpl=%u icount=%" PRIu64,
+		 r.rip, r.rsp, s.cr2, vm->guest_cr3 != UINT64_MAX ? vm->guest_cr3 : s.cr3,
+		 s.cs.selector & 3, vmm_vm_icount(vm));
+}
+
+/* Returns true when the VM gives up the CPU (its turn ended or it is done). */
+static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
+{
+	const struct mv_backend_ops *b = m->cfg->backend;
+	char state[256], tail[512];
+	int rc;
+
+	if (ex->reason != ENGINE_EXIT_QUANTUM || m->cfg->vms > 1)
+		vmm_post_simple(vm, MV_EV_VM_EXIT, ex->reason);
+	switch (ex->reason) {
+	case ENGINE_EXIT_IO:
+		handle_io(vm, ex);
+		return vm->done;
+	case ENGINE_EXIT_INTERCEPT:
+		if (b->handle_exit) {
+			rc = vmm_backend_call(m, &(struct hook_call){.hook = HOOK_HANDLE_EXIT, .vm = vm,
+								  .exit = ex});
+			if (rc < 0) {
+				char what[64], msg[sizeof(vm->failure)];
+
+				snprintf(what, sizeof(what), "on a %s intercept",
+					 engine_intercept_name(ex->intercept.cause));
+				vmm_backend_failure(m, vm, msg, sizeof(msg), what, rc);
+				vmm_vm_fail(vm, "%s", msg);
+				return true;
+			}
+			if (rc == MV_EXIT_HANDLED)
+				return false;
+		}
+		report_guest_state(vm, state, sizeof(state));
+		vmm_vm_fail(vm, "VM %u: intercept %s (info %#" PRIx64 ") that backend %s does not handle; %s",
+			vm->index, engine_intercept_name(ex->intercept.cause), ex->intercept.info1,
+			b->name, state);
+		return true;
+	case ENGINE_EXIT_QUANTUM:
+		return m->cfg->vms > 1;
+	case ENGINE_EXIT_HLT:
+		report_guest_state(vm, state, sizeof(state));
+		console_tail(&vm->console, tail, sizeof(tail));
+		vmm_vm_fail(vm, "VM %u halted with nothing to wake it (HLT with interrupts off); %s; console: %s",
+			vm->index, state, tail[0] ? tail : "empty");
+		return true;
+	case ENGINE_EXIT_SHUTDOWN:
+		report_guest_state(vm, state, sizeof(state));
+		console_tail(&vm->console, tail, sizeof(tail));
+		vmm_vm_fail(vm, "VM %u triple-faulted (%s); %s; console: %s", vm->index,
+			ex->message[0] ? ex->message : "shutdown", state, tail[0] ? tail : "empty");
+		return true;
+	case ENGINE_EXIT_MMIO:
+		report_guest_state(vm, state, sizeof(state));
+		vmm_vm_fail(vm, "VM %u accessed guest-physical %#" PRIx64 " outside its RAM; %s", vm->index,
+			ex->mmio.gpa, state);
+		return true;
+	case ENGINE_EXIT_INSN_LIMIT:
+		report_guest_state(vm, state, sizeof(state));
+		vmm_vm_fail(vm, "VM %u retired %" PRIu64 " instructions without finishing (endless loop? raise --insn-limit); %s",
+			vm->index, m->cfg->insn_limit, state);
+		return true;
+	case ENGINE_EXIT_FAIL_ENTRY:
+	case ENGINE_EXIT_INTERNAL_ERROR:
+	case ENGINE_EXIT_NONE:
+	case ENGINE_EXIT__COUNT:
+		break;
+	}
+	report_guest_state(vm, state, sizeof(state));
+	vmm_vm_fail(vm, "VM %u stopped: %s: %s; %s", vm->index, engine_exit_reason_name(ex->reason),
+		ex->message[0] ? ex->message : "no detail", state);
+	return true;
+}
+
+static double elapsed_s(const struct vmm *m)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - m->start.tv_sec) + (double)(now.tv_nsec - m->start.tv_nsec) / 1e9;
+}
+
+/* Sets the engine's limits for the VM's turn: the quantum (or, with one
+ * VM, the polling interval for the timeout) and the instruction limit.
+ * An engine that cannot count instructions gets a wall-clock timer. */
+static int vm_turn_limits(struct vmm *m, struct mv_vm *vm)
+{
+	const struct engine_ops *e = m->cfg->engine;
+	uint64_t quantum = m->cfg->vms > 1 ? m->cfg->quantum : POLL_QUANTUM;
+	double left;
+
+	if (e->instructions && e->set_limits) {
+		vm->turn_end = vmm_vm_icount(vm) + quantum;
+		return e->set_limits(vm->vcpu, quantum, m->cfg->insn_limit);
+	}
+	if (!e->arm_timeout || m->cfg->timeout_s <= 0)
+		return 0;
+	left = m->cfg->timeout_s - elapsed_s(m);
+	return e->arm_timeout(vm->vcpu, left > 0 ? left : 0);
+}
+
+static unsigned next_runnable(const struct vmm *m, unsigned from)
+{
+	for (unsigned k = 1; k <= m->cfg->vms; k++) {
+		unsigned i = (from + k) % m->cfg->vms;
+
+		if (!m->vms[i].done)
+			return i;
+	}
+	return UINT32_MAX;
+}
+
+int vmm_schedule(struct vmm *m)
+{
+	const struct engine_ops *e = m->cfg->engine;
+	const struct mv_backend_ops *b = m->cfg->backend;
+	unsigned cur = 0, prev = UINT32_MAX;
+	int rc;
+
+	while (cur != UINT32_MAX) {
+		struct mv_vm *vm = &m->vms[cur];
+		bool yield = false;
+
+		if (prev != cur) {
+			if (b->vm_switch) {
+				rc = vmm_backend_call(m, &(struct hook_call){
+					.hook = HOOK_VM_SWITCH, .vm = vm,
+					.prev = prev == UINT32_MAX ? NULL : &m->vms[prev]});
+				if (rc) {
+					char msg[sizeof(vm->failure)];
+
+					vmm_backend_failure(m, vm, msg, sizeof(msg), "switching VMs", rc);
+					vmm_vm_fail(vm, "%s", msg);
+					cur = next_runnable(m, cur);
+					continue;
+				}
+			}
+			if (prev != UINT32_MAX) {
+				vmm_post_simple(vm, MV_EV_VM_SWITCH, prev);
+				m->vm_switches++;
+			}
+			prev = cur;
+		}
+		rc = vm_turn_limits(m, vm);
+		if (rc) {
+			vmm_vm_fail(vm, "engine %s cannot set the instruction quantum: %s", e->name,
+				strerror(-rc));
+			cur = next_runnable(m, cur);
+			continue;
+		}
+		while (!yield) {
+			rc = e->run(vm->vcpu);
+			if (rc == -EINTR) {
+				/* A timer signal interrupted the run: only the timeout uses it. */
+			} else if (rc) {
+				vmm_vm_fail(vm, "engine %s failed running VM %u: %s", e->name, cur, strerror(-rc));
+				break;
+			} else {
+				yield = dispatch(m, vm, e->exit(vm->vcpu));
+			}
+			if (m->cfg->timeout_s > 0 && elapsed_s(m) > m->cfg->timeout_s) {
+				for (unsigned i = 0; i < m->cfg->vms; i++)
+					if (!m->vms[i].done)
+						vmm_vm_fail(&m->vms[i], "VM %u still running after the %.0f s timeout (raise --timeout)",
+							i, m->cfg->timeout_s);
+				return 0;
+			}
+			if (vm->done)
+				break;
+		}
+		cur = next_runnable(m, cur);
+	}
+	return 0;
+}
