@@ -197,4 +197,23 @@ bool soft_try_read(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t *va
 bool soft_try_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t val,
 		    struct soft_fault *f);
 
+
+/* Shared by the files of the CPU's system side (cpu_sys.c, cpu_event.c,
+ * cpu_apic.c, cpu_msr.c). */
+bool soft_read_desc(struct soft_vcpu *v, uint16_t sel, uint64_t *lo, uint64_t *hi,
+		      struct soft_fault *f, bool *gp);
+void soft_unpack_seg(struct engine_segment *s, uint16_t sel, uint64_t d);
+const char *soft_vec_name(unsigned v);
+void soft_fault_exit(struct soft_vcpu *v, const struct soft_fault *f, enum soft_access acc,
+		       unsigned size);
+void soft_load_seg(struct soft_vcpu *v, unsigned sr, uint16_t sel, unsigned cpl);
+bool soft_apic_msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val);
+bool soft_apic_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val);
+void soft_apic_timer_expire(struct soft_vcpu *v);
+int soft_apic_pending(const struct soft_vcpu *v);
+unsigned soft_apic_divisor(const struct soft_apic *a);
+bool soft_msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val);
+bool soft_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val);
+void soft_cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+
 #endif

@@ -1,9 +1,9 @@
 /*
- * vcpu/soft/cpu_sys.c — the soft CPU's system side: exception and
- * interrupt delivery through the 64-bit IDT (double and triple fault),
- * SVM-like intercepts, the system instructions, MSRs, CPUID, the x2APIC
- * timer driven by retired instructions, and the asynchronous checks of
- * the run loop (timer, quantum, limit, interrupts, HLT).
+ * vcpu/soft/cpu_sys.c — the soft CPU's system side: faults that leave the
+ * CPU, SVM-like intercepts, segment descriptors, the system instructions,
+ * and the asynchronous checks of the run loop (timer, quantum, limit,
+ * interrupts, HLT).  Event delivery is in cpu_event.c, the x2APIC in
+ * cpu_apic.c, MSRs and CPUID in cpu_msr.c.
  *
  * Exceptions raised inside an instruction unwind to the run loop
  * (longjmp) with RIP at the faulting instruction; delivery itself uses
@@ -12,53 +12,19 @@
  */
 #include "vcpu/soft/cpu.h"
 #include "vcpu/soft/archtlb_cpu.h"
+#include "vcpu/soft/cpu_regs.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-
-#define MSR_TSC 0x10u
-#define MSR_APIC_BASE 0x1bu
-#define MSR_EFER 0xc0000080u
-#define MSR_STAR 0xc0000081u
-#define MSR_LSTAR 0xc0000082u
-#define MSR_CSTAR 0xc0000083u
-#define MSR_SFMASK 0xc0000084u
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
-#define MSR_X2APIC_ID 0x802u
-#define MSR_X2APIC_VERSION 0x803u
-#define MSR_X2APIC_TPR 0x808u
-#define MSR_X2APIC_EOI 0x80bu
-#define MSR_X2APIC_SVR 0x80fu
-#define MSR_X2APIC_ISR0 0x810u
-#define MSR_X2APIC_IRR0 0x820u
-#define MSR_X2APIC_LVT_TIMER 0x832u
-#define MSR_X2APIC_INIT_COUNT 0x838u
-#define MSR_X2APIC_CUR_COUNT 0x839u
-#define MSR_X2APIC_DIV_CONF 0x83eu
-
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define CR0_PE 1ull
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-#define CR4_PCIDE (1ull << 17)
-#define APIC_BASE_EXTD (1ull << 10)
-#define APIC_BASE_EN (1ull << 11)
-
 static const char *const vec_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
 	"#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
-static const char *vec_name(unsigned v)
+const char *soft_vec_name(unsigned v)
 {
 	if (v < 32 && vec_names[v])
 		return vec_names[v];
@@ -79,7 +45,7 @@ _Noreturn void soft_raise(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32
 	longjmp(v->unwind, SOFT_UNWIND_EXC);
 }
 
-static void fault_exit(struct soft_vcpu *v, const struct soft_fault *f, enum soft_access acc,
+void soft_fault_exit(struct soft_vcpu *v, const struct soft_fault *f, enum soft_access acc,
 		       unsigned size)
 {
 	switch (f->kind) {
@@ -128,7 +94,7 @@ _Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,
 		soft_atlb_refill_exc(v, f, acc);
 		longjmp(v->unwind, SOFT_UNWIND_EXC);
 	}
-	fault_exit(v, f, acc, size);
+	soft_fault_exit(v, f, acc, size);
 	soft_exit_unwind(v);
 }
 
@@ -198,7 +164,7 @@ void soft_load_mmu(struct soft_vcpu *v)
 
 /* ---- descriptors ---- */
 
-static bool read_desc(struct soft_vcpu *v, uint16_t sel, uint64_t *lo, uint64_t *hi,
+bool soft_read_desc(struct soft_vcpu *v, uint16_t sel, uint64_t *lo, uint64_t *hi,
 		      struct soft_fault *f, bool *gp)
 {
 	*gp = false;
@@ -214,7 +180,7 @@ static bool read_desc(struct soft_vcpu *v, uint16_t sel, uint64_t *lo, uint64_t 
 	return true;
 }
 
-static void unpack_seg(struct engine_segment *s, uint16_t sel, uint64_t d)
+void soft_unpack_seg(struct engine_segment *s, uint16_t sel, uint64_t d)
 {
 	s->selector = sel;
 	s->base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
@@ -232,7 +198,7 @@ static void unpack_seg(struct engine_segment *s, uint16_t sel, uint64_t d)
 }
 
 /* Load a segment register from the GDT; unwinds with #GP/#NP/#PF. */
-static void load_seg(struct soft_vcpu *v, unsigned sr, uint16_t sel, unsigned cpl)
+void soft_load_seg(struct soft_vcpu *v, unsigned sr, uint16_t sel, unsigned cpl)
 {
 	struct engine_segment s = { 0 };
 	if ((sel & ~3u) == 0) {
@@ -247,12 +213,12 @@ static void load_seg(struct soft_vcpu *v, unsigned sr, uint16_t sel, unsigned cp
 	uint64_t d;
 	struct soft_fault f;
 	bool gp;
-	if (!read_desc(v, sel, &d, NULL, &f, &gp)) {
+	if (!soft_read_desc(v, sel, &d, NULL, &f, &gp)) {
 		if (gp)
 			soft_raise(v, 13, true, sel & ~3u);
 		soft_raise_fault(v, &f, SOFT_ACCESS_READ, v->gdt.base + (sel & ~7u), 8);
 	}
-	unpack_seg(&s, sel, d);
+	soft_unpack_seg(&s, sel, d);
 	if (!s.s)
 		soft_raise(v, 13, true, sel & ~3u);
 	if (sr == SOFT_CS && (!(s.type & 8) || !s.l))
@@ -262,515 +228,6 @@ static void load_seg(struct soft_vcpu *v, unsigned sr, uint16_t sel, unsigned cp
 	if (!s.present)
 		soft_raise(v, sr == SOFT_SS ? 12 : 11, true, sel & ~3u);
 	v->seg[sr] = s;
-}
-
-/* ---- event delivery ---- */
-
-static bool contributory(unsigned vec)
-{
-	return vec == 0 || (vec >= 10 && vec <= 13);
-}
-
-/* One delivery attempt; false with *f (memory fault) or *gp_err (a #GP /
- * #NP / #TS the delivery itself raised: *nvec, *nerr). */
-static bool deliver_once(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
-			 enum soft_event_kind kind, uint64_t ret_rip, struct soft_fault *f,
-			 uint8_t *nvec, uint32_t *nerr)
-{
-	f->kind = SOFT_FAULT_NONE;
-	if ((uint32_t)vec * 16 + 15 > v->idt.limit) {
-		*nvec = 13;
-		*nerr = (uint32_t)vec * 8 + 2;
-		return false;
-	}
-	uint64_t lo, hi;
-	uint64_t ga = v->idt.base + (uint64_t)vec * 16;
-	if (!soft_try_read(v, ga, 8, &lo, f) || !soft_try_read(v, ga + 8, 8, &hi, f))
-		return false;
-	unsigned type = (lo >> 40) & 0xf, dpl = (lo >> 45) & 3, present = (lo >> 47) & 1;
-	unsigned ist = (lo >> 32) & 7;
-	uint16_t sel = (uint16_t)(lo >> 16);
-	uint64_t target = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
-	if (type != 0xe && type != 0xf) {
-		*nvec = 13;
-		*nerr = (uint32_t)vec * 8 + 2;
-		return false;
-	}
-	if (kind == SOFT_EV_SOFTINT && dpl < v->cpl) {
-		*nvec = 13;
-		*nerr = (uint32_t)vec * 8 + 2;
-		return false;
-	}
-	if (!present) {
-		*nvec = 11;
-		*nerr = (uint32_t)vec * 8 + 2;
-		return false;
-	}
-	uint64_t cd;
-	bool gp;
-	if (!read_desc(v, sel, &cd, NULL, f, &gp)) {
-		if (gp) {
-			*nvec = 13;
-			*nerr = sel & ~3u;
-		}
-		return false;
-	}
-	struct engine_segment cs;
-	unpack_seg(&cs, sel, cd);
-	if (!cs.s || !(cs.type & 8) || !cs.l || cs.dpl > v->cpl) {
-		*nvec = 13;
-		*nerr = sel & ~3u;
-		return false;
-	}
-	if (!cs.present) {
-		*nvec = 11;
-		*nerr = sel & ~3u;
-		return false;
-	}
-	unsigned ncpl = cs.dpl;
-	uint64_t old_rsp = v->r[4], rsp = old_rsp;
-	uint16_t old_ss = v->seg[SOFT_SS].selector;
-	if (ist || ncpl < v->cpl) {
-		uint64_t off = ist ? 36 + 8 * (uint64_t)(ist - 1) : 4 + 8 * (uint64_t)ncpl;
-		if (off + 8 > (uint64_t)v->tr.limit + 1) {
-			*nvec = 10;
-			*nerr = v->tr.selector & ~3u;
-			return false;
-		}
-		if (!soft_try_read(v, v->tr.base + off, 8, &rsp, f))
-			return false;
-	}
-	rsp &= ~15ull;
-	uint64_t flags = soft_flags(v);
-	uint64_t frame[6];
-	unsigned n = 0;
-	if (has_err)
-		frame[n++] = err;
-	frame[n++] = ret_rip;
-	frame[n++] = v->seg[SOFT_CS].selector;
-	frame[n++] = flags;
-	frame[n++] = old_rsp;
-	frame[n++] = old_ss;
-	/* Push SS, RSP, RFLAGS, CS, RIP[, error]: write from the top down. */
-	for (unsigned i = n; i-- > 0;) {
-		rsp -= 8;
-		if (!soft_try_write(v, rsp, 8, frame[i], f))
-			return false;
-	}
-	/* Committed: switch. */
-	if (ncpl < v->cpl) {
-		v->seg[SOFT_SS] = (struct engine_segment){ .selector = (uint16_t)ncpl };
-	}
-	cs.selector = (uint16_t)((sel & ~3u) | ncpl);
-	v->seg[SOFT_CS] = cs;
-	v->cpl = ncpl;
-	v->r[4] = rsp;
-	flags &= ~(uint64_t)(SOFT_TF | SOFT_NT | SOFT_RF | 0x20000);
-	if (type == 0xe)
-		flags &= ~(uint64_t)SOFT_IF;
-	soft_set_flags(v, flags);
-	v->rip = target;
-	v->halted = false;
-	v->fetch_vpage = SOFT_NEVER;
-	return true;
-}
-
-static void shutdown(struct soft_vcpu *v, unsigned first, unsigned second, const struct soft_fault *f)
-{
-	v->shutdown = true;
-	v->exit.reason = ENGINE_EXIT_SHUTDOWN;
-	snprintf(v->exit.message, sizeof(v->exit.message),
-		 "triple fault: %s (vector %u)%s while delivering %s (vector %u) at RIP 0x%" PRIx64
-		 ", RSP 0x%" PRIx64 ", IDT base 0x%" PRIx64 " limit 0x%x, CR2 0x%" PRIx64,
-		 vec_name(second), second, f && f->kind == SOFT_FAULT_PF ? " (page fault)" : "",
-		 vec_name(first), first, v->rip, v->r[4], v->idt.base, v->idt.limit, v->cr2);
-}
-
-void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
-			uint64_t cr2, enum soft_event_kind kind, uint64_t ret_rip)
-{
-	/* An injected event (EVENTINJ) is not checked against the exception
-	 * intercepts: the VMM is reflecting the exception it intercepted. */
-	bool injected = v->inj_delivering;
-
-	v->inj_delivering = false;
-	for (;;) {
-		if (!injected && kind == SOFT_EV_EXC && vec < 32 &&
-		    soft_intercepted(v, ENGINE_ICPT_EXCEPTION) && ((v->icpt.exceptions >> vec) & 1)) {
-			soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION,
-					    (vec == 14 || vec == SOFT_ATLB_REFILL_VECTOR) ? cr2 : 0,
-					    v->rip, 0);
-			v->exit.intercept.vector = vec;
-			v->exit.intercept.error_code = has_err ? err : 0;
-			return;
-		}
-		injected = false;
-		if (kind == SOFT_EV_EXC) {
-			v->n_exceptions++;
-			if (vec == 14)
-				v->cr2 = cr2;
-			else if (vec == SOFT_ATLB_REFILL_VECTOR && v->atlb.present)
-				soft_atlb_delivered(v, cr2);
-		} else if (kind == SOFT_EV_EXTINT) {
-			v->n_interrupts++;
-		}
-		struct soft_fault f;
-		uint8_t nvec = 0;
-		uint32_t nerr = 0;
-		if (deliver_once(v, vec, has_err, err, kind, ret_rip, &f, &nvec, &nerr))
-			return;
-		uint64_t ncr2 = 0;
-		if (f.kind == SOFT_FAULT_PF) {
-			nvec = 14;
-			nerr = f.error_code;
-			ncr2 = f.addr;
-			/* An intercepted #PF while delivering (shadow paging: the
-			 * stack or IDT is not shadowed yet): the VMM sees it and
-			 * the event is delivered again on the next run, like an
-			 * NPF below (SVM's EXITINTINFO).  Not a software
-			 * interrupt: its instruction runs again. */
-			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
-			    ((v->icpt.exceptions >> 14) & 1)) {
-				v->inj_pending = true;
-				v->inj_kind = kind;
-				v->inj_vec = vec;
-				v->inj_has_err = has_err;
-				v->inj_err = err;
-				v->inj_cr2 = cr2;
-				soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, ncr2, v->rip, 0);
-				v->exit.intercept.vector = 14;
-				v->exit.intercept.error_code = nerr;
-				return;
-			}
-		} else if (f.kind == SOFT_FAULT_REFILL && v->atlb.present) {
-			/* Architected TLB: the frame's page missed; a refill that
-			 * misses while delivering a refill is a double fault. */
-			nvec = SOFT_ATLB_REFILL_VECTOR;
-			nerr = SOFT_PFEC_W;
-			ncr2 = f.addr;
-			/* Intercepted (softtlb, asid: the real TLB lost an
-			 * entry the guest has): as for #PF above, the VMM
-			 * refills and the event is delivered again. */
-			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
-			    ((v->icpt.exceptions >> SOFT_ATLB_REFILL_VECTOR) & 1)) {
-				v->inj_pending = true;
-				v->inj_kind = kind;
-				v->inj_vec = vec;
-				v->inj_has_err = has_err;
-				v->inj_err = err;
-				v->inj_cr2 = cr2;
-				soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, ncr2, v->rip, 0);
-				v->exit.intercept.vector = SOFT_ATLB_REFILL_VECTOR;
-				v->exit.intercept.error_code = nerr;
-				return;
-			}
-			if (vec == SOFT_ATLB_REFILL_VECTOR)
-				nvec = 8;
-		} else if (f.kind != SOFT_FAULT_NONE) {
-			/* Nested fault or no memory while delivering: the VMM
-			 * sees it; the event is delivered again on the next run. */
-			v->inj_pending = true;
-			v->inj_vec = vec;
-			v->inj_has_err = has_err;
-			v->inj_err = err;
-			v->inj_cr2 = cr2;
-			fault_exit(v, &f, SOFT_ACCESS_WRITE, 8);
-			return;
-		}
-		if (vec == 8) {
-			shutdown(v, vec, nvec, &f);
-			return;
-		}
-		if (nvec == 8) {
-			v->n_double_faults++;
-			vec = 8;
-			has_err = true;
-			err = 0;
-			cr2 = 0;
-			kind = SOFT_EV_EXC;
-			ret_rip = v->rip;
-			continue;
-		}
-		bool df = kind == SOFT_EV_EXC &&
-			  ((contributory(vec) && contributory(nvec)) ||
-			   (vec == 14 && (nvec == 14 || contributory(nvec))));
-		if (df) {
-			v->n_double_faults++;
-			vec = 8;
-			has_err = true;
-			err = 0;
-			cr2 = 0;
-		} else {
-			vec = nvec;
-			has_err = true;
-			err = nerr;
-			cr2 = ncr2;
-		}
-		kind = SOFT_EV_EXC;
-		ret_rip = v->rip;
-	}
-}
-
-int soft_vcpu_inject(struct engine_vcpu *vcpu, uint8_t vector, bool has_error,
-		     uint32_t error_code, uint64_t cr2)
-{
-	struct soft_vcpu *v = soft_vcpu_of(vcpu);
-	if (vector > 31)
-		return -EINVAL;
-	if (v->inj_pending)
-		return -EBUSY;
-	v->inj_pending = true;
-	v->inj_kind = SOFT_EV_EXC;
-	v->inj_vec = vector;
-	v->inj_has_err = has_error;
-	v->inj_err = error_code;
-	v->inj_cr2 = cr2;
-	return 0;
-}
-
-/* ---- local APIC (x2APIC subset) ---- */
-
-void soft_apic_reset(struct soft_apic *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->base_msr = 0xfee00000ull | (1ull << 8) | APIC_BASE_EN;
-	a->lvt_timer = 1u << 16; /* masked */
-	a->svr = 0xff;
-	a->deadline = SOFT_NEVER;
-}
-
-static unsigned apic_divisor(const struct soft_apic *a)
-{
-	unsigned v = (a->divide_cfg & 3) | ((a->divide_cfg >> 1) & 4);
-	return v == 7 ? 1 : 2u << v;
-}
-
-static int highest(const uint64_t bits[4])
-{
-	for (int i = 3; i >= 0; i--)
-		if (bits[i])
-			return i * 64 + 63 - __builtin_clzll(bits[i]);
-	return -1;
-}
-
-int soft_vcpu_irq(struct engine_vcpu *vcpu, uint8_t vector)
-{
-	struct soft_vcpu *v = soft_vcpu_of(vcpu);
-	if (vector < 16)
-		return -EINVAL;
-	v->apic.irr[vector / 64] |= 1ull << (vector % 64);
-	v->stop_at = 0;
-	return 0;
-}
-
-static void timer_expire(struct soft_vcpu *v)
-{
-	struct soft_apic *a = &v->apic;
-	while (a->deadline != SOFT_NEVER && v->icount >= a->deadline) {
-		bool masked = (a->lvt_timer >> 16) & 1 || !(a->svr & 0x100);
-		unsigned vec = a->lvt_timer & 0xff;
-		if (!masked && vec >= 16)
-			a->irr[vec / 64] |= 1ull << (vec % 64);
-		if (((a->lvt_timer >> 17) & 3) == 1 && a->initial)
-			a->deadline += (uint64_t)a->initial * apic_divisor(a);
-		else
-			a->deadline = SOFT_NEVER;
-	}
-}
-
-/* The highest pending vector that may be delivered now, or -1. */
-static int apic_pending(const struct soft_vcpu *v)
-{
-	int irr = highest(v->apic.irr);
-	if (irr < 0)
-		return -1;
-	int isr = highest(v->apic.isr);
-	unsigned pri = (unsigned)irr >> 4;
-	if (pri <= ((v->apic.tpr >> 4) & 0xf))
-		return -1;
-	if (isr >= 0 && pri <= ((unsigned)isr >> 4))
-		return -1;
-	return irr;
-}
-
-static bool apic_msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val)
-{
-	struct soft_apic *a = &v->apic;
-	switch (msr) {
-	case MSR_X2APIC_ID: *val = 0; return true;
-	case MSR_X2APIC_VERSION: *val = 0x50014; return true;
-	case MSR_X2APIC_TPR: *val = a->tpr; return true;
-	case MSR_X2APIC_SVR: *val = a->svr; return true;
-	case MSR_X2APIC_LVT_TIMER: *val = a->lvt_timer; return true;
-	case MSR_X2APIC_INIT_COUNT: *val = a->initial; return true;
-	case MSR_X2APIC_DIV_CONF: *val = a->divide_cfg; return true;
-	case MSR_X2APIC_CUR_COUNT:
-		*val = a->deadline == SOFT_NEVER || v->icount >= a->deadline ? 0
-			: (a->deadline - v->icount) / apic_divisor(a);
-		return true;
-	default:
-		if (msr >= MSR_X2APIC_ISR0 && msr < MSR_X2APIC_ISR0 + 8) {
-			unsigned i = msr - MSR_X2APIC_ISR0;
-			*val = (uint32_t)(a->isr[i / 2] >> (32 * (i & 1)));
-			return true;
-		}
-		if (msr >= MSR_X2APIC_IRR0 && msr < MSR_X2APIC_IRR0 + 8) {
-			unsigned i = msr - MSR_X2APIC_IRR0;
-			*val = (uint32_t)(a->irr[i / 2] >> (32 * (i & 1)));
-			return true;
-		}
-		return false;
-	}
-}
-
-static bool apic_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
-{
-	struct soft_apic *a = &v->apic;
-	switch (msr) {
-	case MSR_X2APIC_TPR: a->tpr = (uint32_t)val & 0xff; break;
-	case MSR_X2APIC_SVR: a->svr = (uint32_t)val & 0x1ff; break;
-	case MSR_X2APIC_EOI: {
-		int isr = highest(a->isr);
-		if (isr >= 0)
-			a->isr[isr / 64] &= ~(1ull << (isr % 64));
-		break;
-	}
-	case MSR_X2APIC_LVT_TIMER:
-		if (((val >> 17) & 3) == 2)
-			return false; /* TSC-deadline mode is not modelled */
-		a->lvt_timer = (uint32_t)val & 0x700ff;
-		break;
-	case MSR_X2APIC_INIT_COUNT:
-		a->initial = (uint32_t)val;
-		a->deadline = a->initial ? v->icount + (uint64_t)a->initial * apic_divisor(a)
-					 : SOFT_NEVER;
-		break;
-	case MSR_X2APIC_DIV_CONF: a->divide_cfg = (uint32_t)val & 0xb; break;
-	default: return false;
-	}
-	v->stop_at = 0;
-	return true;
-}
-
-/* ---- MSRs ---- */
-
-static bool msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val)
-{
-	switch (msr) {
-	case MSR_TSC: *val = v->icount + v->tsc_offset; return true;
-	case MSR_APIC_BASE: *val = v->apic.base_msr; return true;
-	case MSR_EFER: *val = v->efer; return true;
-	case MSR_STAR: *val = v->star; return true;
-	case MSR_LSTAR: *val = v->lstar; return true;
-	case MSR_CSTAR: *val = v->cstar; return true;
-	case MSR_SFMASK: *val = v->sfmask; return true;
-	case MSR_FS_BASE: *val = v->seg[SOFT_FS].base; return true;
-	case MSR_GS_BASE: *val = v->seg[SOFT_GS].base; return true;
-	case MSR_KERNEL_GS_BASE: *val = v->kernel_gs_base; return true;
-	default:
-		if (soft_atlb_is_msr(msr))
-			return soft_atlb_msr_read(v, msr, val);
-		if (msr >= 0x800 && msr <= 0x8ff) {
-			if (!(v->apic.base_msr & APIC_BASE_EXTD))
-				return false;
-			return apic_msr_read(v, msr, val);
-		}
-		return false;
-	}
-}
-
-static bool msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
-{
-	switch (msr) {
-	case MSR_TSC: v->tsc_offset = val - v->icount; return true;
-	case MSR_APIC_BASE:
-		if (val & ~(0xfffff000ull | (1ull << 8) | APIC_BASE_EN | APIC_BASE_EXTD))
-			return false;
-		v->apic.base_msr = val;
-		return true;
-	case MSR_EFER:
-		if ((val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
-		    !(val & EFER_LME))
-			return false; /* long mode only */
-		v->efer = val | EFER_LMA;
-		soft_update_mmu(v);
-		return true;
-	case MSR_STAR: v->star = val; return true;
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-		if ((uint64_t)((int64_t)(val << 16) >> 16) != val)
-			return false;
-		if (msr == MSR_LSTAR) v->lstar = val;
-		else if (msr == MSR_CSTAR) v->cstar = val;
-		else if (msr == MSR_FS_BASE) v->seg[SOFT_FS].base = val;
-		else if (msr == MSR_GS_BASE) v->seg[SOFT_GS].base = val;
-		else v->kernel_gs_base = val;
-		return true;
-	case MSR_SFMASK: v->sfmask = val & 0xffffffff; return true;
-	default:
-		if (soft_atlb_is_msr(msr))
-			return soft_atlb_msr_write(v, msr, val);
-		if (msr >= 0x800 && msr <= 0x8ff) {
-			if (!(v->apic.base_msr & APIC_BASE_EXTD))
-				return false;
-			return apic_msr_write(v, msr, val);
-		}
-		return false;
-	}
-}
-
-/* ---- CPUID ---- */
-
-static void cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	(void)sub;
-	memset(r, 0, 4 * sizeof(uint32_t));
-	switch (leaf) {
-	case 0:
-		r[0] = 7;
-		memcpy(&r[1], "Memv", 4); /* EBX EDX ECX spell "MemvirtSoft!" */
-		memcpy(&r[3], "irtS", 4);
-		memcpy(&r[2], "oft!", 4);
-		break;
-	case 1:
-		r[0] = 0x000306a0; /* family 6 */
-		r[2] = (1u << 17) | (1u << 21) | (1u << 23) | (1u << 31); /* PCID x2APIC POPCNT hypervisor */
-		r[3] = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
-		       (1u << 13) | (1u << 15); /* PSE TSC MSR PAE CX8 APIC PGE CMOV */
-		break;
-	case 7:
-		if (sub == 0)
-			r[1] = 1u << 3; /* BMI1: TZCNT */
-		break;
-	case 0x40000000:
-		r[0] = SOFT_ATLB_CPUID_LEAF;
-		memcpy(&r[1], "memv", 4); /* "memvirt soft" */
-		memcpy(&r[2], "irt ", 4);
-		memcpy(&r[3], "soft", 4);
-		break;
-	case 0x40000001:
-		/* EAX bit 0: this vCPU is an architected-TLB machine. */
-		r[0] = v->mregs.arch_tlb ? 1 : 0;
-		break;
-	case SOFT_ATLB_CPUID_LEAF:
-		soft_atlb_cpuid(v, r);
-		break;
-	case 0x80000000:
-		r[0] = 0x80000008;
-		break;
-	case 0x80000001:
-		r[2] = 1u << 5; /* LZCNT */
-		r[3] = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29); /* SYSCALL NX 1G-pages LM */
-		break;
-	case 0x80000008:
-		r[0] = 0x3000 | SOFT_MMU_MAXPHYADDR; /* 48-bit linear addresses */
-		break;
-	default:
-		break;
-	}
 }
 
 /* ---- system instructions ---- */
@@ -921,9 +378,9 @@ static void do_iret(struct soft_vcpu *v)
 		soft_raise(v, 13, true, (uint32_t)cs & ~3u);
 	if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip)
 		gp0(v);
-	load_seg(v, SOFT_CS, (uint16_t)cs, ncpl);
+	soft_load_seg(v, SOFT_CS, (uint16_t)cs, ncpl);
 	if (ncpl != 0 || (ss & ~3u))
-		load_seg(v, SOFT_SS, (uint16_t)ss, ncpl);
+		soft_load_seg(v, SOFT_SS, (uint16_t)ss, ncpl);
 	else
 		v->seg[SOFT_SS] = (struct engine_segment){ .selector = (uint16_t)ss };
 	uint64_t old = soft_flags(v);
@@ -949,13 +406,13 @@ static void do_ltr(struct soft_vcpu *v, uint16_t sel)
 	bool gp;
 	if ((sel & ~3u) == 0)
 		gp0(v);
-	if (!read_desc(v, sel, &lo, &hi, &f, &gp)) {
+	if (!soft_read_desc(v, sel, &lo, &hi, &f, &gp)) {
 		if (gp)
 			soft_raise(v, 13, true, sel & ~3u);
 		soft_raise_fault(v, &f, SOFT_ACCESS_READ, v->gdt.base + (sel & ~7u), 16);
 	}
 	struct engine_segment s;
-	unpack_seg(&s, sel, lo);
+	soft_unpack_seg(&s, sel, lo);
 	if (s.s || s.type != 9)
 		soft_raise(v, 13, true, sel & ~3u);
 	if (!s.present)
@@ -1041,7 +498,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 			return true;
 		}
 		uint32_t r[4];
-		cpuid(v, (uint32_t)v->r[0], (uint32_t)v->r[1], r);
+		soft_cpuid(v, (uint32_t)v->r[0], (uint32_t)v->r[1], r);
 		v->r[0] = r[0];
 		v->r[3] = r[1];
 		v->r[1] = r[2];
@@ -1071,10 +528,10 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 			return true;
 		}
 		if (wr) {
-			if (!msr_write(v, msr, val))
+			if (!soft_msr_write(v, msr, val))
 				gp0(v);
 		} else {
-			if (!msr_read(v, msr, &val))
+			if (!soft_msr_read(v, msr, &val))
 				gp0(v);
 			v->r[0] = (uint32_t)val;
 			v->r[2] = val >> 32;
@@ -1132,7 +589,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 			soft_raise(v, 6, false, 0);
 		uint16_t sel = d->mem ? (uint16_t)soft_read(v, sys_ea(v, d), 2, false)
 				      : (uint16_t)v->r[d->rm];
-		load_seg(v, sr, sel, cpl);
+		soft_load_seg(v, sr, sel, cpl);
 		if (sr == SOFT_SS) {
 			v->sti_until = v->icount + 2; /* MOV SS shadow */
 			v->stop_at = 0;
@@ -1165,7 +622,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 		uint16_t cs = (uint16_t)soft_read(v, sp + sz, sz, false);
 		if ((cs & 3) != cpl)
 			soft_raise(v, 13, true, cs & ~3u);
-		load_seg(v, SOFT_CS, cs, cpl);
+		soft_load_seg(v, SOFT_CS, cs, cpl);
 		v->r[4] = sp + 2 * sz;
 		v->rip = rip;
 		v->icount++;
@@ -1256,7 +713,7 @@ void soft_recompute_stop(struct soft_vcpu *v)
 bool soft_async(struct soft_vcpu *v)
 {
 	for (;;) {
-		timer_expire(v);
+		soft_apic_timer_expire(v);
 		if (v->icount >= v->limit) {
 			v->exit.reason = ENGINE_EXIT_INSN_LIMIT;
 			return true;
@@ -1267,7 +724,7 @@ bool soft_async(struct soft_vcpu *v)
 			return true;
 		}
 		if ((v->rflags & SOFT_IF) && v->icount >= v->sti_until) {
-			int vec = apic_pending(v);
+			int vec = soft_apic_pending(v);
 			if (vec >= 0) {
 				v->apic.irr[vec / 64] &= ~(1ull << (vec % 64));
 				v->apic.isr[vec / 64] |= 1ull << (vec % 64);
