@@ -8,21 +8,12 @@
 #include <string.h>
 
 #include "workloads/bootinfo.h"
+#include "memvirt/pagetable.h"
 
-#define PTE_P  (1ull << 0)
-#define PTE_W  (1ull << 1)
-#define PTE_PS (1ull << 7)
 
-#define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 
 static void put64(uint8_t *ram, uint64_t gpa, uint64_t v)
 {
@@ -62,11 +53,11 @@ int boot_prepare(uint8_t *ram, const struct boot_params *bp, struct engine_regs 
 
 	/* Identity map of [0, min(mem, 4 GiB)) with 2 MiB pages. */
 	memset(ram + MV_BOOT_PML4_GPA, 0, 0x6000);
-	put64(ram, MV_BOOT_PML4_GPA, MV_BOOT_PDPT_GPA | PTE_P | PTE_W);
+	put64(ram, MV_BOOT_PML4_GPA, MV_BOOT_PDPT_GPA | MV_PTE_P | MV_PTE_W);
 	for (uint64_t pd = 0; pd < 4; pd++)
-		put64(ram, MV_BOOT_PDPT_GPA + pd * 8, (MV_BOOT_PD_GPA + pd * 0x1000) | PTE_P | PTE_W);
+		put64(ram, MV_BOOT_PDPT_GPA + pd * 8, (MV_BOOT_PD_GPA + pd * 0x1000) | MV_PTE_P | MV_PTE_W);
 	for (uint64_t a = 0; a < map_bytes; a += 2ull << 20)
-		put64(ram, MV_BOOT_PD_GPA + (a >> 21) * 8, a | PTE_P | PTE_W | PTE_PS);
+		put64(ram, MV_BOOT_PD_GPA + (a >> 21) * 8, a | MV_PTE_P | MV_PTE_W | MV_PTE_PS);
 
 	memset(&bi, 0, sizeof(bi));
 	bi.magic = MV_BOOTINFO_MAGIC;
@@ -98,9 +89,9 @@ int boot_prepare(uint8_t *ram, const struct boot_params *bp, struct engine_regs 
 	sregs->gdt.limit = 3 * 8 - 1;
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
-	sregs->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs->cr0 = MV_CR0_PE | CR0_MP | CR0_ET | CR0_NE | MV_CR0_WP | MV_CR0_PG;
 	sregs->cr3 = MV_BOOT_PML4_GPA;
-	sregs->cr4 = CR4_PAE;
-	sregs->efer = EFER_LME | EFER_LMA | EFER_NXE;
+	sregs->cr4 = MV_CR4_PAE;
+	sregs->efer = MV_EFER_LME | MV_EFER_LMA | MV_EFER_NXE;
 	return 0;
 }

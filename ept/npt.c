@@ -13,20 +13,14 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
+#include "memvirt/pagetable.h"
 
-#define NPT_P  (UINT64_C(1) << 0)
-#define NPT_W  (UINT64_C(1) << 1)
-#define NPT_U  (UINT64_C(1) << 2)
-#define NPT_A  (UINT64_C(1) << 5)
-#define NPT_D  (UINT64_C(1) << 6)
-#define NPT_PS (UINT64_C(1) << 7)
 /* Address bits of an entry: 51..12 (the modelled MAXPHYADDR is 48). */
-#define NPT_ADDR (((UINT64_C(1) << 52) - 1) & ~UINT64_C(0xfff))
 #define NPT_VA_LIMIT (UINT64_C(1) << 48)
 
 #define NPT_LEVELS 4
-#define NPT_TABLE_FLAGS (NPT_P | NPT_W | NPT_U | NPT_A)
-#define NPT_LEAF_FLAGS (NPT_P | NPT_W | NPT_U | NPT_A | NPT_D)
+#define NPT_TABLE_FLAGS (MV_PTE_P | MV_PTE_W | MV_PTE_U | MV_PTE_A)
+#define NPT_LEAF_FLAGS (MV_PTE_P | MV_PTE_W | MV_PTE_U | MV_PTE_A | MV_PTE_D)
 
 /* Address bits below the index of level l (0 = PML4). */
 static unsigned level_shift(unsigned l)
@@ -72,8 +66,8 @@ static void free_tables(struct ept_npt *t, uint64_t table, unsigned l)
 		const uint64_t *e = table_at(t, table);
 
 		for (unsigned i = 0; i < 512; i++)
-			if ((e[i] & NPT_P) && !(e[i] & NPT_PS))
-				free_tables(t, e[i] & NPT_ADDR, l + 1);
+			if ((e[i] & MV_PTE_P) && !(e[i] & MV_PTE_PS))
+				free_tables(t, e[i] & MV_PTE_ADDR, l + 1);
 	}
 	t->mem.free(t->mem.ctx, table);
 	assert(t->tables > 0);
@@ -104,10 +98,10 @@ int ept_npt_map(struct ept_npt *t, uint64_t gpa, uint64_t hpa, enum ept_npage si
 	for (unsigned l = 0; l < leaf; l++) {
 		uint64_t *e = &table_at(t, table)[index_of(gpa, l)];
 
-		if (*e & NPT_P) {
-			if (*e & NPT_PS)
+		if (*e & MV_PTE_P) {
+			if (*e & MV_PTE_PS)
 				return -EEXIST;   /* a larger page covers it */
-			table = *e & NPT_ADDR;
+			table = *e & MV_PTE_ADDR;
 			continue;
 		}
 		uint64_t next;
@@ -119,9 +113,9 @@ int ept_npt_map(struct ept_npt *t, uint64_t gpa, uint64_t hpa, enum ept_npage si
 		table = next;
 	}
 	uint64_t *e = &table_at(t, table)[index_of(gpa, leaf)];
-	if (*e & NPT_P)
+	if (*e & MV_PTE_P)
 		return -EEXIST;   /* the same page, or a table of smaller ones */
-	*e = hpa | NPT_LEAF_FLAGS | (size != EPT_NPAGE_4K ? NPT_PS : 0);
+	*e = hpa | NPT_LEAF_FLAGS | (size != EPT_NPAGE_4K ? MV_PTE_PS : 0);
 	t->leaves[size]++;
 	return 0;
 }
@@ -154,17 +148,17 @@ int ept_npt_lookup(const struct ept_npt *t, uint64_t gpa, uint64_t *hpa, enum ep
 	for (unsigned l = 0; l < NPT_LEVELS; l++) {
 		uint64_t e = table_at(t, table)[index_of(gpa, l)];
 
-		if (!(e & NPT_P))
+		if (!(e & MV_PTE_P))
 			return -ENOENT;
-		if (l + 1 == NPT_LEVELS || (l > 0 && (e & NPT_PS))) {
+		if (l + 1 == NPT_LEVELS || (l > 0 && (e & MV_PTE_PS))) {
 			enum ept_npage s = (enum ept_npage)(NPT_LEVELS - 1 - l);
 			uint64_t mask = ept_npage_bytes(s) - 1;
 
-			*hpa = ((e & NPT_ADDR) & ~mask) | (gpa & mask);
+			*hpa = ((e & MV_PTE_ADDR) & ~mask) | (gpa & mask);
 			*size = s;
 			return 0;
 		}
-		table = e & NPT_ADDR;
+		table = e & MV_PTE_ADDR;
 	}
 	return -ENOENT;
 }

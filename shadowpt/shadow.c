@@ -50,14 +50,9 @@
 /* An appended struct mv_hw service the VMM offers (memvirt/backend.h). */
 #define HW_HAS(hw, f) ((hw)->size >= offsetof(struct mv_hw, f) + sizeof((hw)->f) && (hw)->f)
 #define PAGE 4096u
-#define ENTRIES 512u
-#define CR0_WP (UINT64_C(1) << 16)
-#define CR4_PGE (UINT64_C(1) << 7)
-#define CR4_PCIDE (UINT64_C(1) << 17)
-#define EFER_NXE (UINT64_C(1) << 11)
-#define CR3_NOFLUSH (UINT64_C(1) << 63)
+#define ENTRIES MV_PT_ENTRIES
 /* A non-leaf shadow entry: the rights live in the leaves. */
-#define NONLEAF_BITS (SHADOW_PTE_P | SHADOW_PTE_W | SHADOW_PTE_U | SHADOW_PTE_A)
+#define NONLEAF_BITS (MV_PTE_P | MV_PTE_W | MV_PTE_U | MV_PTE_A)
 
 enum sync_policy { SYNC_WP = 0, SYNC_OOS };
 
@@ -237,7 +232,7 @@ static void rmap_del(struct svm *v, uint64_t gfn, uint32_t sp, uint32_t idx)
 
 static uint64_t spte_gfn(const struct svm *v, uint64_t spte)
 {
-	return ((spte & SHADOW_PTE_ADDR) - v->ram_hpa) / PAGE;
+	return ((spte & MV_PTE_ADDR) - v->ram_hpa) / PAGE;
 }
 
 /* Replace a leaf entry, keeping the reverse map right. */
@@ -248,11 +243,11 @@ static int set_leaf(struct svm *v, uint32_t id, uint32_t idx, uint64_t spte)
 
 	if (old == spte)
 		return 0;
-	if (old & SHADOW_PTE_P)
+	if (old & MV_PTE_P)
 		rmap_del(v, spte_gfn(v, old), id, idx);
 	p->tbl[idx] = spte;
 	mark_dirty(v, id);
-	if (spte & SHADOW_PTE_P)
+	if (spte & MV_PTE_P)
 		return rmap_add(v, spte_gfn(v, spte), id, idx);
 	return 0;
 }
@@ -287,7 +282,7 @@ static void zap(struct svm *v, uint32_t id)
 				unlink_child(v, id, i);
 	} else {
 		for (uint32_t i = 0; i < ENTRIES; i++)
-			if (p->tbl[i] & SHADOW_PTE_P)
+			if (p->tbl[i] & MV_PTE_P)
 				set_leaf(v, id, i, 0);
 	}
 	if (!p->direct) {
@@ -407,12 +402,12 @@ static uint8_t entry_acc(const struct svm *v, uint64_t e)
 {
 	uint8_t acc = 0;
 
-	if (e & SHADOW_PTE_W)
-		acc |= SHADOW_ACC_W;
-	if (e & SHADOW_PTE_U)
-		acc |= SHADOW_ACC_U;
-	if (!(v->nxe && (e & SHADOW_PTE_NX)))
-		acc |= SHADOW_ACC_X;
+	if (e & MV_PTE_W)
+		acc |= MV_PT_RIGHT_W;
+	if (e & MV_PTE_U)
+		acc |= MV_PT_RIGHT_U;
+	if (!(v->nxe && (e & MV_PTE_NX)))
+		acc |= MV_PT_RIGHT_X;
 	return acc;
 }
 
@@ -431,22 +426,22 @@ static uint64_t compute_leaf(const struct svm *v, uint32_t id, uint32_t idx)
 		acc = p->acc;
 	} else {
 		ge = gread(v, p->gfn * PAGE + idx * 8);
-		if ((ge & SHADOW_PTE_PHYS_HI) || (!v->nxe && (ge & SHADOW_PTE_NX)))
+		if ((ge & MV_PTE_PHYS_HI) || (!v->nxe && (ge & MV_PTE_NX)))
 			return 0;
-		frame = (ge & SHADOW_PTE_ADDR) / PAGE;
+		frame = (ge & MV_PTE_ADDR) / PAGE;
 		acc = p->acc & entry_acc(v, ge);
 	}
-	if (!(ge & SHADOW_PTE_P) || !(ge & SHADOW_PTE_A) || frame >= v->nframes)
+	if (!(ge & MV_PTE_P) || !(ge & MV_PTE_A) || frame >= v->nframes)
 		return 0;
-	spte = (v->ram_hpa + frame * PAGE) | SHADOW_PTE_P | SHADOW_PTE_A;
-	if (acc & SHADOW_ACC_U)
-		spte |= SHADOW_PTE_U;
-	if (v->nxe && !(acc & SHADOW_ACC_X))
-		spte |= SHADOW_PTE_NX;
-	if ((acc & SHADOW_ACC_W) && (ge & SHADOW_PTE_D) && !gfn_protected(v, frame))
-		spte |= SHADOW_PTE_W | SHADOW_PTE_D;
-	if (ge & SHADOW_PTE_G)
-		spte |= SHADOW_PTE_G;
+	spte = (v->ram_hpa + frame * PAGE) | MV_PTE_P | MV_PTE_A;
+	if (acc & MV_PT_RIGHT_U)
+		spte |= MV_PTE_U;
+	if (v->nxe && !(acc & MV_PT_RIGHT_X))
+		spte |= MV_PTE_NX;
+	if ((acc & MV_PT_RIGHT_W) && (ge & MV_PTE_D) && !gfn_protected(v, frame))
+		spte |= MV_PTE_W | MV_PTE_D;
+	if (ge & MV_PTE_G)
+		spte |= MV_PTE_G;
 	return spte;
 }
 
@@ -457,8 +452,8 @@ static int write_protect(struct svm *v, uint64_t gfn)
 		struct sp *p = &v->sp[v->rmap[n].sp];
 		uint64_t *e = &p->tbl[v->rmap[n].idx];
 
-		if (*e & SHADOW_PTE_W) {
-			*e &= ~(SHADOW_PTE_W | SHADOW_PTE_D);
+		if (*e & MV_PTE_W) {
+			*e &= ~(MV_PTE_W | MV_PTE_D);
 			mark_dirty(v, v->rmap[n].sp);
 			/* The TLB may hold the writable translation, under any
 			 * PCID and as a global entry. */
@@ -479,7 +474,7 @@ static int resync(struct svm *v, uint64_t gfn)
 	v->oos[gfn] = 0;
 	for (uint32_t id = v->gfn_head[gfn]; id != NONE; id = v->sp[id].gfn_next)
 		for (uint32_t i = 0; i < ENTRIES; i++)
-			if (v->sp[id].tbl[i] & SHADOW_PTE_P) {
+			if (v->sp[id].tbl[i] & MV_PTE_P) {
 				rc = set_leaf(v, id, i, compute_leaf(v, id, i));
 				if (rc)
 					return rc;
@@ -540,7 +535,7 @@ static int build_path(struct svm *v, uint64_t va, const struct shadow_gwalk *w, 
 
 	for (uint8_t d = 0; d < 3; d++) {
 		struct sp *p = &v->sp[id];
-		uint32_t idx = (uint32_t)((va >> SHADOW_SHIFT(d)) & 511);
+		uint32_t idx = (uint32_t)((va >> MV_PT_SHIFT(d)) & 511);
 		bool large_here = !p->direct && w->leaf == d;
 		uint64_t want_gfn;
 		bool want_direct;
@@ -552,15 +547,15 @@ static int build_path(struct svm *v, uint64_t va, const struct shadow_gwalk *w, 
 			want_gfn = p->gfn + (uint64_t)idx * ENTRIES;
 			acc = p->acc;
 		} else if (large_here) {
-			uint64_t base = w->entry[d] & SHADOW_PTE_ADDR &
-					~((UINT64_C(1) << SHADOW_SHIFT(d)) - 1);
+			uint64_t base = w->entry[d] & MV_PTE_ADDR &
+					~((UINT64_C(1) << MV_PT_SHIFT(d)) - 1);
 
 			want_direct = true;
 			want_gfn = base / PAGE;
 			acc = p->acc & entry_acc(v, w->entry[d]);
 		} else {
 			want_direct = false;
-			want_gfn = (w->entry[d] & SHADOW_PTE_ADDR) / PAGE;
+			want_gfn = (w->entry[d] & MV_PTE_ADDR) / PAGE;
 			acc = p->acc & entry_acc(v, w->entry[d]);
 		}
 		uint32_t c = p->child[idx];
@@ -581,7 +576,7 @@ static int build_path(struct svm *v, uint64_t va, const struct shadow_gwalk *w, 
 			unlink_child(v, id, idx);
 		}
 		rc = sp_alloc(v, (uint8_t)(d + 1), want_direct, want_gfn,
-			      va & ~((UINT64_C(1) << SHADOW_SHIFT(d)) - 1), acc, &c);
+			      va & ~((UINT64_C(1) << MV_PT_SHIFT(d)) - 1), acc, &c);
 		if (rc)
 			return rc;
 		p = &v->sp[id]; /* sp_alloc may have moved the array */
@@ -616,9 +611,9 @@ static int refresh_cpu(struct svm *v)
 
 	if (rc)
 		return rc;
-	v->wp = (s.cr0 & CR0_WP) != 0;
-	v->nxe = (s.efer & EFER_NXE) != 0;
-	v->pcide = (s.cr4 & CR4_PCIDE) != 0;
+	v->wp = (s.cr0 & MV_CR0_WP) != 0;
+	v->nxe = (s.efer & MV_EFER_NXE) != 0;
+	v->pcide = (s.cr4 & MV_CR4_PCIDE) != 0;
 	if (!v->wp)
 		return violation(v, "the guest cleared CR0.WP: write protection of its page tables (and dirty-bit tracking) would not hold, so shadow paging cannot run it");
 	return 0;
@@ -649,8 +644,8 @@ static int load_paging(struct svm *v)
 static int load_root(struct svm *v, uint64_t cr3, bool *hit)
 {
 	struct shadow *s = v->s;
-	uint64_t key = v->pcide ? cr3 & (SHADOW_PTE_ADDR | 0xfff) : cr3 & SHADOW_PTE_ADDR;
-	uint64_t gfn = (cr3 & SHADOW_PTE_ADDR) / PAGE;
+	uint64_t key = v->pcide ? cr3 & (MV_PTE_ADDR | 0xfff) : cr3 & MV_PTE_ADDR;
+	uint64_t gfn = (cr3 & MV_PTE_ADDR) / PAGE;
 	uint32_t victim = 0;
 	int rc;
 
@@ -682,7 +677,7 @@ static int load_root(struct svm *v, uint64_t cr3, bool *hit)
 	}
 	uint32_t root;
 
-	rc = sp_alloc(v, 0, false, gfn, 0, SHADOW_ACC_W | SHADOW_ACC_U | SHADOW_ACC_X, &root);
+	rc = sp_alloc(v, 0, false, gfn, 0, MV_PT_RIGHT_W | MV_PT_RIGHT_U | MV_PT_RIGHT_X, &root);
 	if (rc)
 		return rc;
 	v->sp[root].slot = victim;
@@ -712,7 +707,7 @@ static int propagate(struct svm *v, uint64_t gfn, uint32_t idx)
 		next = p->gfn_next;
 		if (p->depth == 3) {
 			/* Lazy: an absent shadow leaf stays absent. */
-			if (p->tbl[idx] & SHADOW_PTE_P) {
+			if (p->tbl[idx] & MV_PTE_P) {
 				rc = set_leaf(v, id, idx, compute_leaf(v, id, idx));
 				if (rc)
 					return rc;
@@ -781,7 +776,7 @@ static int emulate_write(struct svm *v, uint64_t va, uint64_t gpa, uint32_t leaf
 			return rc;
 	}
 	memcpy(v->snap, v->ram + gfn * PAGE, PAGE);
-	spte = compute_leaf(v, leaf, idx) | SHADOW_PTE_W | SHADOW_PTE_D;
+	spte = compute_leaf(v, leaf, idx) | MV_PTE_W | MV_PTE_D;
 	rc = set_leaf(v, leaf, idx, spte);
 	if (rc)
 		return rc;
@@ -810,7 +805,7 @@ static int emulate_write(struct svm *v, uint64_t va, uint64_t gpa, uint32_t leaf
 			return rc;
 	}
 	/* The written entry may have changed what va itself maps. */
-	if (v->sp[leaf].live && v->sp[leaf].tbl[idx] & SHADOW_PTE_P) {
+	if (v->sp[leaf].live && v->sp[leaf].tbl[idx] & MV_PTE_P) {
 		rc = set_leaf(v, leaf, idx, compute_leaf(v, leaf, idx));
 		if (rc)
 			return rc;
@@ -848,9 +843,9 @@ static int on_page_fault(struct svm *v, uint64_t va, uint32_t ec)
 {
 	const struct mv_hw *hw = v->s->hw;
 	struct shadow_gaccess a = {
-		.write = (ec & SHADOW_PFEC_W) != 0,
-		.fetch = (ec & SHADOW_PFEC_ID) != 0,
-		.user = (ec & SHADOW_PFEC_U) != 0,
+		.write = (ec & MV_PFEC_W) != 0,
+		.fetch = (ec & MV_PFEC_ID) != 0,
+		.user = (ec & MV_PFEC_U) != 0,
 		.wp = v->wp,
 		.nxe = v->nxe,
 	};
@@ -859,7 +854,7 @@ static int on_page_fault(struct svm *v, uint64_t va, uint32_t ec)
 	uint64_t spte;
 	int rc;
 
-	if (ec & SHADOW_PFEC_RSVD)
+	if (ec & MV_PFEC_RSVD)
 		return violation(v, "reserved bit in a shadow entry for %#" PRIx64 " (error code %#x)", va, ec);
 	shadow_gwalk(v->ram, v->mem_size, v->cr3, va, &a, &w);
 	if (w.phys)
@@ -885,7 +880,7 @@ static int on_page_fault(struct svm *v, uint64_t va, uint32_t ec)
 	if (rc)
 		return rc;
 	post(v, MV_EV_SHADOW_FAULT_HIDDEN, va, w.gpa, ec);
-	if (!a.write || (spte & SHADOW_PTE_W))
+	if (!a.write || (spte & MV_PTE_W))
 		return 0;
 	/* The guest may write (its walk passed) but the page holds one of
 	 * its shadowed page tables. */
@@ -911,11 +906,11 @@ static int skip_insn(struct svm *v, uint8_t len)
 
 static int on_cr3_write(struct svm *v, uint64_t val, uint8_t len)
 {
-	bool noflush = v->pcide && (val & CR3_NOFLUSH);
+	bool noflush = v->pcide && (val & MV_CR3_NOFLUSH);
 	bool hit;
 	int rc;
 
-	val &= ~CR3_NOFLUSH;
+	val &= ~MV_CR3_NOFLUSH;
 	if (val >> 52)
 		return v->s->hw->inject_exception(v->vm, 13, 0, 0);
 	/* The guest expects its table edits visible after a CR3 write. */
@@ -928,7 +923,7 @@ static int on_cr3_write(struct svm *v, uint64_t val, uint8_t len)
 	rc = load_root(v, val, &hit);
 	if (rc)
 		return rc;
-	post(v, MV_EV_CR3_WRITE, 0, val & SHADOW_PTE_ADDR, hit);
+	post(v, MV_EV_CR3_WRITE, 0, val & MV_PTE_ADDR, hit);
 	/* SDM 4.10.4.1: the write invalidates the non-global entries of the
 	 * PCID it loads (PCID 0 without PCIDs), unless bit 63 says not to.
 	 * A VMM without flush_tlb_nonglobal flushes the tag with its global
@@ -969,7 +964,7 @@ static int on_cr3_read(struct svm *v, unsigned reg, uint8_t len)
 		return violation(v, "CR3 read into register %u", reg);
 	*dst = v->cr3;
 	r.rip += len;
-	post(v, MV_EV_CR3_READ, 0, v->cr3 & SHADOW_PTE_ADDR, 0);
+	post(v, MV_EV_CR3_READ, 0, v->cr3 & MV_PTE_ADDR, 0);
 	return v->s->hw->set_regs(v->vm, &r);
 }
 
@@ -983,7 +978,7 @@ static int on_invlpg(struct svm *v, uint64_t va, uint8_t len)
 		uint32_t id = v->cache[v->cur].root;
 
 		for (unsigned d = 0; id != NONE && d < 3; d++)
-			id = v->sp[id].child[(va >> SHADOW_SHIFT(d)) & 511];
+			id = v->sp[id].child[(va >> MV_PT_SHIFT(d)) & 511];
 		if (id != NONE && !v->sp[id].direct && v->oos[v->sp[id].gfn]) {
 			rc = resync(v, v->sp[id].gfn);
 			if (rc)
@@ -1033,9 +1028,9 @@ static int check_sp(struct svm *v, uint32_t id)
 
 	for (uint32_t i = 0; i < ENTRIES; i++) {
 		uint64_t e = p->tbl[i];
-		uint64_t hpa = e & SHADOW_PTE_ADDR;
+		uint64_t hpa = e & MV_PTE_ADDR;
 
-		if (!(e & SHADOW_PTE_P)) {
+		if (!(e & MV_PTE_P)) {
 			if (p->depth < 3 && p->child[i] != NONE)
 				return violation(v, "shadow page %u entry %u: child %u linked but entry absent", id, i, p->child[i]);
 			continue;
@@ -1048,7 +1043,7 @@ static int check_sp(struct svm *v, uint32_t id)
 				return violation(v, "shadow page %u entry %u (%#" PRIx64 ") points at no live shadow page of its own", id, i, e);
 			if (hpa >= v->ram_hpa && hpa < ram_end)
 				return violation(v, "shadow table at %#" PRIx64 " lies inside the guest's RAM", hpa);
-			if ((e & ~SHADOW_PTE_ADDR) & ~(NONLEAF_BITS | SHADOW_PTE_D))
+			if ((e & ~MV_PTE_ADDR) & ~(NONLEAF_BITS | MV_PTE_D))
 				return violation(v, "non-leaf shadow entry %#" PRIx64 " has unexpected bits", e);
 			continue;
 		}
@@ -1072,16 +1067,16 @@ static int check_sp(struct svm *v, uint32_t id)
 		if (hpa != want)
 			return violation(v, "shadow maps %#" PRIx64 " -> %#" PRIx64 ", guest translation composed with GPA->HPA gives %#" PRIx64,
 					 va, hpa, want);
-		if (!(gleaf & SHADOW_PTE_A))
+		if (!(gleaf & MV_PTE_A))
 			return violation(v, "shadow maps %#" PRIx64 " while the guest leaf's accessed bit is clear", va);
-		if ((e & SHADOW_PTE_W) &&
-		    (!(w.acc & SHADOW_ACC_W) || !(gleaf & SHADOW_PTE_D) || gfn_protected(v, w.gpa / PAGE)))
+		if ((e & MV_PTE_W) &&
+		    (!(w.acc & MV_PT_RIGHT_W) || !(gleaf & MV_PTE_D) || gfn_protected(v, w.gpa / PAGE)))
 			return violation(v, "shadow leaf for %#" PRIx64 " is writable: guest W %d, guest D %d, page-table page %d",
-					 va, !!(w.acc & SHADOW_ACC_W), !!(gleaf & SHADOW_PTE_D),
+					 va, !!(w.acc & MV_PT_RIGHT_W), !!(gleaf & MV_PTE_D),
 					 gfn_protected(v, w.gpa / PAGE));
-		if ((e & SHADOW_PTE_U) && !(w.acc & SHADOW_ACC_U))
+		if ((e & MV_PTE_U) && !(w.acc & MV_PT_RIGHT_U))
 			return violation(v, "shadow leaf for %#" PRIx64 " is user-accessible, the guest's is not", va);
-		if (v->nxe && !(e & SHADOW_PTE_NX) && !(w.acc & SHADOW_ACC_X))
+		if (v->nxe && !(e & MV_PTE_NX) && !(w.acc & MV_PT_RIGHT_X))
 			return violation(v, "shadow leaf for %#" PRIx64 " is executable, the guest's is not", va);
 	}
 	return 0;
@@ -1253,10 +1248,10 @@ static int shadow_vm_init(void *state, struct mv_vm *vm)
 				1u << 14);
 	rc = rc ? rc : hw->get_sregs(vm, &sregs);
 	if (!rc) {
-		v->wp = (sregs.cr0 & CR0_WP) != 0;
-		v->nxe = (sregs.efer & EFER_NXE) != 0;
-		v->pcide = (sregs.cr4 & CR4_PCIDE) != 0;
-		sregs.cr3 &= ~CR3_NOFLUSH;
+		v->wp = (sregs.cr0 & MV_CR0_WP) != 0;
+		v->nxe = (sregs.efer & MV_EFER_NXE) != 0;
+		v->pcide = (sregs.cr4 & MV_CR4_PCIDE) != 0;
+		sregs.cr3 &= ~MV_CR3_NOFLUSH;
 		rc = hw->set_guest_cr3(vm, sregs.cr3);
 	}
 	rc = rc ? rc : load_root(v, sregs.cr3, &hit);

@@ -19,12 +19,12 @@
 #include "ept/ept.h"
 #include "tests/ept/npt_fixture.h"
 #include "vcpu/soft/mmu.h"
+#include "memvirt/pagetable.h"
 
 #define MIB(x) ((uint64_t)(x) << 20)
 #define GIB(x) ((uint64_t)(x) << 30)
 
 #define CR0_LONG UINT64_C(0x80050033)
-#define CR4_PAE (UINT64_C(1) << 5)
 #define EFER_LONG_NXE UINT64_C(0xd00)
 
 /* In each VM: guest tables at GPA 16M, the guest maps GVA_BASE to GPA
@@ -167,7 +167,7 @@ static void load(struct mv_vm *vm)
 	      "VM %u: paging mode %d (set %d), want nested", vm->index, (int)vm->paging.mode,
 	      vm->paging_set);
 	soft_mmu_set_regs(vm->m->mmu, &(struct soft_mmu_regs){
-		.cr0 = CR0_LONG, .cr3 = vm->guest.root, .cr4 = CR4_PAE, .efer = EFER_LONG_NXE,
+		.cr0 = CR0_LONG, .cr3 = vm->guest.root, .cr4 = MV_CR4_PAE, .efer = EFER_LONG_NXE,
 		.npt = true, .ncr3 = vm->paging.root, .vm_asid = vm->paging.asid,
 		.phys_limit = vm->m->size,
 	});

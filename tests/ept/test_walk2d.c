@@ -16,12 +16,12 @@
 
 #include "tests/ept/npt_fixture.h"
 #include "vcpu/soft/mmu.h"
+#include "memvirt/pagetable.h"
 
 #define MIB(x) ((uint64_t)(x) << 20)
 #define GIB(x) ((uint64_t)(x) << 30)
 
 #define CR0_LONG UINT64_C(0x80050033)
-#define CR4_PAE (UINT64_C(1) << 5)
 #define EFER_LONG_NXE UINT64_C(0xd00)
 
 /* Machine memory: nested tables in [1M, 64M), the VM's RAM at [1G, 2G). */
@@ -77,7 +77,7 @@ static void setup(struct walk2d *w, enum ept_npage gsize, enum ept_npage nsize, 
 	CHECK_EQ_U64(ept_npt_map_range(&w->guest, GVA_BASE, 0, GUEST_MAPPED, gsize), 0);
 
 	soft_mmu_set_regs(w->mmu, &(struct soft_mmu_regs){
-		.cr0 = CR0_LONG, .cr3 = w->guest.root, .cr4 = CR4_PAE, .efer = EFER_LONG_NXE,
+		.cr0 = CR0_LONG, .cr3 = w->guest.root, .cr4 = MV_CR4_PAE, .efer = EFER_LONG_NXE,
 		.npt = true, .ncr3 = w->nested.root, .vm_asid = 1,
 		.phys_base = 0, .phys_limit = MACHINE,
 	});

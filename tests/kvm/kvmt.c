@@ -9,10 +9,8 @@
 
 #include "tests/check.h"
 #include "workloads/bootinfo.h"
+#include "memvirt/pagetable.h"
 
-#define PTE_P  0x1ull
-#define PTE_RW 0x2ull
-#define PTE_PS 0x80ull
 
 static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)
 {
@@ -36,13 +34,13 @@ static void build_memory(struct kvmt *t, const uint8_t *code, size_t code_len)
 	put64(m, MV_BOOT_GDT_GPA + 0x10, 0x00cf92000000ffffull);
 
 	/* PML4[0] -> PDPT, PDPT[0..3] -> four PDs of 2 MiB pages. */
-	put64(m, MV_BOOT_PML4_GPA, MV_BOOT_PDPT_GPA | PTE_P | PTE_RW);
+	put64(m, MV_BOOT_PML4_GPA, MV_BOOT_PDPT_GPA | MV_PTE_P | MV_PTE_W);
 	for (uint64_t i = 0; i < 4; i++) {
 		uint64_t pd = MV_BOOT_PD_GPA + i * 0x1000;
 
-		put64(m, MV_BOOT_PDPT_GPA + i * 8, pd | PTE_P | PTE_RW);
+		put64(m, MV_BOOT_PDPT_GPA + i * 8, pd | MV_PTE_P | MV_PTE_W);
 		for (uint64_t j = 0; j < 512; j++)
-			put64(m, pd + j * 8, ((i << 30) + (j << 21)) | PTE_P | PTE_RW | PTE_PS);
+			put64(m, pd + j * 8, ((i << 30) + (j << 21)) | MV_PTE_P | MV_PTE_W | MV_PTE_PS);
 	}
 	memcpy(m + MV_BOOTINFO_GPA, &bi, sizeof(bi));
 	CHECK(MV_KERNEL_LOAD_GPA + code_len <= t->mem_size, "code of %zu bytes does not fit", code_len);

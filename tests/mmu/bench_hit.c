@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define MEM MIB(64)
 #define VA UINT64_C(0x7f0000000000)
@@ -63,9 +64,9 @@ int main(void)
 	fx_init(&f, MEM, NULL);
 	ptb_init(&b, f.mem, 0, MIB(48), MEM);
 	for (unsigned p = 0; p < 16; p++)
-		ptb_map(&b, VA + p * KIB(4), MIB(1) + p * KIB(4), 0, PTE_P | PTE_W | PTE_U);
-	ptb_map(&b, VA + GIB(1), MIB(2), 1, PTE_P | PTE_W | PTE_U);
-	ptb_map(&b, VA + GIB(1) + MIB(2), MIB(4), 1, PTE_P | PTE_W | PTE_U);
+		ptb_map(&b, VA + p * KIB(4), MIB(1) + p * KIB(4), 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	ptb_map(&b, VA + GIB(1), MIB(2), 1, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	ptb_map(&b, VA + GIB(1) + MIB(2), MIB(4), 1, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	f.regs.cr3 = b.root;
 	fx_apply(&f);
 
@@ -80,7 +81,7 @@ int main(void)
 	fx_init(&f, MEM, "l2=0,pwc=0");
 	ptb_init(&b, f.mem, 0, MIB(48), MEM);
 	for (unsigned p = 0; p < 4096; p++)
-		ptb_map(&b, VA + p * KIB(4), MIB(1) + p * KIB(4), 0, PTE_P | PTE_W | PTE_U);
+		ptb_map(&b, VA + p * KIB(4), MIB(1) + p * KIB(4), 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	f.regs.cr3 = b.root;
 	fx_apply(&f);
 	double m = hits(&f, VA, KIB(4), 4096, 2 * 1000 * 1000);

@@ -14,14 +14,10 @@
 #include "tests/check.h"
 #include "tests/mmu/ptbuild.h"
 #include "vcpu/soft/mmu.h"
+#include "memvirt/pagetable.h"
 
 #define CR0_LONG (UINT64_C(0x80050033))   /* PE MP ET NE WP PG */
-#define CR0_WP (UINT64_C(1) << 16)
-#define CR4_PAE (UINT64_C(1) << 5)
-#define CR4_PGE (UINT64_C(1) << 7)
-#define CR4_PCIDE (UINT64_C(1) << 17)
 #define EFER_LONG (UINT64_C(0x500))       /* LME LMA */
-#define EFER_NXE (UINT64_C(1) << 11)
 
 struct fx {
 	uint8_t *mem;
@@ -47,7 +43,7 @@ static inline void fx_init(struct fx *f, uint64_t size, const char *tlb)
 	int rc = soft_mmu_create(&f->cfg, f->mem, size, &f->mmu);
 	CHECK(rc == 0, "soft_mmu_create: %d", rc);
 	f->regs = (struct soft_mmu_regs){
-		.cr0 = CR0_LONG, .cr4 = CR4_PAE, .efer = EFER_LONG | EFER_NXE,
+		.cr0 = CR0_LONG, .cr4 = MV_CR4_PAE, .efer = EFER_LONG | MV_EFER_NXE,
 		.phys_base = 0, .phys_limit = size,
 	};
 }

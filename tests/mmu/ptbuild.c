@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "memvirt/pagetable.h"
 
 static uint64_t *slot(const struct ptb *b, uint64_t addr)
 {
@@ -35,7 +36,7 @@ uint64_t ptb_alloc(struct ptb *b)
 void ptb_init(struct ptb *b, uint8_t *mem, uint64_t host_off, uint64_t first, uint64_t limit)
 {
 	*b = (struct ptb){ .mem = mem, .host_off = host_off, .next = first, .limit = limit,
-			   .table_flags = PTE_P | PTE_W | PTE_U };
+			   .table_flags = MV_PTE_P | MV_PTE_W | MV_PTE_U };
 	b->root = ptb_alloc(b);
 }
 
@@ -46,12 +47,12 @@ void ptb_map(struct ptb *b, uint64_t va, uint64_t pa, unsigned size, uint64_t fl
 
 	for (unsigned l = 0; l < leaf_level; l++) {
 		uint64_t *e = slot(b, table + ((va >> (39 - 9 * l)) & 511) * 8);
-		if (!(*e & PTE_P) || (*e & PTE_PS))
+		if (!(*e & MV_PTE_P) || (*e & MV_PTE_PS))
 			*e = ptb_alloc(b) | b->table_flags;
 		table = *e & 0x000ffffffffff000ull;
 	}
 	*slot(b, table + ((va >> (39 - 9 * leaf_level)) & 511) * 8) =
-		pa | flags | (size ? PTE_PS : 0);
+		pa | flags | (size ? MV_PTE_PS : 0);
 }
 
 uint64_t *ptb_entry(struct ptb *b, uint64_t va, unsigned level)
@@ -62,7 +63,7 @@ uint64_t *ptb_entry(struct ptb *b, uint64_t va, unsigned level)
 		uint64_t *e = slot(b, table + ((va >> (39 - 9 * l)) & 511) * 8);
 		if (l == level)
 			return e;
-		if (!(*e & PTE_P) || (*e & PTE_PS))
+		if (!(*e & MV_PTE_P) || (*e & MV_PTE_PS))
 			return NULL;
 		table = *e & 0x000ffffffffff000ull;
 	}

@@ -9,15 +9,8 @@
 #define MEMVIRT_TESTS_MMU_PTBUILD_H
 
 #include <stdint.h>
+#include "memvirt/pagetable.h"
 
-#define PTE_P (UINT64_C(1) << 0)
-#define PTE_W (UINT64_C(1) << 1)
-#define PTE_U (UINT64_C(1) << 2)
-#define PTE_A (UINT64_C(1) << 5)
-#define PTE_D (UINT64_C(1) << 6)
-#define PTE_PS (UINT64_C(1) << 7)
-#define PTE_G (UINT64_C(1) << 8)
-#define PTE_NX (UINT64_C(1) << 63)
 
 #define KIB(x) ((uint64_t)(x) << 10)
 #define MIB(x) ((uint64_t)(x) << 20)

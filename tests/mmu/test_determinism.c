@@ -6,6 +6,7 @@
  * random replacement gives other counters.
  */
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define MEM (MIB(96))
 #define TABLES MIB(64)
@@ -43,22 +44,22 @@ static void run(bool nested, const char *tlb, struct snapshot *out)
 	if (nested) {
 		ptb_init(&n, f.mem, 0, NTABLES, MEM);
 		for (uint64_t gpa = 0; gpa < MIB(62); gpa += MIB(2))
-			ptb_map(&n, gpa, gpa + host_off, gpa < MIB(32) ? 0 : 1, PTE_P | PTE_W | PTE_U);
+			ptb_map(&n, gpa, gpa + host_off, gpa < MIB(32) ? 0 : 1, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 		/* the 4K part of nested memory */
 		for (uint64_t gpa = 0; gpa < MIB(32); gpa += KIB(4))
-			ptb_map(&n, gpa, gpa + host_off, 0, PTE_P | PTE_W | PTE_U);
+			ptb_map(&n, gpa, gpa + host_off, 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	}
 	for (unsigned s = 0; s < 2; s++) {
 		ptb_init(&g[s], f.mem, host_off, TABLES - MIB(8) + s * MIB(4),
 			 TABLES - MIB(8) + (s + 1) * MIB(4));
 		for (unsigned p = 0; p < NPAGES; p++) {
 			uint64_t va = UINT64_C(0x10000000) + (uint64_t)p * KIB(4) * 37;
-			uint64_t fl = PTE_P | PTE_U | (p % 3 ? PTE_W : 0) | (p % 5 == 0 ? PTE_G : 0);
+			uint64_t fl = MV_PTE_P | MV_PTE_U | (p % 3 ? MV_PTE_W : 0) | (p % 5 == 0 ? MV_PTE_G : 0);
 			ptb_map(&g[s], va, (uint64_t)(p + s * 1000) * KIB(4), 0, fl);
 		}
-		ptb_map(&g[s], UINT64_C(0x80000000), MIB(20), 1, PTE_P | PTE_W | PTE_U);
+		ptb_map(&g[s], UINT64_C(0x80000000), MIB(20), 1, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	}
-	f.regs.cr4 |= CR4_PCIDE | CR4_PGE;
+	f.regs.cr4 |= MV_CR4_PCIDE | MV_CR4_PGE;
 	f.regs.cr3 = g[0].root | 1;
 	if (nested) {
 		f.regs.npt = true;

@@ -11,6 +11,7 @@
  * GPA 1 MiB, mapped at VA.
  */
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define MEM (GIB(2) + MIB(8))
 #define GPA_BASE_HPA GIB(1)
@@ -39,9 +40,9 @@ static void vm_init(struct vm *v, const char *tlb, unsigned nsize)
 {
 	fx_init(&v->f, MEM, tlb);
 	ptb_init(&v->n, v->f.mem, 0, NESTED_TABLES, MEM);
-	map_guest_memory(&v->n, nsize, GPA_BASE_HPA, PTE_P | PTE_W | PTE_U);
+	map_guest_memory(&v->n, nsize, GPA_BASE_HPA, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	ptb_init(&v->g, v->f.mem, GPA_BASE_HPA, GUEST_TABLES, GUEST_MEM);
-	ptb_map(&v->g, VA, DATA_GPA, 0, PTE_P | PTE_W | PTE_U);
+	ptb_map(&v->g, VA, DATA_GPA, 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	v->f.regs.cr3 = v->g.root;
 	v->f.regs.npt = true;
 	v->f.regs.ncr3 = v->n.root;
@@ -74,20 +75,20 @@ static void cold_walk_cost(void)
 		 * the data page (and D on the guest table pages, which the
 		 * nested dimension accesses as writes). */
 		for (unsigned l = 0; l < 4; l++)
-			CHECK(*ptb_entry(&v.g, VA, l) & PTE_A, "guest level %u: A clear", l);
+			CHECK(*ptb_entry(&v.g, VA, l) & MV_PTE_A, "guest level %u: A clear", l);
 		uint64_t *nleaf = ptb_entry(&v.n, DATA_GPA, 3 - nsize);
-		CHECK(*nleaf & PTE_A, "nested leaf A clear");
-		CHECK(!(*ptb_entry(&v.g, VA, 3) & PTE_D), "guest D set by a read");
+		CHECK(*nleaf & MV_PTE_A, "nested leaf A clear");
+		CHECK(!(*ptb_entry(&v.g, VA, 3) & MV_PTE_D), "guest D set by a read");
 		uint64_t *ntab = ptb_entry(&v.n, GUEST_TABLES, 3 - nsize);
-		CHECK((*ntab & (PTE_A | PTE_D)) == (PTE_A | PTE_D),
+		CHECK((*ntab & (MV_PTE_A | MV_PTE_D)) == (MV_PTE_A | MV_PTE_D),
 		      "nested entry of the guest tables: 0x%" PRIx64, *ntab);
 		/* A write: D was clear in the combined entry, so a rewalk sets
 		 * the guest D and the nested D. */
 		if (nsize == 0)
-			CHECK(!(*nleaf & PTE_D), "nested D of the data page set by a read");
+			CHECK(!(*nleaf & MV_PTE_D), "nested D of the data page set by a read");
 		EXPECT_HPA(&v.f, VA, SOFT_ACCESS_WRITE, false, GPA_BASE_HPA + DATA_GPA);
-		CHECK(*ptb_entry(&v.g, VA, 3) & PTE_D, "guest D clear after write");
-		CHECK(*nleaf & PTE_D, "nested D clear after write");
+		CHECK(*ptb_entry(&v.g, VA, 3) & MV_PTE_D, "guest D clear after write");
+		CHECK(*nleaf & MV_PTE_D, "nested D clear after write");
 		CHECK_EQ_U64(fx_stat(&v.f, "walks"), 2);
 		fx_fini(&v.f);
 	}
@@ -101,8 +102,8 @@ static void pwc_two_dimensional(void)
 	struct vm v;
 
 	vm_init(&v, "pwc=16", 0);
-	ptb_map(&v.g, VA + KIB(4), DATA_GPA + KIB(4), 0, PTE_P | PTE_W | PTE_U);
-	ptb_map(&v.g, VA + MIB(2), DATA_GPA + KIB(8), 0, PTE_P | PTE_W | PTE_U);
+	ptb_map(&v.g, VA + KIB(4), DATA_GPA + KIB(4), 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	ptb_map(&v.g, VA + MIB(2), DATA_GPA + KIB(8), 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, GPA_BASE_HPA + DATA_GPA);
 	CHECK_EQ_U64(fx_stat(&v.f, "walk_refs"), 24);
 	/* Same PT: PDE cached -> 1 guest reference + 4 for the final GPA. */
@@ -138,17 +139,17 @@ static void nested_faults(void)
 	CHECK_EQ_U64(flt.error_code, U | W);   /* not present; table accesses are user writes */
 	CHECK_EQ_U64(fx_stat(&v.f, "faults_npf"), 1);
 	/* The VMM maps it (read-only: table accesses need write) ... */
-	*ptb_entry(&v.n, pd_gpa, 3) = (GPA_BASE_HPA + pd_gpa) | PTE_P | PTE_U;
+	*ptb_entry(&v.n, pd_gpa, 3) = (GPA_BASE_HPA + pd_gpa) | MV_PTE_P | MV_PTE_U;
 	CHECK(!soft_mmu_translate(v.f.mmu, VA + 4, SOFT_ACCESS_READ, true, &hpa, &flt), "translated");
 	CHECK_EQ_U64(flt.kind, SOFT_FAULT_NPF);
 	CHECK_EQ_U64(flt.error_code, P | U | W);
 	CHECK_EQ_U64(flt.addr, pde_gpa);
-	*ptb_entry(&v.n, pd_gpa, 3) |= PTE_W;
+	*ptb_entry(&v.n, pd_gpa, 3) |= MV_PTE_W;
 	EXPECT_HPA(&v.f, VA + 4, SOFT_ACCESS_READ, true, GPA_BASE_HPA + DATA_GPA + 4);
 
 	/* The final GPA read-only in the nested tables: reads work (the
 	 * entry above), a write is an NPF on the final address. */
-	*ptb_entry(&v.n, DATA_GPA, 3) &= ~PTE_W;
+	*ptb_entry(&v.n, DATA_GPA, 3) &= ~MV_PTE_W;
 	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
 	EXPECT_HPA(&v.f, VA + 4, SOFT_ACCESS_READ, true, GPA_BASE_HPA + DATA_GPA + 4);
 	CHECK(!soft_mmu_translate(v.f.mmu, VA + 4, SOFT_ACCESS_WRITE, true, &hpa, &flt), "wrote");
@@ -157,20 +158,20 @@ static void nested_faults(void)
 	CHECK_EQ_U64(flt.addr, DATA_GPA + 4);
 	CHECK(!flt.npf_table, "final-address fault marked as table access");
 	/* Supervisor writes are nested user writes too: CR0.WP=0 does not help. */
-	v.f.regs.cr0 &= ~CR0_WP;
+	v.f.regs.cr0 &= ~MV_CR0_WP;
 	fx_apply(&v.f);
 	CHECK(!soft_mmu_translate(v.f.mmu, VA + 4, SOFT_ACCESS_WRITE, false, &hpa, &flt), "wrote");
 	CHECK_EQ_U64(flt.kind, SOFT_FAULT_NPF);
-	v.f.regs.cr0 |= CR0_WP;
+	v.f.regs.cr0 |= MV_CR0_WP;
 	fx_apply(&v.f);
 	/* Nested U clear: even guest-supervisor reads fault (NPT wants U). */
-	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | PTE_P | PTE_W;
+	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | MV_PTE_P | MV_PTE_W;
 	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
 	CHECK(!soft_mmu_translate(v.f.mmu, VA, SOFT_ACCESS_READ, false, &hpa, &flt), "read");
 	CHECK_EQ_U64(flt.kind, SOFT_FAULT_NPF);
 	CHECK_EQ_U64(flt.error_code, P | U);
 	/* Nested NX: a fetch is an NPF with I/D. */
-	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | PTE_P | PTE_W | PTE_U | PTE_NX;
+	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | MV_PTE_P | MV_PTE_W | MV_PTE_U | MV_PTE_NX;
 	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
 	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, GPA_BASE_HPA + DATA_GPA);
 	CHECK(!soft_mmu_translate(v.f.mmu, VA, SOFT_ACCESS_FETCH, false, &hpa, &flt), "fetched");
@@ -186,13 +187,13 @@ static void nested_faults(void)
 	CHECK_EQ_U64(flt.addr, DATA_GPA + 8);
 	CHECK(!flt.npf_table, "final-address fault marked as table access");
 	/* A guest #PF stays a #PF with the guest's error code and CR2. */
-	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | PTE_P | PTE_W | PTE_U;
-	*ptb_entry(&v.g, VA, 3) &= ~PTE_U;
+	*ptb_entry(&v.n, DATA_GPA, 3) = (GPA_BASE_HPA + DATA_GPA) | MV_PTE_P | MV_PTE_W | MV_PTE_U;
+	*ptb_entry(&v.g, VA, 3) &= ~MV_PTE_U;
 	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
 	EXPECT_FAULT(&v.f, VA + 8, SOFT_ACCESS_READ, true, SOFT_FAULT_PF, P | U, VA + 8);
 	/* A nested entry pointing outside machine memory: SOFT_FAULT_PHYS. */
-	*ptb_entry(&v.g, VA, 3) |= PTE_U;
-	*ptb_entry(&v.n, DATA_GPA, 3) = GIB(64) | PTE_P | PTE_W | PTE_U;
+	*ptb_entry(&v.g, VA, 3) |= MV_PTE_U;
+	*ptb_entry(&v.n, DATA_GPA, 3) = GIB(64) | MV_PTE_P | MV_PTE_W | MV_PTE_U;
 	EXPECT_FAULT(&v.f, VA + 8, SOFT_ACCESS_READ, true, SOFT_FAULT_PHYS, 0, GIB(64) + 8);
 	fx_fini(&v.f);
 }
@@ -210,8 +211,8 @@ static void asid_tags(void)
 	/* VM 2: same guest tables (a copy of the guest's memory image is
 	 * not needed: map its table pages to VM 1's), data elsewhere. */
 	ptb_init(&n2, v.f.mem, 0, NESTED_TABLES + MIB(4), MEM);
-	map_guest_memory(&n2, 1, GPA_BASE_HPA, PTE_P | PTE_W | PTE_U);
-	ptb_map(&n2, DATA_GPA, hpa2, 0, PTE_P | PTE_W | PTE_U);
+	map_guest_memory(&n2, 1, GPA_BASE_HPA, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	ptb_map(&n2, DATA_GPA, hpa2, 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	struct soft_mmu_regs r1 = v.f.regs, r2 = v.f.regs;
 	r2.ncr3 = n2.root;
 	r2.vm_asid = 2;
@@ -234,9 +235,9 @@ static void asid_tags(void)
 	CHECK_EQ_U64(fx_stat(&v.f, "walks"), 3);
 	CHECK_EQ_U64(fx_stat(&v.f, "tlb_flush_vmm"), 1);
 	/* A guest-global entry belongs to its VM: VM 2 does not see VM 1's. */
-	v.f.regs.cr4 |= CR4_PGE | CR4_PCIDE;
+	v.f.regs.cr4 |= MV_CR4_PGE | MV_CR4_PCIDE;
 	r1.cr4 = r2.cr4 = v.f.regs.cr4;
-	*ptb_entry(&v.g, VA, 3) |= PTE_G;
+	*ptb_entry(&v.g, VA, 3) |= MV_PTE_G;
 	soft_mmu_set_regs(v.f.mmu, &r1);
 	soft_mmu_flush_all(v.f.mmu, false, SOFT_FLUSH_GLOBAL);
 	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
@@ -252,12 +253,12 @@ static void asid_tags(void)
 	soft_mmu_flush_asid(v.f.mmu, 1, SOFT_FLUSH_VMM);
 	EXPECT_HPA(&v.f, VA, SOFT_ACCESS_READ, false, hpa1);
 	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks + 2);
-	*ptb_entry(&v.g, VA, 3) &= ~PTE_G;
+	*ptb_entry(&v.g, VA, 3) &= ~MV_PTE_G;
 	walks = fx_stat(&v.f, "walks");
 
 	/* Combined entry size: guest 4K over nested 2M is a 4K entry: the
 	 * neighbouring guest page walks again. */
-	ptb_map(&v.g, VA + KIB(4), DATA_GPA + KIB(4), 0, PTE_P | PTE_U);
+	ptb_map(&v.g, VA + KIB(4), DATA_GPA + KIB(4), 0, MV_PTE_P | MV_PTE_U);
 	EXPECT_HPA(&v.f, VA + KIB(4), SOFT_ACCESS_READ, false, hpa1 + KIB(4));
 	CHECK_EQ_U64(fx_stat(&v.f, "walks"), walks + 1);
 	fx_fini(&v.f);
@@ -269,7 +270,7 @@ static void combined_size(void)
 	struct vm v;
 
 	vm_init(&v, "pwc=0", 0);
-	ptb_map(&v.g, UINT64_C(0x40000000), MIB(4), 1, PTE_P | PTE_W);
+	ptb_map(&v.g, UINT64_C(0x40000000), MIB(4), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&v.f, UINT64_C(0x40000000), SOFT_ACCESS_READ, false, GPA_BASE_HPA + MIB(4));
 	EXPECT_HPA(&v.f, UINT64_C(0x40001000), SOFT_ACCESS_READ, false,
 		   GPA_BASE_HPA + MIB(4) + KIB(4));
@@ -277,7 +278,7 @@ static void combined_size(void)
 	fx_fini(&v.f);
 	/* Over nested 2M pages it is one 2M entry. */
 	vm_init(&v, "pwc=0", 1);
-	ptb_map(&v.g, UINT64_C(0x40000000), MIB(4), 1, PTE_P | PTE_W);
+	ptb_map(&v.g, UINT64_C(0x40000000), MIB(4), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&v.f, UINT64_C(0x40000000), SOFT_ACCESS_READ, false, GPA_BASE_HPA + MIB(4));
 	EXPECT_HPA(&v.f, UINT64_C(0x401ff000), SOFT_ACCESS_READ, false,
 		   GPA_BASE_HPA + MIB(4) + UINT64_C(0x1ff000));

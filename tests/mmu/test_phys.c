@@ -8,6 +8,7 @@
  * phys_base = 16 MiB, phys_limit = 7 MiB.  Guest tables at GPA 4 MiB.
  */
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define MEM MIB(32)
 #define BASE MIB(16)
@@ -29,22 +30,22 @@ int main(void)
 	fx_apply(&f);
 
 	/* Inside: relocated. */
-	ptb_map(&b, VA, MIB(1), 0, PTE_P | PTE_W);
+	ptb_map(&b, VA, MIB(1), 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA + 3, SOFT_ACCESS_READ, false, BASE + MIB(1) + 3);
 	/* A leaf at or past the limit: SOFT_FAULT_PHYS with the GPA. */
-	ptb_map(&b, VA + KIB(4), LIMIT, 0, PTE_P | PTE_W);
+	ptb_map(&b, VA + KIB(4), LIMIT, 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_FAULT(&f, VA + KIB(4) + 9, SOFT_ACCESS_READ, false, SOFT_FAULT_PHYS, 0, LIMIT + 9);
-	ptb_map(&b, VA + KIB(8), GIB(4), 0, PTE_P | PTE_W);
+	ptb_map(&b, VA + KIB(8), GIB(4), 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_FAULT(&f, VA + KIB(8), SOFT_ACCESS_WRITE, false, SOFT_FAULT_PHYS, 0, GIB(4));
 	CHECK_EQ_U64(fx_stat(&f, "faults_phys"), 2);
 	/* The last page below the limit is fine. */
-	ptb_map(&b, VA + KIB(12), LIMIT - KIB(4), 0, PTE_P | PTE_W);
+	ptb_map(&b, VA + KIB(12), LIMIT - KIB(4), 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA + KIB(12) + 4095, SOFT_ACCESS_READ, false, BASE + LIMIT - 1);
 
 	/* A 2M page [6 MiB, 8 MiB) straddles the limit: the part below is
 	 * reachable through 4K splinters, the part above faults, and no
 	 * TLB entry covers the part above. */
-	ptb_map(&b, VA + MIB(2), MIB(6), 1, PTE_P | PTE_W);
+	ptb_map(&b, VA + MIB(2), MIB(6), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA + MIB(2) + 5, SOFT_ACCESS_READ, false, BASE + MIB(6) + 5);
 	EXPECT_FAULT(&f, VA + MIB(3), SOFT_ACCESS_READ, false, SOFT_FAULT_PHYS, 0, LIMIT);
 	uint64_t walks = fx_stat(&f, "walks");
@@ -54,10 +55,10 @@ int main(void)
 		     LIMIT + KIB(4));
 
 	/* A table pointer past the limit: the PDE read itself is refused. */
-	ptb_map(&b, VA + GIB(1), MIB(1), 0, PTE_P);
+	ptb_map(&b, VA + GIB(1), MIB(1), 0, MV_PTE_P);
 	uint64_t *pdpte = ptb_entry(&b, VA + GIB(1), 1);
 	uint64_t saved = *pdpte;
-	*pdpte = MIB(8) | PTE_P | PTE_W;
+	*pdpte = MIB(8) | MV_PTE_P | MV_PTE_W;
 	uint64_t pde_gpa = MIB(8) + ((VA + GIB(1)) >> 21 & 511) * 8;
 	EXPECT_FAULT(&f, VA + GIB(1), SOFT_ACCESS_READ, false, SOFT_FAULT_PHYS, 0, pde_gpa);
 	*pdpte = saved;
@@ -85,16 +86,16 @@ int main(void)
 	EXPECT_FAULT(&f, 0, SOFT_ACCESS_READ, false, SOFT_FAULT_PHYS, 0, 0);
 
 	/* Probe walks without touching the TLB, A/D bits or counters. */
-	f.regs = (struct soft_mmu_regs){ .cr0 = CR0_LONG, .cr4 = CR4_PAE, .efer = EFER_LONG,
+	f.regs = (struct soft_mmu_regs){ .cr0 = CR0_LONG, .cr4 = MV_CR4_PAE, .efer = EFER_LONG,
 					 .cr3 = b.root, .phys_base = BASE, .phys_limit = LIMIT };
 	fx_apply(&f);
 	soft_mmu_flush_all(f.mmu, false, SOFT_FLUSH_VMM);
-	ptb_map(&b, VA + KIB(16), MIB(2), 0, PTE_P | PTE_W);
+	ptb_map(&b, VA + KIB(16), MIB(2), 0, MV_PTE_P | MV_PTE_W);
 	soft_mmu_stats_reset(f.mmu);
 	CHECK(soft_mmu_probe(f.mmu, VA + KIB(16) + 1, SOFT_ACCESS_WRITE, false, &hpa, &flt),
 	      "probe failed: kind %d", flt.kind);
 	CHECK_EQ_U64(hpa, BASE + MIB(2) + 1);
-	CHECK(!(*ptb_entry(&b, VA + KIB(16), 3) & (PTE_A | PTE_D)), "probe wrote A/D");
+	CHECK(!(*ptb_entry(&b, VA + KIB(16), 3) & (MV_PTE_A | MV_PTE_D)), "probe wrote A/D");
 	CHECK_EQ_U64(fx_stat(&f, "walk_refs") + fx_stat(&f, "tlb_accesses"), 0);
 	CHECK(!soft_mmu_probe(f.mmu, VA + KIB(4), SOFT_ACCESS_READ, false, &hpa, &flt), "probe");
 	CHECK_EQ_U64(flt.kind, SOFT_FAULT_PHYS);

@@ -5,6 +5,7 @@
  * on a set conflict; L2 and page-walk-cache counts.
  */
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define MEM MIB(64)
 #define TABLES MIB(32)
@@ -27,9 +28,9 @@ static void stale_until_invlpg(void)
 	struct ptb b;
 
 	setup(&f, &b, NULL);
-	ptb_map(&b, VA, PA_A, 0, PTE_P | PTE_W);
+	ptb_map(&b, VA, PA_A, 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA + 8, SOFT_ACCESS_WRITE, false, PA_A + 8);  /* caches D set */
-	*ptb_entry(&b, VA, 3) = PA_B | PTE_P | PTE_W;
+	*ptb_entry(&b, VA, 3) = PA_B | MV_PTE_P | MV_PTE_W;
 	EXPECT_HPA(&f, VA + 8, SOFT_ACCESS_READ, false, PA_A + 8);
 	EXPECT_HPA(&f, VA + 8, SOFT_ACCESS_WRITE, false, PA_A + 8);
 	CHECK_EQ_U64(fx_stat(&f, "walks"), 1);
@@ -41,15 +42,15 @@ static void stale_until_invlpg(void)
 	EXPECT_HPA(&f, VA + 16, SOFT_ACCESS_READ, false, PA_A + 16);
 	soft_mmu_invlpg(f.mmu, VA + 100);
 	EXPECT_FAULT(&f, VA + 16, SOFT_ACCESS_READ, false, SOFT_FAULT_PF, 0, VA + 16);
-	*ptb_entry(&b, VA, 3) = PA_B | PTE_P | PTE_W;
+	*ptb_entry(&b, VA, 3) = PA_B | MV_PTE_P | MV_PTE_W;
 	EXPECT_HPA(&f, VA + 16, SOFT_ACCESS_READ, false, PA_B + 16);
 	CHECK_EQ_U64(fx_stat(&f, "tlb_flush_invlpg"), 2);
 	CHECK(fx_stat(&f, "tlb_entries_flushed") >= 1, "INVLPG dropped nothing");
 
 	/* 2M page: INVLPG of any address inside it drops it. */
-	ptb_map(&b, VA + MIB(2), MIB(4), 1, PTE_P | PTE_W);
+	ptb_map(&b, VA + MIB(2), MIB(4), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA + MIB(2) + 5, SOFT_ACCESS_READ, false, MIB(4) + 5);
-	*ptb_entry(&b, VA + MIB(2), 2) = MIB(6) | PTE_P | PTE_W | PTE_PS;
+	*ptb_entry(&b, VA + MIB(2), 2) = MIB(6) | MV_PTE_P | MV_PTE_W | MV_PTE_PS;
 	EXPECT_HPA(&f, VA + MIB(3), SOFT_ACCESS_READ, false, MIB(5));
 	soft_mmu_invlpg(f.mmu, VA + MIB(3) + KIB(100));
 	EXPECT_HPA(&f, VA + MIB(3), SOFT_ACCESS_READ, false, MIB(7));
@@ -64,11 +65,11 @@ static void stale_until_cr3(void)
 	struct ptb b;
 
 	setup(&f, &b, NULL);
-	ptb_map(&b, VA, PA_A, 0, PTE_P | PTE_W);
+	ptb_map(&b, VA, PA_A, 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
-	*ptb_entry(&b, VA, 3) = PA_B | PTE_P | PTE_W;
+	*ptb_entry(&b, VA, 3) = PA_B | MV_PTE_P | MV_PTE_W;
 	/* PCIDE=1, CR3 reloaded with the no-flush bit: the CPU calls nothing. */
-	f.regs.cr4 |= CR4_PCIDE;
+	f.regs.cr4 |= MV_CR4_PCIDE;
 	fx_apply(&f);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
 	/* CR3 write with bit 63 clear: flush the PCID. */
@@ -87,9 +88,9 @@ static void pcid_switches(const char *tlb, bool tagged)
 	fx_init(&f, MEM, tlb);
 	ptb_init(&b1, f.mem, 0, TABLES, TABLES + MIB(1));
 	ptb_init(&b2, f.mem, 0, TABLES + MIB(1), TABLES + MIB(2));
-	ptb_map(&b1, VA, PA_A, 0, PTE_P | PTE_W | PTE_U);
-	ptb_map(&b2, VA, PA_B, 0, PTE_P | PTE_W | PTE_U);
-	f.regs.cr4 |= CR4_PCIDE;
+	ptb_map(&b1, VA, PA_A, 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	ptb_map(&b2, VA, PA_B, 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+	f.regs.cr4 |= MV_CR4_PCIDE;
 	f.regs.cr3 = b1.root | 1;
 	fx_apply(&f);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, true, PA_A);
@@ -142,9 +143,9 @@ static void pcid_truncation(void)
 	fx_init(&f, MEM, "asid-bits=1");
 	ptb_init(&b1, f.mem, 0, TABLES, TABLES + MIB(1));
 	ptb_init(&b3, f.mem, 0, TABLES + MIB(1), TABLES + MIB(2));
-	ptb_map(&b1, VA, PA_A, 0, PTE_P);
-	ptb_map(&b3, VA, PA_B, 0, PTE_P);
-	f.regs.cr4 |= CR4_PCIDE;
+	ptb_map(&b1, VA, PA_A, 0, MV_PTE_P);
+	ptb_map(&b3, VA, PA_B, 0, MV_PTE_P);
+	f.regs.cr4 |= MV_CR4_PCIDE;
 	f.regs.cr3 = b1.root | 1;
 	fx_apply(&f);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
@@ -165,10 +166,10 @@ static void global_pages(void)
 	fx_init(&f, MEM, NULL);
 	ptb_init(&b1, f.mem, 0, TABLES, TABLES + MIB(1));
 	ptb_init(&b2, f.mem, 0, TABLES + MIB(1), TABLES + MIB(2));
-	ptb_map(&b1, VA, PA_A, 0, PTE_P | PTE_W | PTE_G);
-	ptb_map(&b1, VA + KIB(4), PA_A + KIB(4), 0, PTE_P | PTE_W);
-	ptb_map(&b2, VA, PA_B, 0, PTE_P | PTE_W | PTE_G);
-	f.regs.cr4 |= CR4_PGE | CR4_PCIDE;
+	ptb_map(&b1, VA, PA_A, 0, MV_PTE_P | MV_PTE_W | MV_PTE_G);
+	ptb_map(&b1, VA + KIB(4), PA_A + KIB(4), 0, MV_PTE_P | MV_PTE_W);
+	ptb_map(&b2, VA, PA_B, 0, MV_PTE_P | MV_PTE_W | MV_PTE_G);
+	f.regs.cr4 |= MV_CR4_PGE | MV_CR4_PCIDE;
 	f.regs.cr3 = b1.root | 1;
 	fx_apply(&f);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
@@ -189,15 +190,15 @@ static void global_pages(void)
 	soft_mmu_invlpg(f.mmu, VA);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_B);
 	soft_mmu_flush_all(f.mmu, false, SOFT_FLUSH_GLOBAL);
-	*ptb_entry(&b2, VA, 3) = PA_A | PTE_P | PTE_G;
+	*ptb_entry(&b2, VA, 3) = PA_A | MV_PTE_P | MV_PTE_G;
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
 	CHECK_EQ_U64(fx_stat(&f, "tlb_flush_global"), 1);
 	/* Without CR4.PGE the G bit means nothing: a CR3 flush drops it. */
-	f.regs.cr4 &= ~CR4_PGE;
+	f.regs.cr4 &= ~MV_CR4_PGE;
 	fx_apply(&f);
 	soft_mmu_flush_all(f.mmu, false, SOFT_FLUSH_GLOBAL);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_A);
-	*ptb_entry(&b2, VA, 3) = PA_B | PTE_P | PTE_G;
+	*ptb_entry(&b2, VA, 3) = PA_B | MV_PTE_P | MV_PTE_G;
 	soft_mmu_flush_pcid(f.mmu, 2, true, SOFT_FLUSH_CR3);
 	EXPECT_HPA(&f, VA, SOFT_ACCESS_READ, false, PA_B);
 	fx_fini(&f);
@@ -216,7 +217,7 @@ static void replacement(void)
 		struct ptb b;
 		setup(&f, &b, pol ? "l1=8:2,l2=0,pwc=0,repl=random,seed=5" : "l1=8:2,l2=0,pwc=0");
 		for (unsigned p = 0; p < 3; p++)
-			ptb_map(&b, VA + p * stride, PA_A + p * KIB(4), 0, PTE_P);
+			ptb_map(&b, VA + p * stride, PA_A + p * KIB(4), 0, MV_PTE_P);
 		for (unsigned r = 0; r < rounds; r++)
 			for (unsigned p = 0; p < 3; p++)
 				EXPECT_HPA(&f, VA + p * stride, SOFT_ACCESS_READ, false,
@@ -252,7 +253,7 @@ static void l2_counts(void)
 	/* One fully associative 4-entry L1, a 64-entry L2. */
 	setup(&f, &b, "l1=4:4,l2=64:4,pwc=0");
 	for (unsigned p = 0; p < 8; p++)
-		ptb_map(&b, VA + p * KIB(4), PA_A + p * KIB(4), 0, PTE_P | PTE_W);
+		ptb_map(&b, VA + p * KIB(4), PA_A + p * KIB(4), 0, MV_PTE_P | MV_PTE_W);
 	for (unsigned r = 0; r < 2; r++)
 		for (unsigned p = 0; p < 8; p++)
 			EXPECT_HPA(&f, VA + p * KIB(4), SOFT_ACCESS_READ, false, PA_A + p * KIB(4));
@@ -287,7 +288,7 @@ static void pwc_counts(unsigned pwc)
 	snprintf(tlb, sizeof(tlb), "pwc=%u,l2=0", pwc);
 	setup(&f, &b, tlb);
 	for (unsigned i = 0; i < 5; i++)
-		ptb_map(&b, VA + off[i], PA_A, 0, PTE_P);
+		ptb_map(&b, VA + off[i], PA_A, 0, MV_PTE_P);
 	uint64_t total = 0, hits = 0;
 	for (unsigned i = 0; i < 5; i++) {
 		uint64_t before = fx_stat(&f, "walk_refs");
@@ -302,7 +303,7 @@ static void pwc_counts(unsigned pwc)
 	CHECK_EQ_U64(fx_stat(&f, "pwc_hits"), hits);
 	if (pwc) {
 		/* INVLPG drops the PWC entries of the tag: a cold walk again. */
-		ptb_map(&b, VA + KIB(8), PA_A, 0, PTE_P);
+		ptb_map(&b, VA + KIB(8), PA_A, 0, MV_PTE_P);
 		soft_mmu_invlpg(f.mmu, VA);
 		uint64_t before = fx_stat(&f, "walk_refs");
 		EXPECT_HPA(&f, VA + KIB(8), SOFT_ACCESS_READ, false, PA_A);
@@ -312,8 +313,8 @@ static void pwc_counts(unsigned pwc)
 		 * changed to another PT, the cached one is still walked. */
 		uint64_t *pde = ptb_entry(&b, VA, 2);
 		uint64_t old_pt = *pde;
-		ptb_map(&b, VA + KIB(12), PA_B, 0, PTE_P);
-		*pde = ptb_alloc(&b) | PTE_P | PTE_W | PTE_U;  /* empty PT */
+		ptb_map(&b, VA + KIB(12), PA_B, 0, MV_PTE_P);
+		*pde = ptb_alloc(&b) | MV_PTE_P | MV_PTE_W | MV_PTE_U;  /* empty PT */
 		EXPECT_HPA(&f, VA + KIB(12), SOFT_ACCESS_READ, false, PA_B);
 		soft_mmu_flush_pcid(f.mmu, 0, true, SOFT_FLUSH_CR3);
 		EXPECT_FAULT(&f, VA + KIB(16), SOFT_ACCESS_READ, false, SOFT_FAULT_PF, 0,

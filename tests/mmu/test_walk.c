@@ -5,6 +5,7 @@
  * code and CR2; not-present at every level; reserved bits; A/D bits.
  */
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define TABLES GIB(2)          /* page tables live above the data pages */
 #define MEM (GIB(2) + MIB(4))
@@ -42,16 +43,16 @@ static void matrix(struct fx *f)
 
 		fresh(f, &b);
 		ptb_map(&b, page_va[size], page_pa[size], size,
-			PTE_P | (lw ? PTE_W : 0) | (lu ? PTE_U : 0) | (lnx ? PTE_NX : 0));
+			MV_PTE_P | (lw ? MV_PTE_W : 0) | (lu ? MV_PTE_U : 0) | (lnx ? MV_PTE_NX : 0));
 		uint64_t *up = ptb_entry(&b, va, leaf_level - 1);
 		if (r == R_UPPER_U)
-			*up &= ~PTE_U;
+			*up &= ~MV_PTE_U;
 		if (r == R_UPPER_W)
-			*up &= ~PTE_W;
+			*up &= ~MV_PTE_W;
 		if (r == R_UPPER_NX)
-			*up |= PTE_NX;
-		f->regs.cr0 = wp ? CR0_LONG : CR0_LONG & ~CR0_WP;
-		f->regs.efer = EFER_LONG | (nxe ? EFER_NXE : 0);
+			*up |= MV_PTE_NX;
+		f->regs.cr0 = wp ? CR0_LONG : CR0_LONG & ~MV_CR0_WP;
+		f->regs.efer = EFER_LONG | (nxe ? MV_EFER_NXE : 0);
 		fx_apply(f);
 
 		/* The SDM's rules, written out independently of the model. */
@@ -70,15 +71,15 @@ static void matrix(struct fx *f)
 				     ec | SOFT_PFEC_P | SOFT_PFEC_RSVD, va);
 		} else if (prot) {
 			EXPECT_FAULT(f, va, acc, user, SOFT_FAULT_PF, ec | SOFT_PFEC_P, va);
-			CHECK(!(*ptb_entry(&b, va, leaf_level) & PTE_A),
+			CHECK(!(*ptb_entry(&b, va, leaf_level) & MV_PTE_A),
 			      "leaf A set by a faulting access");
 		} else {
 			EXPECT_HPA(f, va, acc, user, pa);
 			for (unsigned l = 0; l < leaf_level; l++)
-				CHECK(*ptb_entry(&b, va, l) & PTE_A, "level %u: A clear", l);
+				CHECK(*ptb_entry(&b, va, l) & MV_PTE_A, "level %u: A clear", l);
 			uint64_t lf = *ptb_entry(&b, va, leaf_level);
-			CHECK(lf & PTE_A, "leaf A clear after access");
-			CHECK(!!(lf & PTE_D) == write, "leaf D %d after acc %u", !!(lf & PTE_D), acc);
+			CHECK(lf & MV_PTE_A, "leaf A clear after access");
+			CHECK(!!(lf & MV_PTE_D) == write, "leaf D %d after acc %u", !!(lf & MV_PTE_D), acc);
 		}
 		cases++;
 	}
@@ -94,10 +95,10 @@ static void not_present(struct fx *f)
 		uint64_t va = page_va[size] + 64;
 		fresh(f, &b);
 		f->regs.cr0 = CR0_LONG;
-		f->regs.efer = EFER_LONG | EFER_NXE;
+		f->regs.efer = EFER_LONG | MV_EFER_NXE;
 		fx_apply(f);
-		ptb_map(&b, page_va[size], page_pa[size], size, PTE_P | PTE_W | PTE_U);
-		*ptb_entry(&b, va, level) &= ~PTE_P;
+		ptb_map(&b, page_va[size], page_pa[size], size, MV_PTE_P | MV_PTE_W | MV_PTE_U);
+		*ptb_entry(&b, va, level) &= ~MV_PTE_P;
 		EXPECT_FAULT(f, va, SOFT_ACCESS_READ, false, SOFT_FAULT_PF, 0, va);
 		EXPECT_FAULT(f, va, SOFT_ACCESS_WRITE, true, SOFT_FAULT_PF,
 			     SOFT_PFEC_W | SOFT_PFEC_U, va);
@@ -113,13 +114,13 @@ static void reserved_bits(struct fx *f)
 	uint64_t va;
 
 	f->regs.cr0 = CR0_LONG;
-	f->regs.efer = EFER_LONG | EFER_NXE;
+	f->regs.efer = EFER_LONG | MV_EFER_NXE;
 	/* Bit 48 (above MAXPHYADDR 48) at every level of a 4K walk. */
 	for (unsigned level = 0; level < 4; level++) {
 		fresh(f, &b);
 		fx_apply(f);
 		va = page_va[0];
-		ptb_map(&b, va, page_pa[0], 0, PTE_P | PTE_W);
+		ptb_map(&b, va, page_pa[0], 0, MV_PTE_P | MV_PTE_W);
 		*ptb_entry(&b, va, level) |= UINT64_C(1) << SOFT_MMU_MAXPHYADDR;
 		EXPECT_FAULT(f, va, SOFT_ACCESS_READ, false, SOFT_FAULT_PF, rs, va);
 		/* Bit 52 and up are ignored (software-available). */
@@ -131,26 +132,26 @@ static void reserved_bits(struct fx *f)
 	fresh(f, &b);
 	fx_apply(f);
 	va = page_va[0];
-	ptb_map(&b, va, page_pa[0], 0, PTE_P | PTE_W);
-	*ptb_entry(&b, va, 0) |= PTE_PS;
+	ptb_map(&b, va, page_pa[0], 0, MV_PTE_P | MV_PTE_W);
+	*ptb_entry(&b, va, 0) |= MV_PTE_PS;
 	EXPECT_FAULT(f, va, SOFT_ACCESS_WRITE, true, SOFT_FAULT_PF,
 		     rs | SOFT_PFEC_W | SOFT_PFEC_U, va);
 	/* 2M page with address bit 13 set; 1G page with bit 29 set. */
 	fresh(f, &b);
 	fx_apply(f);
-	ptb_map(&b, page_va[1], page_pa[1] | KIB(8), 1, PTE_P | PTE_W);
+	ptb_map(&b, page_va[1], page_pa[1] | KIB(8), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_FAULT(f, page_va[1], SOFT_ACCESS_READ, false, SOFT_FAULT_PF, rs, page_va[1]);
 	fresh(f, &b);
 	fx_apply(f);
-	ptb_map(&b, page_va[2], page_pa[2] | MIB(512), 2, PTE_P | PTE_W);
+	ptb_map(&b, page_va[2], page_pa[2] | MIB(512), 2, MV_PTE_P | MV_PTE_W);
 	EXPECT_FAULT(f, page_va[2], SOFT_ACCESS_FETCH, false, SOFT_FAULT_PF, rs | SOFT_PFEC_ID,
 		     page_va[2]);
 	/* Bit 12 of a large page is PAT, not reserved; bit 7 of a PTE is PAT. */
 	fresh(f, &b);
 	fx_apply(f);
-	ptb_map(&b, page_va[1], page_pa[1] | KIB(4), 1, PTE_P | PTE_W);
+	ptb_map(&b, page_va[1], page_pa[1] | KIB(4), 1, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(f, page_va[1] + 5, SOFT_ACCESS_READ, false, page_pa[1] + 5);
-	ptb_map(&b, page_va[0], page_pa[0] | PTE_PS, 0, PTE_P | PTE_W);
+	ptb_map(&b, page_va[0], page_pa[0] | MV_PTE_PS, 0, MV_PTE_P | MV_PTE_W);
 	EXPECT_HPA(f, page_va[0] + 5, SOFT_ACCESS_READ, false, page_pa[0] + 5);
 }
 
@@ -162,12 +163,12 @@ static void accessed_dirty(struct fx *f)
 	fresh(f, &b);
 	f->regs.cr0 = CR0_LONG;
 	fx_apply(f);
-	ptb_map(&b, page_va[0], page_pa[0], 0, PTE_P | PTE_W | PTE_U);
+	ptb_map(&b, page_va[0], page_pa[0], 0, MV_PTE_P | MV_PTE_W | MV_PTE_U);
 	soft_mmu_stats_reset(f->mmu);
 	EXPECT_HPA(f, va, SOFT_ACCESS_READ, true, page_pa[0] + 8);
 	/* A on PML4E, PDPTE, PDE and the PTE: four write-backs. */
 	CHECK_EQ_U64(fx_stat(f, "ad_writebacks"), 4);
-	CHECK(!(*ptb_entry(&b, va, 3) & PTE_D), "D set by a read");
+	CHECK(!(*ptb_entry(&b, va, 3) & MV_PTE_D), "D set by a read");
 	/* A read hit does not walk; the first write hits an entry whose D is
 	 * clear, so it walks again and sets D (one more write-back). */
 	EXPECT_HPA(f, va, SOFT_ACCESS_READ, true, page_pa[0] + 8);
@@ -176,24 +177,24 @@ static void accessed_dirty(struct fx *f)
 	CHECK_EQ_U64(fx_stat(f, "walks"), 2);
 	CHECK_EQ_U64(fx_stat(f, "tlb_rewalks"), 1);
 	CHECK_EQ_U64(fx_stat(f, "ad_writebacks"), 5);
-	CHECK(*ptb_entry(&b, va, 3) & PTE_D, "D clear after the first write");
+	CHECK(*ptb_entry(&b, va, 3) & MV_PTE_D, "D clear after the first write");
 	/* Later writes hit. */
 	EXPECT_HPA(f, va, SOFT_ACCESS_WRITE, true, page_pa[0] + 8);
 	CHECK_EQ_U64(fx_stat(f, "walks"), 2);
 	CHECK_EQ_U64(fx_stat(f, "tlb_l1d_hits"), 3);
 	CHECK_EQ_U64(fx_stat(f, "tlb_accesses"), 4);
 	/* The guest clears D (and flushes): the next write sets it again. */
-	*ptb_entry(&b, va, 3) &= ~PTE_D;
+	*ptb_entry(&b, va, 3) &= ~MV_PTE_D;
 	soft_mmu_invlpg(f->mmu, va);
 	EXPECT_HPA(f, va, SOFT_ACCESS_WRITE, false, page_pa[0] + 8);
-	CHECK(*ptb_entry(&b, va, 3) & PTE_D, "D not set again");
+	CHECK(*ptb_entry(&b, va, 3) & MV_PTE_D, "D not set again");
 	/* Supervisor write to a read-only page with CR0.WP=0 succeeds, sets D. */
 	fresh(f, &b);
-	f->regs.cr0 = CR0_LONG & ~CR0_WP;
+	f->regs.cr0 = CR0_LONG & ~MV_CR0_WP;
 	fx_apply(f);
-	ptb_map(&b, page_va[1], page_pa[1], 1, PTE_P);
+	ptb_map(&b, page_va[1], page_pa[1], 1, MV_PTE_P);
 	EXPECT_HPA(f, page_va[1] + 3, SOFT_ACCESS_WRITE, false, page_pa[1] + 3);
-	CHECK(*ptb_entry(&b, page_va[1], 2) & PTE_D, "D clear after WP=0 write");
+	CHECK(*ptb_entry(&b, page_va[1], 2) & MV_PTE_D, "D clear after WP=0 write");
 	/* ... and that cached entry does not let a user write through. */
 	EXPECT_FAULT(f, page_va[1] + 3, SOFT_ACCESS_WRITE, true, SOFT_FAULT_PF,
 		     SOFT_PFEC_P | SOFT_PFEC_W | SOFT_PFEC_U, page_va[1] + 3);

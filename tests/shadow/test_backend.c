@@ -19,6 +19,7 @@
 #include "shadowpt/shadow.h"
 #include "tests/check.h"
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 #define RAM_HPA MIB(16)
 #define RAM_SIZE MIB(8)
@@ -238,8 +239,8 @@ static void setup(struct bench *t, const char *opts)
 	t->f.vm.f = &t->f;
 	t->f.pool_next = POOL_HPA;
 	t->f.sregs.cr0 = CR0_LONG;
-	t->f.sregs.cr4 = CR4_PAE | CR4_PGE;
-	t->f.sregs.efer = EFER_LONG | EFER_NXE;
+	t->f.sregs.cr4 = MV_CR4_PAE | MV_CR4_PGE;
+	t->f.sregs.efer = EFER_LONG | MV_EFER_NXE;
 	t->hw = make_hw();
 	t->ops = &shadow_backend_ops;
 	CHECK(t->ops->abi_version == MV_BACKEND_ABI_VERSION, "abi %u", t->ops->abi_version);
@@ -321,7 +322,7 @@ static uint64_t gpte(struct bench *t, uint64_t va, unsigned level)
 	return *e;
 }
 
-#define USERRW (PTE_P | PTE_W | PTE_U)
+#define USERRW (MV_PTE_P | MV_PTE_W | MV_PTE_U)
 
 static void test_hidden_true_ad(void)
 {
@@ -331,42 +332,42 @@ static void test_hidden_true_ad(void)
 
 	setup(&t, "check=1");
 	ptb_map(&t.b, 0x400000, 0x200000, 0, USERRW);
-	ptb_map(&t.b, 0x401000, 0x201000, 0, PTE_P | PTE_U);            /* read-only */
-	ptb_map(&t.b, 0x402000, 0x202000, 0, PTE_P | PTE_W);            /* supervisor */
-	ptb_map(&t.b, 0x403000, 0x203000, 0, USERRW | PTE_NX);
+	ptb_map(&t.b, 0x401000, 0x201000, 0, MV_PTE_P | MV_PTE_U);            /* read-only */
+	ptb_map(&t.b, 0x402000, 0x202000, 0, MV_PTE_P | MV_PTE_W);            /* supervisor */
+	ptb_map(&t.b, 0x403000, 0x203000, 0, USERRW | MV_PTE_NX);
 	init_vm(&t);
 
 	/* A read: hidden fault, then the translation composed with GPA->HPA. */
 	CHECK(access(&t, 0x400123, SOFT_ACCESS_READ, true, &hpa, &ec), "read");
 	CHECK_EQ_U64(hpa, RAM_HPA + 0x200123);
 	CHECK_EQ_U64(t.f.ev[MV_EV_SHADOW_FAULT_HIDDEN], 1);
-	CHECK((gpte(&t, 0x400000, 3) & (PTE_A | PTE_D)) == PTE_A, "guest A set, D clear after a read");
+	CHECK((gpte(&t, 0x400000, 3) & (MV_PTE_A | MV_PTE_D)) == MV_PTE_A, "guest A set, D clear after a read");
 	for (unsigned l = 0; l < 3; l++)
-		CHECK(gpte(&t, 0x400000, l) & PTE_A, "guest level %u A", l);
+		CHECK(gpte(&t, 0x400000, l) & MV_PTE_A, "guest level %u A", l);
 	/* Mapped read-only until the first write, which sets D. */
 	struct soft_fault sf;
 	CHECK(!probe(&t.f, 0x400000, SOFT_ACCESS_WRITE, true, &hpa, &sf), "clean page read-only");
 	CHECK(access(&t, 0x400008, SOFT_ACCESS_WRITE, true, &hpa, &ec), "write");
-	CHECK(gpte(&t, 0x400000, 3) & PTE_D, "guest D after the write");
+	CHECK(gpte(&t, 0x400000, 3) & MV_PTE_D, "guest D after the write");
 	CHECK_EQ_U64(t.f.ev[MV_EV_SHADOW_FAULT_HIDDEN], 2);
 
 	/* True faults carry the error code the hardware would give. */
 	CHECK(!access(&t, 0x500000, SOFT_ACCESS_READ, true, &hpa, &ec), "unmapped");
-	CHECK_EQ_U64(ec, SHADOW_PFEC_U);
+	CHECK_EQ_U64(ec, MV_PFEC_U);
 	CHECK(!access(&t, 0x401000, SOFT_ACCESS_WRITE, true, &hpa, &ec), "read-only");
-	CHECK_EQ_U64(ec, SHADOW_PFEC_P | SHADOW_PFEC_W | SHADOW_PFEC_U);
-	CHECK(!(gpte(&t, 0x401000, 3) & PTE_A), "a faulting access leaves the leaf's A clear");
+	CHECK_EQ_U64(ec, MV_PFEC_P | MV_PFEC_W | MV_PFEC_U);
+	CHECK(!(gpte(&t, 0x401000, 3) & MV_PTE_A), "a faulting access leaves the leaf's A clear");
 	CHECK(!access(&t, 0x402000, SOFT_ACCESS_READ, true, &hpa, &ec), "supervisor page");
-	CHECK_EQ_U64(ec, SHADOW_PFEC_P | SHADOW_PFEC_U);
+	CHECK_EQ_U64(ec, MV_PFEC_P | MV_PFEC_U);
 	CHECK(access(&t, 0x402000, SOFT_ACCESS_WRITE, false, &hpa, &ec), "kernel writes it");
 	CHECK(!access(&t, 0x403000, SOFT_ACCESS_FETCH, true, &hpa, &ec), "NX page");
-	CHECK_EQ_U64(ec, SHADOW_PFEC_P | SHADOW_PFEC_U | SHADOW_PFEC_ID);
+	CHECK_EQ_U64(ec, MV_PFEC_P | MV_PFEC_U | MV_PFEC_ID);
 	CHECK(access(&t, 0x403000, SOFT_ACCESS_READ, true, &hpa, &ec), "NX page readable");
 	CHECK(!probe(&t.f, 0x403000, SOFT_ACCESS_FETCH, true, &hpa, &sf), "shadow keeps NX");
 	CHECK_EQ_U64(t.f.ev[MV_EV_TRUE_FAULT_REFLECTED], 4);
 	/* The read-only page stays read-only for a supervisor write too (WP). */
 	CHECK(!access(&t, 0x401000, SOFT_ACCESS_WRITE, false, &hpa, &ec), "WP");
-	CHECK_EQ_U64(ec, SHADOW_PFEC_P | SHADOW_PFEC_W);
+	CHECK_EQ_U64(ec, MV_PFEC_P | MV_PFEC_W);
 	teardown(&t);
 }
 
@@ -383,12 +384,12 @@ static void test_large_pages(void)
 	CHECK_EQ_U64(hpa, RAM_HPA + 0x400000 + 0x12345);
 	CHECK(access(&t, 0x40000000 + 0x1ff000, SOFT_ACCESS_WRITE, true, &hpa, &ec), "2M write");
 	CHECK_EQ_U64(hpa, RAM_HPA + 0x400000 + 0x1ff000);
-	CHECK(gpte(&t, 0x40000000, 2) & PTE_D, "D set in the guest's 2 MiB entry");
+	CHECK(gpte(&t, 0x40000000, 2) & MV_PTE_D, "D set in the guest's 2 MiB entry");
 	/* Shadowed with 4 KiB entries: root, PDPT, PD, one direct PT. */
 	CHECK_EQ_U64(t.f.ev[MV_EV_SHADOW_PAGE_ALLOC], 4);
 	/* A 2 MiB page reaching outside RAM is never shadowed. */
 	ptb_map(&t.b, 0x40200000, RAM_SIZE, 1, USERRW);
-	CHECK(pf(&t, 0x40200000, SHADOW_PFEC_U) < 0, "a guest page outside RAM fails the run");
+	CHECK(pf(&t, 0x40200000, MV_PFEC_U) < 0, "a guest page outside RAM fails the run");
 	teardown(&t);
 }
 
@@ -435,7 +436,7 @@ static void test_cr3_cache(void)
 	/* A miss with a full cache zaps; a flush of the new PCID each time. */
 	CHECK_EQ_U64(t.f.nonglobal_flushes, 5);
 	/* The no-flush bit with PCIDs: no flush. */
-	t.f.sregs.cr4 |= CR4_PCIDE;
+	t.f.sregs.cr4 |= MV_CR4_PCIDE;
 	ex.intercept.info1 = roots[1] | (UINT64_C(1) << 63) | 5;
 	CHECK(exit_to(&t, &ex) == MV_EXIT_HANDLED, "cr3 write, no flush");
 	CHECK_EQ_U64(t.f.nonglobal_flushes, 5);
@@ -455,7 +456,7 @@ static void test_cr3_cache(void)
 static uint64_t map_pt_window(struct bench *t, uint64_t *pt_gpa)
 {
 	*pt_gpa = gpte(t, 0x400000, 2) & UINT64_C(0x000ffffffffff000);
-	ptb_map(&t->b, 0x7f0000000, *pt_gpa, 0, PTE_P | PTE_W | PTE_A | PTE_D);
+	ptb_map(&t->b, 0x7f0000000, *pt_gpa, 0, MV_PTE_P | MV_PTE_W | MV_PTE_A | MV_PTE_D);
 	return 0x7f0000000;
 }
 
@@ -495,9 +496,9 @@ static void test_pt_write_wp(void)
 	uint64_t flushes = t.f.flushes[MV_FLUSH_ALL];
 	/* The guest turns 0x400000's frame into a page table (a PD entry
 	 * pointing at it, one PTE inside) and uses it. */
-	uint64_t pte = 0x202000 | USERRW | PTE_A;
+	uint64_t pte = 0x202000 | USERRW | MV_PTE_A;
 	ptb_map(&t.b, 0x600000000, 0x300000, 1, USERRW);
-	*ptb_entry(&t.b, 0x600000000, 2) = 0x200000 | PTE_P | PTE_W | PTE_U;
+	*ptb_entry(&t.b, 0x600000000, 2) = 0x200000 | MV_PTE_P | MV_PTE_W | MV_PTE_U;
 	memset(t.f.fx.mem + RAM_HPA + 0x200000, 0, 4096);
 	memcpy(t.f.fx.mem + RAM_HPA + 0x200000, &pte, 8);
 	CHECK(access(&t, 0x600000000, SOFT_ACCESS_READ, true, &hpa, &ec), "through the new table");
@@ -526,7 +527,7 @@ static void test_oos(void)
 	CHECK(access(&t, win + 8, SOFT_ACCESS_WRITE, false, &hpa, &ec), "kernel writes its table");
 	CHECK_EQ_U64(t.f.steps, 0);
 	CHECK_EQ_U64(t.f.ev[MV_EV_PT_WRITE_EMULATED], 0);
-	e = (0x205000 | USERRW | PTE_A);
+	e = (0x205000 | USERRW | MV_PTE_A);
 	memcpy(t.f.fx.mem + hpa, &e, 8); /* remap 0x401000 without an exit */
 	CHECK(probe(&t.f, 0x401000, SOFT_ACCESS_READ, true, &hpa, &sf), "stale until INVLPG");
 	CHECK_EQ_U64(hpa, RAM_HPA + 0x201000);
@@ -573,7 +574,7 @@ static void test_checker(void)
 		memcpy(&e, t.f.fx.mem + pt + ((UINT64_C(0x400000) >> (39 - 9 * l)) & 511) * 8, 8);
 		pt = e & UINT64_C(0x000ffffffffff000);
 	}
-	uint64_t bad = (RAM_HPA + 0x300000) | PTE_P | PTE_U | PTE_A;
+	uint64_t bad = (RAM_HPA + 0x300000) | MV_PTE_P | MV_PTE_U | MV_PTE_A;
 	memcpy(t.f.fx.mem + pt, &bad, 8);
 	/* The next change to that shadow page is checked, and fails. */
 	struct soft_fault sf;

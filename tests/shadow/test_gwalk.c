@@ -11,6 +11,7 @@
 #include "shadowpt/shadow.h"
 #include "tests/check.h"
 #include "tests/mmu/fixture.h"
+#include "memvirt/pagetable.h"
 
 /* The upper half of the address space: sign-extended bit 47. */
 static uint64_t canonical_hi(uint64_t va)
@@ -34,15 +35,15 @@ static uint64_t rflags(void)
 	uint64_t f = 0, r = rnd();
 
 	if (r % 16)
-		f |= PTE_P;
+		f |= MV_PTE_P;
 	if ((r >> 4) % 4)
-		f |= PTE_W;
+		f |= MV_PTE_W;
 	if ((r >> 6) % 4)
-		f |= PTE_U;
+		f |= MV_PTE_U;
 	if ((r >> 8) % 8 == 0)
-		f |= PTE_NX;
+		f |= MV_PTE_NX;
 	if ((r >> 11) % 4 == 0)
-		f |= PTE_A;
+		f |= MV_PTE_A;
 	if ((r >> 13) % 64 == 0)
 		f |= UINT64_C(1) << 50; /* reserved (MAXPHYADDR 48) */
 	return f;
@@ -66,11 +67,11 @@ int main(void)
 
 		if (rnd() % 2)
 			va = canonical_hi(va);
-		ptb_map(&b, va, pa, sz, PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+		ptb_map(&b, va, pa, sz, MV_PTE_P | MV_PTE_W | MV_PTE_U | MV_PTE_A | MV_PTE_D);
 		vas[nva++] = va;
 		large += sz;
 	}
-	ptb_map(&b, UINT64_C(0x40000000), 0, 2, PTE_P | PTE_W | PTE_A); /* one 1 GiB page */
+	ptb_map(&b, UINT64_C(0x40000000), 0, 2, MV_PTE_P | MV_PTE_W | MV_PTE_A); /* one 1 GiB page */
 	vas[nva++] = UINT64_C(0x40000000) + MIB(5) + 123;
 	for (unsigned i = 0; i < nva; i++)
 		for (unsigned l = 0; l < 4; l++) {
@@ -79,7 +80,7 @@ int main(void)
 			if (!e)
 				break;
 			if (rnd() % 6 == 0)
-				*e = (*e & UINT64_C(0x0000fffffffff000)) | (*e & PTE_PS) | rflags();
+				*e = (*e & UINT64_C(0x0000fffffffff000)) | (*e & MV_PTE_PS) | rflags();
 			/* The builder must not follow a damaged address. */
 			if (*e & (UINT64_C(1) << 50))
 				break;
@@ -88,8 +89,8 @@ int main(void)
 	for (unsigned mode = 0; mode < 4; mode++) {
 		bool wp = mode & 1, nxe = mode & 2;
 
-		f.regs.cr0 = wp ? CR0_LONG : CR0_LONG & ~CR0_WP;
-		f.regs.efer = EFER_LONG | (nxe ? EFER_NXE : 0);
+		f.regs.cr0 = wp ? CR0_LONG : CR0_LONG & ~MV_CR0_WP;
+		f.regs.efer = EFER_LONG | (nxe ? MV_EFER_NXE : 0);
 		f.regs.cr3 = b.root;
 		fx_apply(&f);
 		for (unsigned i = 0; i < nva; i++)
@@ -131,22 +132,22 @@ int main(void)
 	 * a faulting one sets A only on the upper levels it passed. */
 	memset(f.mem + MIB(1), 0, MIB(7));
 	ptb_init(&b, f.mem, 0, MIB(1), MIB(8));
-	ptb_map(&b, 0x400000, MIB(10), 0, PTE_P | PTE_W);
+	ptb_map(&b, 0x400000, MIB(10), 0, MV_PTE_P | MV_PTE_W);
 	*ptb_entry(&b, 0x401000, 3) = 0; /* absent neighbour */
 	{
 		struct shadow_gaccess a = {.write = true, .wp = true, .nxe = true};
 		struct shadow_gwalk w;
 
 		shadow_gwalk(f.mem, size, b.root, 0x401000, &a, &w);
-		CHECK(w.fault && w.error_code == SHADOW_PFEC_W, "ec %#x", w.error_code);
+		CHECK(w.fault && w.error_code == MV_PFEC_W, "ec %#x", w.error_code);
 		shadow_gwalk_set_ad(f.mem, &w, true);
 		for (unsigned l = 0; l < 3; l++)
-			CHECK(*ptb_entry(&b, 0x401000, l) & PTE_A, "level %u A after a faulting walk", l);
-		CHECK(!(*ptb_entry(&b, 0x400000, 3) & PTE_A), "leaf untouched");
+			CHECK(*ptb_entry(&b, 0x401000, l) & MV_PTE_A, "level %u A after a faulting walk", l);
+		CHECK(!(*ptb_entry(&b, 0x400000, 3) & MV_PTE_A), "leaf untouched");
 		shadow_gwalk(f.mem, size, b.root, 0x400000, &a, &w);
 		CHECK(!w.fault && w.leaf == 3, "walk");
 		shadow_gwalk_set_ad(f.mem, &w, true);
-		CHECK((*ptb_entry(&b, 0x400000, 3) & (PTE_A | PTE_D)) == (PTE_A | PTE_D), "leaf A/D");
+		CHECK((*ptb_entry(&b, 0x400000, 3) & (MV_PTE_A | MV_PTE_D)) == (MV_PTE_A | MV_PTE_D), "leaf A/D");
 	}
 	printf("%u walks compared (%u faults, %u large mappings)\n", compared, faults, large);
 	fx_fini(&f);

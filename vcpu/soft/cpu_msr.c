@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "memvirt/pagetable.h"
 
 /* ---- MSRs ---- */
 
@@ -49,10 +50,10 @@ bool soft_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
 		v->apic.base_msr = val;
 		return true;
 	case MSR_EFER:
-		if ((val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
-		    !(val & EFER_LME))
+		if ((val & ~(MV_EFER_SCE | MV_EFER_LME | MV_EFER_LMA | MV_EFER_NXE)) ||
+		    !(val & MV_EFER_LME))
 			return false; /* long mode only */
-		v->efer = val | EFER_LMA;
+		v->efer = val | MV_EFER_LMA;
 		soft_update_mmu(v);
 		return true;
 	case MSR_STAR: v->star = val; return true;

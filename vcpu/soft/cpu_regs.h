@@ -6,6 +6,8 @@
 #ifndef MEMVIRT_VCPU_SOFT_CPU_REGS_H
 #define MEMVIRT_VCPU_SOFT_CPU_REGS_H
 
+#include "memvirt/pagetable.h"
+
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
 #define MSR_EFER 0xc0000080u
@@ -28,15 +30,6 @@
 #define MSR_X2APIC_CUR_COUNT 0x839u
 #define MSR_X2APIC_DIV_CONF 0x83eu
 
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define CR0_PE 1ull
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-#define CR4_PCIDE (1ull << 17)
 #define APIC_BASE_EXTD (1ull << 10)
 #define APIC_BASE_EN (1ull << 11)
 

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "memvirt/pagetable.h"
 
 static const char *const vec_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
@@ -287,7 +288,7 @@ static bool mov_to_cr(struct soft_vcpu *v, const struct soft_dinsn *d)
 			soft_intercept_exit(v, ENGINE_ICPT_CR0_WRITE, val, 0, d->len);
 			return true;
 		}
-		if ((val >> 32) || !(val & CR0_PG) || !(val & CR0_PE))
+		if ((val >> 32) || !(val & MV_CR0_PG) || !(val & MV_CR0_PE))
 			gp0(v); /* long mode only: paging stays on */
 		v->cr0 = val | 0x10; /* ET is fixed */
 		soft_update_mmu(v);
@@ -300,7 +301,7 @@ static bool mov_to_cr(struct soft_vcpu *v, const struct soft_dinsn *d)
 			soft_intercept_exit(v, ENGINE_ICPT_CR3_WRITE, val, 0, d->len);
 			return true;
 		}
-		bool pcide = (v->cr4 & CR4_PCIDE) != 0;
+		bool pcide = (v->cr4 & MV_CR4_PCIDE) != 0;
 		bool noflush = pcide && (val >> 63);
 		val &= ~(1ull << 63);
 		if (val >> 52)
@@ -320,14 +321,14 @@ static bool mov_to_cr(struct soft_vcpu *v, const struct soft_dinsn *d)
 			return true;
 		}
 		uint64_t ok = 0x3fffffull & ~(1ull << 15) & ~(1ull << 19);
-		if ((val & ~ok) || !(val & CR4_PAE))
+		if ((val & ~ok) || !(val & MV_CR4_PAE))
 			gp0(v);
-		if ((val & CR4_PCIDE) && !(v->cr4 & CR4_PCIDE) && (v->cr3 & 0xfff))
+		if ((val & MV_CR4_PCIDE) && !(v->cr4 & MV_CR4_PCIDE) && (v->cr3 & 0xfff))
 			gp0(v);
 		uint64_t changed = v->cr4 ^ val;
 		v->cr4 = val;
 		soft_update_mmu(v);
-		if (changed & (CR4_PGE | CR4_PCIDE))
+		if (changed & (MV_CR4_PGE | MV_CR4_PCIDE))
 			soft_mmu_flush_all(v->m->mmu, false, SOFT_FLUSH_GLOBAL);
 		break;
 	}
@@ -630,7 +631,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 		return false;
 	}
 	case SOFT_OP_SYSCALL: {
-		if (!(v->efer & EFER_SCE))
+		if (!(v->efer & MV_EFER_SCE))
 			soft_raise(v, 6, false, 0);
 		uint64_t f = soft_flags(v);
 		v->r[1] = v->rip + d->len;
@@ -648,7 +649,7 @@ bool soft_exec_sys(struct soft_vcpu *v, const struct soft_dinsn *d)
 		return false;
 	}
 	case SOFT_OP_SYSRET: {
-		if (!(v->efer & EFER_SCE))
+		if (!(v->efer & MV_EFER_SCE))
 			soft_raise(v, 6, false, 0);
 		if (cpl)
 			gp0(v);

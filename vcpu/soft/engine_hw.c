@@ -11,6 +11,7 @@
 
 #include "vcpu/soft/archtlb.h"
 #include "vcpu/soft/soft.h"
+#include "memvirt/pagetable.h"
 
 int soft_hw_machine_create(const struct engine_machine_config *mc, void **machine, char *err,
 			   size_t err_len)
@@ -112,8 +113,6 @@ int soft_hw_inject_exception(struct engine_vcpu *vcpu, uint8_t vector, uint32_t 
 	return soft_vcpu_inject(vcpu, vector, has_error, error_code, cr2);
 }
 
-#define CR4_PCIDE (1ull << 17)
-#define CR3_NOFLUSH (1ull << 63)
 
 int soft_hw_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
 {
@@ -125,15 +124,15 @@ int soft_hw_write_cr3(struct engine_vcpu *vcpu, uint64_t cr3)
 	rc = soft_engine_ops.get_sregs(vcpu, &s);
 	if (rc)
 		return rc;
-	pcide = s.cr4 & CR4_PCIDE;
-	s.cr3 = cr3 & ~CR3_NOFLUSH;
+	pcide = s.cr4 & MV_CR4_PCIDE;
+	s.cr3 = cr3 & ~MV_CR3_NOFLUSH;
 	rc = soft_engine_ops.set_sregs(vcpu, &s);
 	if (rc)
 		return rc;
 	/* The flush a MOV CR3 implies (mmu.h's table); set_sregs flushes nothing. */
 	if (!pcide)
 		soft_mmu_flush_pcid(mmu, 0, true, SOFT_FLUSH_CR3);
-	else if (!(cr3 & CR3_NOFLUSH))
+	else if (!(cr3 & MV_CR3_NOFLUSH))
 		soft_mmu_flush_pcid(mmu, (uint32_t)(cr3 & 0xfff), true, SOFT_FLUSH_CR3);
 	return 0;
 }

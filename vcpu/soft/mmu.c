@@ -25,10 +25,8 @@
 #include "memvirt/options.h"
 #include "vcpu/soft/tlb.h"
 #include "vcpu/soft/walk.h"
+#include "memvirt/pagetable.h"
 
-#define CR0_PG (UINT64_C(1) << 31)
-#define CR0_WP (UINT64_C(1) << 16)
-#define CR4_PCIDE (UINT64_C(1) << 17)
 
 static const char *const ctr_names[SOFT_CTR__COUNT] = {
 	[SOFT_CTR_TLB_ACCESSES] = "tlb_accesses",
@@ -264,7 +262,7 @@ void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs)
 	mmu->regs = *regs;
 	mmu->tag_mask = mmu->cfg.asid_bits >= 32 ? UINT32_MAX
 						 : (UINT32_C(1) << mmu->cfg.asid_bits) - 1;
-	mmu->cur_pcid = (!r->arch_tlb && (r->cr4 & CR4_PCIDE))
+	mmu->cur_pcid = (!r->arch_tlb && (r->cr4 & MV_CR4_PCIDE))
 				? (uint16_t)((r->cr3 & 0xfff) & mmu->tag_mask)
 				: 0;
 	mmu->cur_asid = (r->arch_tlb ? r->arch_asid : r->vm_asid) & mmu->tag_mask;
@@ -273,10 +271,10 @@ void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs)
 		mmu->gpa_limit = r->phys_limit;
 
 	/* What a hit must have; see the SOFT_TLBF_* meanings. */
-	paging = r->arch_tlb || (r->cr0 & CR0_PG);
+	paging = r->arch_tlb || (r->cr0 & MV_CR0_PG);
 	for (unsigned user = 0; user < 2; user++) {
 		uint16_t u = user ? SOFT_TLBF_U : 0;
-		uint16_t w = (user || (r->cr0 & CR0_WP) || r->arch_tlb) ? SOFT_TLBF_W : 0;
+		uint16_t w = (user || (r->cr0 & MV_CR0_WP) || r->arch_tlb) ? SOFT_TLBF_W : 0;
 		mmu->need[SOFT_ACCESS_READ][user] = u;
 		mmu->need[SOFT_ACCESS_WRITE][user] = u | w | SOFT_TLBF_D | SOFT_TLBF_NW;
 		mmu->need[SOFT_ACCESS_FETCH][user] = u | SOFT_TLBF_X;
@@ -472,7 +470,7 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 
 	*fault = (struct soft_fault){ 0 };
 	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
-	if (!mmu->regs.arch_tlb && !(mmu->regs.cr0 & CR0_PG)) {
+	if (!mmu->regs.arch_tlb && !(mmu->regs.cr0 & MV_CR0_PG)) {
 		if (!translate_unpaged(mmu, va, acc, true, hpa, fault))
 			return count_fault(mmu, fault);
 		return true;
@@ -563,7 +561,7 @@ bool soft_mmu_probe(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		*hpa = a->hpa + (va & (page_bytes(a->size) - 1));
 		return true;
 	}
-	if (!(mmu->regs.cr0 & CR0_PG))
+	if (!(mmu->regs.cr0 & MV_CR0_PG))
 		return translate_unpaged(mmu, va, acc, false, hpa, fault);
 	return walk_full(mmu, va, acc, user, false, hpa, &size, &page, &flags, fault);
 }

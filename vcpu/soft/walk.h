@@ -1,6 +1,6 @@
 /*
  * vcpu/soft/walk.h — the page-table walker of the soft MMU: one loop
- * driven by a struct soft_pt_format, used for the guest dimension (tables
+ * driven by a format of memvirt/pagetable.h, used for the guest dimension (tables
  * at guest-physical addresses, relocated or translated through the nested
  * tables) and for the nested dimension (tables at machine addresses).
  * Internal to the MMU.
