@@ -109,9 +109,9 @@ static uint64_t pte_lookup(uint64_t root, uint64_t va)
 	for (lvl = 4; lvl > 1; lvl--) {
 		uint64_t e = t[(va >> (12 + 9 * (lvl - 1))) & 511];
 
-		if (!(e & PTE_P))
+		if (!(e & MV_PTE_P))
 			return 0;
-		t = (const uint64_t *)(e & PTE_ADDR);
+		t = (const uint64_t *)(e & MV_PTE_ADDR);
 	}
 	return t[(va >> 12) & 511];
 }
@@ -139,13 +139,13 @@ uint64_t atlb_refill(uint64_t va, uint64_t err)
 	if (va >= USER_TOP)
 		return err;
 	pte = pte_lookup(atlb.root, va);
-	if (!(pte & PTE_P))
+	if (!(pte & MV_PTE_P))
 		return err;
-	if (((err & PFEC_W) && !(pte & PTE_W)) || ((err & PFEC_U) && !(pte & PTE_U)))
+	if (((err & PFEC_W) && !(pte & MV_PTE_W)) || ((err & PFEC_U) && !(pte & MV_PTE_U)))
 		return err | PFEC_P;
 	write_random((va & ~(PAGE_SIZE - 1)) | atlb.cur_asid,
-		     (pte & PTE_ADDR) | LO_V | LO_X | ((pte & PTE_W) ? LO_W : 0) |
-			     ((pte & PTE_U) ? LO_U : 0) | ((pte & PTE_G) ? LO_G : 0));
+		     (pte & MV_PTE_ADDR) | LO_V | LO_X | ((pte & MV_PTE_W) ? LO_W : 0) |
+			     ((pte & MV_PTE_U) ? LO_U : 0) | ((pte & MV_PTE_G) ? LO_G : 0));
 	return HANDLED;
 }
 

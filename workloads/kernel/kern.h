@@ -14,21 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "workloads/bootinfo.h"
+#include "memvirt/pagetable.h"
 #include "workloads/kernel/abi.h"
 
 #define PAGE_SIZE 4096ull
 #define NPROC 64
 
 /* Page-table entry bits. */
-#define PTE_P    (1ull << 0)
-#define PTE_W    (1ull << 1)
-#define PTE_U    (1ull << 2)
-#define PTE_PWT  (1ull << 3)
-#define PTE_PCD  (1ull << 4)
-#define PTE_PS   (1ull << 7)
-#define PTE_G    (1ull << 8)
+/* Entry bits are memvirt/pagetable.h's (MV_PTE_*); this one is the kernel's own. */
 #define PTE_COW  (1ull << 9)      /* software: read-only because shared copy-on-write */
-#define PTE_ADDR 0x000ffffffffff000ull
 
 /* The counters printed as `stat name=value` at the end (docs/workloads.md). */
 struct kstats {

@@ -172,28 +172,28 @@ void mm_init(const struct mv_bootinfo *bi)
 	 * table that leaves page 0 unmapped. */
 	pml4 = boot_take(&next, PAGE_SIZE);
 	pdpt = boot_take(&next, PAGE_SIZE);
-	pa_ptr(pml4)[0] = pdpt | PTE_P | PTE_W;
+	pa_ptr(pml4)[0] = pdpt | MV_PTE_P | MV_PTE_W;
 	chunks = (mem + (2ull << 20) - 1) >> 21;
 	gigs = (chunks + 511) / 512;
 	for (c = 0; c < gigs; c++) {
 		pd[c] = boot_take(&next, PAGE_SIZE);
-		pa_ptr(pdpt)[c] = pd[c] | PTE_P | PTE_W;
+		pa_ptr(pdpt)[c] = pd[c] | MV_PTE_P | MV_PTE_W;
 	}
 	for (c = 1; c < chunks; c++)
-		pa_ptr(pd[c / 512])[c % 512] = (c << 21) | PTE_P | PTE_W | PTE_PS | PTE_G;
+		pa_ptr(pd[c / 512])[c % 512] = (c << 21) | MV_PTE_P | MV_PTE_W | MV_PTE_PS | MV_PTE_G;
 	pt = boot_take(&next, PAGE_SIZE);
 	for (c = 1; c < 512; c++)
-		pa_ptr(pt)[c] = (c << 12) | PTE_P | PTE_W | PTE_G;
-	pa_ptr(pd[0])[0] = pt | PTE_P | PTE_W;
+		pa_ptr(pt)[c] = (c << 12) | MV_PTE_P | MV_PTE_W | MV_PTE_G;
+	pa_ptr(pd[0])[0] = pt | MV_PTE_P | MV_PTE_W;
 	/* The xAPIC page, uncached, when it is not RAM. */
 	if (XAPIC_PAGE >= mem) {
 		if (!pd[apic_gig]) {
 			pd[apic_gig] = boot_take(&next, PAGE_SIZE);
-			pa_ptr(pdpt)[apic_gig] = pd[apic_gig] | PTE_P | PTE_W;
+			pa_ptr(pdpt)[apic_gig] = pd[apic_gig] | MV_PTE_P | MV_PTE_W;
 		}
 		pa_ptr(pd[apic_gig])[(XAPIC_PAGE >> 21) & 511] =
-			(XAPIC_PAGE & ~((2ull << 20) - 1)) | PTE_P | PTE_W | PTE_PS |
-			PTE_PCD | PTE_PWT | PTE_G;
+			(XAPIC_PAGE & ~((2ull << 20) - 1)) | MV_PTE_P | MV_PTE_W | MV_PTE_PS |
+			MV_PTE_PCD | MV_PTE_PWT | MV_PTE_G;
 	}
 	mm.kernel_pml4 = pml4;
 
@@ -242,12 +242,12 @@ static uint64_t *pte_walk(uint64_t pml4, uint64_t va, int create)
 	for (lvl = 4; lvl > 1; lvl--) {
 		uint64_t *e = &t[(va >> (12 + 9 * (lvl - 1))) & 511];
 
-		if (!(*e & PTE_P)) {
+		if (!(*e & MV_PTE_P)) {
 			if (!create)
 				return NULL;
-			*e = ptpage_alloc() | PTE_P | PTE_W | PTE_U;
+			*e = ptpage_alloc() | MV_PTE_P | MV_PTE_W | MV_PTE_U;
 		}
-		t = pa_ptr(*e & PTE_ADDR);
+		t = pa_ptr(*e & MV_PTE_ADDR);
 	}
 	return &t[(va >> 12) & 511];
 }
@@ -313,11 +313,11 @@ static int unmap_level(uint64_t *t, int lvl, uint64_t base, uint64_t start,
 	for (i = lo; i <= hi; i++) {
 		uint64_t e = t[i], eb = base + (uint64_t)i * span;
 
-		if (!(e & PTE_P))
+		if (!(e & MV_PTE_P))
 			continue;
 		if (lvl == 1) {
 			t[i] = 0;
-			frame_put(e & PTE_ADDR);
+			frame_put(e & MV_PTE_ADDR);
 			c->pages++;
 			if (c->invlpg)
 				invlpg(eb);
@@ -325,9 +325,9 @@ static int unmap_level(uint64_t *t, int lvl, uint64_t base, uint64_t start,
 			uint64_t s = start > eb ? start : eb;
 			uint64_t en = end < eb + span ? end : eb + span;
 
-			if (unmap_level(pa_ptr(e & PTE_ADDR), lvl - 1, eb, s, en, c)) {
+			if (unmap_level(pa_ptr(e & MV_PTE_ADDR), lvl - 1, eb, s, en, c)) {
 				t[i] = 0;
-				ptpage_free(e & PTE_ADDR);
+				ptpage_free(e & MV_PTE_ADDR);
 			}
 		}
 	}
@@ -358,20 +358,20 @@ static void fork_level(uint64_t *pt, uint64_t *ct, int lvl, unsigned lo, unsigne
 	for (i = lo; i <= hi; i++) {
 		uint64_t e = pt[i];
 
-		if (!(e & PTE_P))
+		if (!(e & MV_PTE_P))
 			continue;
 		if (lvl == 1) {
-			if (e & (PTE_W | PTE_COW)) {
-				e = (e & ~PTE_W) | PTE_COW;
+			if (e & (MV_PTE_W | PTE_COW)) {
+				e = (e & ~MV_PTE_W) | PTE_COW;
 				pt[i] = e;
 			}
 			ct[i] = e;
-			frame_get(e & PTE_ADDR);
+			frame_get(e & MV_PTE_ADDR);
 		} else {
 			uint64_t child = ptpage_alloc();
 
-			ct[i] = child | (e & ~PTE_ADDR);
-			fork_level(pa_ptr(e & PTE_ADDR), pa_ptr(child), lvl - 1, 0, 511);
+			ct[i] = child | (e & ~MV_PTE_ADDR);
+			fork_level(pa_ptr(e & MV_PTE_ADDR), pa_ptr(child), lvl - 1, 0, 511);
 		}
 	}
 }
@@ -466,28 +466,28 @@ int mm_fault(struct aspace *as, uint64_t va, uint64_t err)
 	if (!v)
 		return -EFAULT;
 	pte = pte_walk(as->pml4, page, 1);
-	if (!(*pte & PTE_P)) {
+	if (!(*pte & MV_PTE_P)) {
 		if (v->kind == VMA_IMAGE) {
 			if (err & 2)
 				return -EFAULT;
-			*pte = ((uint64_t)__user_start + (page - v->start)) | PTE_P | PTE_U;
+			*pte = ((uint64_t)__user_start + (page - v->start)) | MV_PTE_P | MV_PTE_U;
 		} else {
-			*pte = frame_alloc_data(1) | PTE_P | PTE_W | PTE_U;
+			*pte = frame_alloc_data(1) | MV_PTE_P | MV_PTE_W | MV_PTE_U;
 		}
 		kstats.page_faults++;
 		return 0;
 	}
 	if ((err & 2) && (*pte & PTE_COW)) {
-		pa = *pte & PTE_ADDR;
+		pa = *pte & MV_PTE_ADDR;
 		if (mm.refcnt[pa >> 12] == 1) {
 			/* The other sharers are gone: take the frame back. */
-			*pte = (*pte | PTE_W) & ~PTE_COW;
+			*pte = (*pte | MV_PTE_W) & ~PTE_COW;
 		} else {
 			uint64_t copy = frame_alloc_data(0);
 
 			page_copy(copy, pa);
 			frame_put(pa);
-			*pte = copy | PTE_P | PTE_W | PTE_U;
+			*pte = copy | MV_PTE_P | MV_PTE_W | MV_PTE_U;
 		}
 		invlpg(page);
 		kstats.cow_breaks++;
@@ -501,9 +501,9 @@ void *mm_user_page(struct aspace *as, uint64_t va)
 {
 	uint64_t *pte = pte_walk(as->pml4, va & ~(PAGE_SIZE - 1), 1);
 
-	if (!(*pte & PTE_P))
-		*pte = frame_alloc_data(1) | PTE_P | PTE_W | PTE_U;
-	return pa_ptr((*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)));
+	if (!(*pte & MV_PTE_P))
+		*pte = frame_alloc_data(1) | MV_PTE_P | MV_PTE_W | MV_PTE_U;
+	return pa_ptr((*pte & MV_PTE_ADDR) + (va & (PAGE_SIZE - 1)));
 }
 
 uint64_t mm_user_entry(uint64_t kernel_addr)
