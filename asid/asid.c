@@ -193,9 +193,9 @@ static int real_put(struct asid_state *s, struct mv_vm *vm, uint32_t vidx)
 {
 	struct asid_vm *v = vm_of(s, vm);
 	uint64_t hi = v->vtlb.hi[vidx], lo = v->vtlb.lo[vidx], rlo;
-	bool global = lo & SOFTTLB_LO_G;
+	bool global = lo & MV_ATLB_LO_G;
 	uint32_t r = 0, j;
-	int rc = global ? 0 : real_asid(s, vm, (uint32_t)(hi & SOFTTLB_HI_ASID), &r);
+	int rc = global ? 0 : real_asid(s, vm, (uint32_t)(hi & MV_ATLB_HI_ASID), &r);
 
 	rc = rc ? rc : softtlb_real_lo(s->hw, vm, lo, &rlo);
 	if (rc)
@@ -205,7 +205,7 @@ static int real_put(struct asid_state *s, struct mv_vm *vm, uint32_t vidx)
 	 * VM as they would on the machine, and another VM's only where the
 	 * other VM used the same index. */
 	j = vidx;
-	rc = s->hw->atlb_write(vm, j, (hi & SOFTTLB_HI_VPN) | r, rlo);
+	rc = s->hw->atlb_write(vm, j, (hi & MV_ATLB_HI_VPN) | r, rlo);
 	if (rc)
 		return rc;
 	s->src[j] = (struct asid_src){.vm = s->hw->vm_index(vm), .vidx = vidx, .global = global};
@@ -226,8 +226,8 @@ static int on_entry(void *ctx, struct mv_vm *vm, uint32_t vidx, uint64_t old_hi,
 	/* Entries of the current ASID (or global) go in at once, as the
 	 * guest is about to use them; others wait for a hidden refill. */
 	if (!rc && v->vtlb.lo[vidx] &&
-	    ((v->vtlb.lo[vidx] & SOFTTLB_LO_G) ||
-	     (v->vtlb.hi[vidx] & SOFTTLB_HI_ASID) == v->cur_gasid))
+	    ((v->vtlb.lo[vidx] & MV_ATLB_LO_G) ||
+	     (v->vtlb.hi[vidx] & MV_ATLB_HI_ASID) == v->cur_gasid))
 		rc = real_put(s, vm, vidx);
 	return rc;
 }
@@ -310,7 +310,7 @@ static int asid_vm_init(void *state, struct mv_vm *vm)
 	return rc ? rc
 		  : hw->set_intercepts(vm, (1ull << ENGINE_ICPT_TLB_WRITE) |
 						   (1ull << ENGINE_ICPT_EXCEPTION),
-				       1u << SOFTTLB_REFILL_VECTOR);
+				       1u << MV_ATLB_REFILL_VECTOR);
 }
 
 static void asid_vm_fini(void *state, struct mv_vm *vm)
@@ -335,12 +335,12 @@ static int refill(struct asid_state *s, struct mv_vm *vm, const struct engine_ex
 		s->reflected_refills++;
 		ev.type = MV_EV_REFLECTED_REFILL;
 		hw->post(vm, &ev);
-		rc = hw->inject_exception(vm, SOFTTLB_REFILL_VECTOR, ex->intercept.error_code, va);
+		rc = hw->inject_exception(vm, MV_ATLB_REFILL_VECTOR, ex->intercept.error_code, va);
 		return rc ? rc : MV_EXIT_HANDLED;
 	}
 	s->hidden_refills++;
 	ev.type = MV_EV_HIDDEN_REFILL;
-	ev.gpa = v->vtlb.lo[i] & SOFTTLB_LO_PFN;
+	ev.gpa = v->vtlb.lo[i] & MV_ATLB_LO_PFN;
 	hw->post(vm, &ev);
 	/* The real ASID may have been recycled since the guest set it. */
 	rc = load_asid(s, vm);
@@ -358,7 +358,7 @@ static int asid_handle_exit(void *state, struct mv_vm *vm, struct engine_exit *e
 	case ENGINE_ICPT_TLB_WRITE:
 		return softtlb_emulate(s->hw, vm, &vm_of(s, vm)->vtlb, ex, &real_ops, s, &s->emul);
 	case ENGINE_ICPT_EXCEPTION:
-		if (ex->intercept.vector == SOFTTLB_REFILL_VECTOR)
+		if (ex->intercept.vector == MV_ATLB_REFILL_VECTOR)
 			return refill(s, vm, ex);
 		return MV_EXIT_NOT_MINE;
 	default:

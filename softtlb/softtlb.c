@@ -131,7 +131,7 @@ static int softtlb_vm_init(void *state, struct mv_vm *vm)
 	return rc ? rc
 		  : hw->set_intercepts(vm, (1ull << ENGINE_ICPT_TLB_WRITE) |
 						   (1ull << ENGINE_ICPT_EXCEPTION),
-				       1u << SOFTTLB_REFILL_VECTOR);
+				       1u << MV_ATLB_REFILL_VECTOR);
 }
 
 static void softtlb_vm_fini(void *state, struct mv_vm *vm)
@@ -266,7 +266,7 @@ static int refill(struct softtlb_state *s, struct mv_vm *vm, const struct engine
 		s->reflected_refills++;
 		ev.type = MV_EV_REFLECTED_REFILL;
 		hw->post(vm, &ev);
-		rc = hw->inject_exception(vm, SOFTTLB_REFILL_VECTOR, ex->intercept.error_code, va);
+		rc = hw->inject_exception(vm, MV_ATLB_REFILL_VECTOR, ex->intercept.error_code, va);
 		return rc ? rc : MV_EXIT_HANDLED;
 	}
 	/* Present in the virtual TLB: at its own index when it fits, else at
@@ -283,7 +283,7 @@ static int refill(struct softtlb_state *s, struct mv_vm *vm, const struct engine
 	}
 	s->hidden_refills++;
 	ev.type = MV_EV_HIDDEN_REFILL;
-	ev.gpa = v->vtlb.lo[i] & SOFTTLB_LO_PFN;
+	ev.gpa = v->vtlb.lo[i] & MV_ATLB_LO_PFN;
 	hw->post(vm, &ev);
 	rc = real_put(s, vm, j, (uint32_t)i);
 	return rc ? rc : MV_EXIT_HANDLED;
@@ -300,7 +300,7 @@ static int softtlb_handle_exit(void *state, struct mv_vm *vm, struct engine_exit
 	case ENGINE_ICPT_TLB_WRITE:
 		return softtlb_emulate(s->hw, vm, &v->vtlb, ex, &real_ops, s, &s->emul);
 	case ENGINE_ICPT_EXCEPTION:
-		if (ex->intercept.vector == SOFTTLB_REFILL_VECTOR)
+		if (ex->intercept.vector == MV_ATLB_REFILL_VECTOR)
 			return refill(s, vm, ex);
 		return MV_EXIT_NOT_MINE;
 	default:

@@ -42,8 +42,8 @@ uint32_t softtlb_vtlb_valid(const struct softtlb_vtlb *t)
 
 static bool matches(uint64_t hi, uint64_t lo, uint64_t va, uint32_t asid)
 {
-	return lo && ((lo & SOFTTLB_LO_G) || (hi & SOFTTLB_HI_ASID) == asid) &&
-	       (va & ~(softtlb_page_bytes(lo) - 1)) == (hi & SOFTTLB_HI_VPN);
+	return lo && ((lo & MV_ATLB_LO_G) || (hi & MV_ATLB_HI_ASID) == asid) &&
+	       (va & ~(mv_atlb_page_bytes(lo) - 1)) == (hi & MV_ATLB_HI_VPN);
 }
 
 int softtlb_vtlb_find(const struct softtlb_vtlb *t, uint64_t va, uint32_t asid)
@@ -56,12 +56,12 @@ int softtlb_vtlb_find(const struct softtlb_vtlb *t, uint64_t va, uint32_t asid)
 
 int softtlb_real_lo(const struct mv_hw *hw, struct mv_vm *vm, uint64_t lo, uint64_t *real_lo)
 {
-	uint64_t gpa = lo & SOFTTLB_LO_PFN, bytes = softtlb_page_bytes(lo), hpa, hpa_end;
+	uint64_t gpa = lo & MV_ATLB_LO_PFN, bytes = mv_atlb_page_bytes(lo), hpa, hpa_end;
 
 	if (hw->gpa_to_hpa(vm, gpa, &hpa) || hw->gpa_to_hpa(vm, gpa + bytes - 1, &hpa_end) ||
 	    hpa_end != hpa + bytes - 1)
 		return -EFAULT;
-	*real_lo = (lo & ~SOFTTLB_LO_PFN) | hpa;
+	*real_lo = (lo & ~MV_ATLB_LO_PFN) | hpa;
 	return 0;
 }
 
@@ -85,12 +85,12 @@ static bool canonical(uint64_t va)
  * VM's RAM.  Invalid entries are always accepted. */
 static bool entry_ok(const struct mv_hw *hw, struct mv_vm *vm, uint64_t hi, uint64_t lo)
 {
-	uint64_t bytes = softtlb_page_bytes(lo), real;
+	uint64_t bytes = mv_atlb_page_bytes(lo), real;
 
-	if (!(lo & SOFTTLB_LO_V))
+	if (!(lo & MV_ATLB_LO_V))
 		return true;
-	return canonical(hi & SOFTTLB_HI_VPN) && !((hi & SOFTTLB_HI_VPN) & (bytes - 1)) &&
-	       !((lo & SOFTTLB_LO_PFN) & (bytes - 1)) && softtlb_real_lo(hw, vm, lo, &real) == 0;
+	return canonical(hi & MV_ATLB_HI_VPN) && !((hi & MV_ATLB_HI_VPN) & (bytes - 1)) &&
+	       !((lo & MV_ATLB_LO_PFN) & (bytes - 1)) && softtlb_real_lo(hw, vm, lo, &real) == 0;
 }
 
 static int write_entry(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtlb *t,
@@ -98,10 +98,10 @@ static int write_entry(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_
 		       void *ctx, struct softtlb_emul_stats *st)
 {
 	uint64_t old_hi = t->hi[idx], old_lo = t->lo[idx];
-	uint64_t lo = (r->entrylo & SOFTTLB_LO_V) ? r->entrylo : 0;
-	struct mv_event ev = {.type = MV_EV_GUEST_TLB_WRITE, .gva = r->entryhi & SOFTTLB_HI_VPN,
-			      .gpa = lo & SOFTTLB_LO_PFN,
-			      .asid = (uint32_t)(r->entryhi & SOFTTLB_HI_ASID), .detail = idx};
+	uint64_t lo = (r->entrylo & MV_ATLB_LO_V) ? r->entrylo : 0;
+	struct mv_event ev = {.type = MV_EV_GUEST_TLB_WRITE, .gva = r->entryhi & MV_ATLB_HI_VPN,
+			      .gpa = lo & MV_ATLB_LO_PFN,
+			      .asid = (uint32_t)(r->entryhi & MV_ATLB_HI_ASID), .detail = idx};
 
 	t->hi[idx] = r->entryhi;
 	t->lo[idx] = lo;
@@ -123,7 +123,7 @@ int softtlb_emulate(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtl
 	if (rc)
 		return rc;
 	amask = (UINT32_C(1) << r.asid_bits) - 1;
-	if (msr == SOFTTLB_MSR_ASID) {
+	if (msr == MV_ATLB_MSR_ASID) {
 		if (val & ~(uint64_t)amask)
 			goto gp;
 		st->asid_writes++;
@@ -132,18 +132,18 @@ int softtlb_emulate(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtl
 		rc = rc ? rc : real->set_asid(ctx, vm, r.asid);
 		goto done;
 	}
-	if (msr != SOFTTLB_MSR_COMMAND)
+	if (msr != MV_ATLB_MSR_COMMAND)
 		return MV_EXIT_NOT_MINE;
 	st->commands++;
-	idx = (uint32_t)(r.index & ~SOFTTLB_INDEX_P);
+	idx = (uint32_t)(r.index & ~MV_ATLB_INDEX_P);
 	wired = (uint32_t)r.wired;
 	switch (val) {
-	case SOFTTLB_CMD_WRITE_INDEXED:
+	case MV_ATLB_CMD_WRITE_INDEXED:
 		if (idx >= t->entries || !entry_ok(hw, vm, r.entryhi, r.entrylo))
 			goto gp;
 		rc = write_entry(hw, vm, t, idx, &r, real, ctx, st);
 		break;
-	case SOFTTLB_CMD_WRITE_RANDOM:
+	case MV_ATLB_CMD_WRITE_RANDOM:
 		if (wired >= t->entries || !entry_ok(hw, vm, r.entryhi, r.entrylo))
 			goto gp;
 		idx = wired + (uint32_t)(rng_next(t) % (t->entries - wired));
@@ -151,35 +151,35 @@ int softtlb_emulate(const struct mv_hw *hw, struct mv_vm *vm, struct softtlb_vtl
 		rc = hw->atlb_set_regs(vm, &r);
 		rc = rc ? rc : write_entry(hw, vm, t, idx, &r, real, ctx, st);
 		break;
-	case SOFTTLB_CMD_PROBE:
+	case MV_ATLB_CMD_PROBE:
 		st->probes++;
-		i = softtlb_vtlb_find(t, r.entryhi & SOFTTLB_HI_VPN,
-				      (uint32_t)(r.entryhi & SOFTTLB_HI_ASID) & amask);
-		r.index = i < 0 ? SOFTTLB_INDEX_P : (uint64_t)i;
+		i = softtlb_vtlb_find(t, r.entryhi & MV_ATLB_HI_VPN,
+				      (uint32_t)(r.entryhi & MV_ATLB_HI_ASID) & amask);
+		r.index = i < 0 ? MV_ATLB_INDEX_P : (uint64_t)i;
 		rc = hw->atlb_set_regs(vm, &r);
 		break;
-	case SOFTTLB_CMD_READ:
+	case MV_ATLB_CMD_READ:
 		if (idx >= t->entries)
 			goto gp;
 		st->reads++;
 		r.entryhi = t->hi[idx];
 		r.entrylo = t->lo[idx];
 		if (!r.entrylo)
-			r.entryhi &= SOFTTLB_HI_VPN | SOFTTLB_HI_ASID;
+			r.entryhi &= MV_ATLB_HI_VPN | MV_ATLB_HI_ASID;
 		rc = hw->atlb_set_regs(vm, &r);
 		break;
-	case SOFTTLB_CMD_FLUSH_ASID: {
-		uint32_t gasid = (uint32_t)(r.entryhi & SOFTTLB_HI_ASID) & amask;
+	case MV_ATLB_CMD_FLUSH_ASID: {
+		uint32_t gasid = (uint32_t)(r.entryhi & MV_ATLB_HI_ASID) & amask;
 
 		st->flushes++;
 		for (uint32_t k = 0; k < t->entries; k++)
-			if (t->lo[k] && !(t->lo[k] & SOFTTLB_LO_G) &&
-			    (t->hi[k] & SOFTTLB_HI_ASID) == gasid)
+			if (t->lo[k] && !(t->lo[k] & MV_ATLB_LO_G) &&
+			    (t->hi[k] & MV_ATLB_HI_ASID) == gasid)
 				t->lo[k] = 0;
 		rc = real->flush_asid(ctx, vm, gasid);
 		break;
 	}
-	case SOFTTLB_CMD_FLUSH_ALL:
+	case MV_ATLB_CMD_FLUSH_ALL:
 		st->flushes++;
 		for (uint32_t k = wired; k < t->entries; k++)
 			t->lo[k] = 0;

@@ -20,31 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memvirt/archtlb.h"
 #include "memvirt/backend.h"
 
-/* The interface's constants (docs/arch-tlb.md). */
-#define SOFTTLB_MSR_ASID      0x4d565403u
-#define SOFTTLB_MSR_COMMAND   0x4d565406u
-#define SOFTTLB_HI_VPN        0xfffffffffffff000ull
-#define SOFTTLB_HI_ASID       0xfffull
-#define SOFTTLB_LO_V          (1ull << 0)
-#define SOFTTLB_LO_W          (1ull << 1)
-#define SOFTTLB_LO_U          (1ull << 2)
-#define SOFTTLB_LO_X          (1ull << 3)
-#define SOFTTLB_LO_G          (1ull << 4)
-#define SOFTTLB_LO_S          (1ull << 7)
-#define SOFTTLB_LO_PFN        0x000ffffffffff000ull
-#define SOFTTLB_INDEX_P       (1ull << 31)
-#define SOFTTLB_REFILL_VECTOR 20u
-
-enum softtlb_cmd {
-	SOFTTLB_CMD_WRITE_INDEXED = 1,
-	SOFTTLB_CMD_WRITE_RANDOM = 2,
-	SOFTTLB_CMD_PROBE = 3,
-	SOFTTLB_CMD_READ = 4,
-	SOFTTLB_CMD_FLUSH_ASID = 5,
-	SOFTTLB_CMD_FLUSH_ALL = 6,
-};
+/* The interface's constants are memvirt/archtlb.h's (MV_ATLB_*). */
 
 struct softtlb_vtlb {
 	uint32_t entries;
@@ -72,11 +51,6 @@ int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t seed);
 void softtlb_vtlb_fini(struct softtlb_vtlb *t);
 uint32_t softtlb_vtlb_valid(const struct softtlb_vtlb *t);
 
-/* Bytes of the page an EntryLo maps (4 KiB or 2 MiB). */
-static inline uint64_t softtlb_page_bytes(uint64_t lo)
-{
-	return (lo & SOFTTLB_LO_S) ? (2ull << 20) : 4096ull;
-}
 
 /* The index of the valid entry mapping va for guest ASID asid (or a
  * global one), or -1. */

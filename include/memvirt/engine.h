@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memvirt/archtlb.h"
 #include "memvirt/event.h"
 
 struct engine_vm;
@@ -187,16 +188,6 @@ enum mv_flush_scope {
 	MV_FLUSH_ALL = 0,     /* every entry, global ones too */
 	MV_FLUSH_TAG,         /* entries tagged `arg` (PCID, or ASID in nested mode) */
 	MV_FLUSH_ADDRESS,     /* the translation of virtual address `arg` */
-};
-
-/* The architected-TLB machine's guest-visible registers
- * (docs/arch-tlb.md), read and written by a backend that emulates them. */
-struct mv_atlb_regs {
-	uint64_t index, entryhi, entrylo, wired, badvaddr;
-	uint32_t asid;         /* guest-visible current ASID */
-	uint32_t asid_bits;    /* guest-visible ASID width (CPUID) */
-	uint32_t entries;      /* guest-visible TLB size (CPUID) */
-	uint32_t walks_off;    /* 1 once the guest set CTL.E (read-only) */
 };
 
 /* The shared hardware of one run: one physical CPU, its TLB, machine

@@ -207,7 +207,7 @@ static void both(uint32_t msr, uint64_t v)
 	steps++;
 	CHECK(gp_m == gp_e, "step %u wrmsr(%#x, %#" PRIx64 "): machine #GP %d, emulator #GP %d", steps,
 	      msr, v, gp_m, gp_e);
-	for (uint32_t reg = SOFT_ATLB_MSR_INDEX; reg <= SOFT_ATLB_MSR_ENTRYLO; reg++) {
+	for (uint32_t reg = MV_ATLB_MSR_INDEX; reg <= MV_ATLB_MSR_ENTRYLO; reg++) {
 		uint64_t a = side_rdmsr(&m, reg), b = side_rdmsr(&em, reg);
 
 		CHECK(a == b, "step %u after wrmsr(%#x, %#" PRIx64 "): MSR %#x machine %#" PRIx64
@@ -223,93 +223,93 @@ static void random_step(uint64_t hi, uint64_t lo)
 {
 	struct side *sides[2] = { &m, &em };
 
-	both(SOFT_ATLB_MSR_ENTRYHI, hi);
-	both(SOFT_ATLB_MSR_ENTRYLO, lo);
+	both(MV_ATLB_MSR_ENTRYHI, hi);
+	both(MV_ATLB_MSR_ENTRYLO, lo);
 	for (unsigned k = 0; k < 2; k++) {
 		struct side *s = sides[k];
-		uint64_t idx, wired = side_rdmsr(s, SOFT_ATLB_MSR_WIRED);
+		uint64_t idx, wired = side_rdmsr(s, MV_ATLB_MSR_WIRED);
 
-		CHECK(!side_wrmsr(s, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_RANDOM), "write random #GP");
-		idx = side_rdmsr(s, SOFT_ATLB_MSR_INDEX);
+		CHECK(!side_wrmsr(s, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_RANDOM), "write random #GP");
+		idx = side_rdmsr(s, MV_ATLB_MSR_INDEX);
 		CHECK(idx >= wired && idx < 16, "%s: write random chose %" PRIu64 " (wired %" PRIu64 ")",
 		      k ? "emulator" : "machine", idx, wired);
-		side_wrmsr(s, SOFT_ATLB_MSR_ENTRYHI, 0);
-		side_wrmsr(s, SOFT_ATLB_MSR_ENTRYLO, 0);
-		CHECK(!side_wrmsr(s, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_READ), "read #GP");
-		CHECK_EQ_U64(side_rdmsr(s, SOFT_ATLB_MSR_ENTRYHI), hi);
-		CHECK_EQ_U64(side_rdmsr(s, SOFT_ATLB_MSR_ENTRYLO), lo);
-		side_wrmsr(s, SOFT_ATLB_MSR_ENTRYLO, 0);
-		CHECK(!side_wrmsr(s, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED), "invalidate #GP");
-		side_wrmsr(s, SOFT_ATLB_MSR_INDEX, 0);
+		side_wrmsr(s, MV_ATLB_MSR_ENTRYHI, 0);
+		side_wrmsr(s, MV_ATLB_MSR_ENTRYLO, 0);
+		CHECK(!side_wrmsr(s, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_READ), "read #GP");
+		CHECK_EQ_U64(side_rdmsr(s, MV_ATLB_MSR_ENTRYHI), hi);
+		CHECK_EQ_U64(side_rdmsr(s, MV_ATLB_MSR_ENTRYLO), lo);
+		side_wrmsr(s, MV_ATLB_MSR_ENTRYLO, 0);
+		CHECK(!side_wrmsr(s, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED), "invalidate #GP");
+		side_wrmsr(s, MV_ATLB_MSR_INDEX, 0);
 	}
 	steps++;
 }
 
 static void put(uint32_t idx, uint64_t hi, uint64_t lo)
 {
-	both(SOFT_ATLB_MSR_INDEX, idx);
-	both(SOFT_ATLB_MSR_ENTRYHI, hi);
-	both(SOFT_ATLB_MSR_ENTRYLO, lo);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
+	both(MV_ATLB_MSR_INDEX, idx);
+	both(MV_ATLB_MSR_ENTRYHI, hi);
+	both(MV_ATLB_MSR_ENTRYLO, lo);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
 }
 
 static void probe_read(uint64_t hi)
 {
-	both(SOFT_ATLB_MSR_ENTRYHI, hi);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_PROBE);
-	both(SOFT_ATLB_MSR_INDEX, 3);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_READ);
+	both(MV_ATLB_MSR_ENTRYHI, hi);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_PROBE);
+	both(MV_ATLB_MSR_INDEX, 3);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_READ);
 }
 
 int main(void)
 {
-	const uint64_t V = SOFT_ATLB_LO_V, G = SOFT_ATLB_LO_G, S = SOFT_ATLB_LO_S;
+	const uint64_t V = MV_ATLB_LO_V, G = MV_ATLB_LO_G, S = MV_ATLB_LO_S;
 
 	side_init(&m, false);
 	side_init(&em, true);
 
-	put(0, 0, 0 | V | G | S | SOFT_ATLB_LO_W | SOFT_ATLB_LO_X);
-	both(SOFT_ATLB_MSR_WIRED, 1);
-	put(3, 0x7f0000001000ull | 5, 0x300000 | V | SOFT_ATLB_LO_U);
-	put(4, 0x7f0000002000ull | 6, 0x301000 | V | SOFT_ATLB_LO_W);
+	put(0, 0, 0 | V | G | S | MV_ATLB_LO_W | MV_ATLB_LO_X);
+	both(MV_ATLB_MSR_WIRED, 1);
+	put(3, 0x7f0000001000ull | 5, 0x300000 | V | MV_ATLB_LO_U);
+	put(4, 0x7f0000002000ull | 6, 0x301000 | V | MV_ATLB_LO_W);
 	put(5, 0x40000000ull, 0x400000 | V | G | S);
 	probe_read(0x7f0000001000ull | 5);    /* hit */
 	probe_read(0x7f0000001000ull | 6);    /* another ASID: miss */
 	probe_read(0x40123000ull | 9);        /* global 2 MiB: hit */
 	probe_read(0x7f0000002000ull | 6);
 	/* Malformed: every one #GP on both sides, nothing changes. */
-	both(SOFT_ATLB_MSR_INDEX, 16);
-	both(SOFT_ATLB_MSR_ENTRYHI, 0x1000 | 0x10);
-	both(SOFT_ATLB_MSR_ENTRYLO, 1ull << 6);
-	both(SOFT_ATLB_MSR_COMMAND, 0);
-	both(SOFT_ATLB_MSR_COMMAND, 9);
-	both(SOFT_ATLB_MSR_ASID, 16);
-	both(SOFT_ATLB_MSR_INDEX, 6);
-	both(SOFT_ATLB_MSR_ENTRYHI, 0x1000);
-	both(SOFT_ATLB_MSR_ENTRYLO, TH_MEM | V);                   /* outside RAM */
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
-	both(SOFT_ATLB_MSR_ENTRYLO, 0x201000 | V | S);             /* misaligned 2 MiB */
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
-	both(SOFT_ATLB_MSR_ENTRYHI, 0x1000 | 0);                   /* unaligned 2 MiB VA */
-	both(SOFT_ATLB_MSR_ENTRYLO, 0x200000 | V | S);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
+	both(MV_ATLB_MSR_INDEX, 16);
+	both(MV_ATLB_MSR_ENTRYHI, 0x1000 | 0x10);
+	both(MV_ATLB_MSR_ENTRYLO, 1ull << 6);
+	both(MV_ATLB_MSR_COMMAND, 0);
+	both(MV_ATLB_MSR_COMMAND, 9);
+	both(MV_ATLB_MSR_ASID, 16);
+	both(MV_ATLB_MSR_INDEX, 6);
+	both(MV_ATLB_MSR_ENTRYHI, 0x1000);
+	both(MV_ATLB_MSR_ENTRYLO, TH_MEM | V);                   /* outside RAM */
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
+	both(MV_ATLB_MSR_ENTRYLO, 0x201000 | V | S);             /* misaligned 2 MiB */
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
+	both(MV_ATLB_MSR_ENTRYHI, 0x1000 | 0);                   /* unaligned 2 MiB VA */
+	both(MV_ATLB_MSR_ENTRYLO, 0x200000 | V | S);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
 	/* Flush one ASID: its entries go, others and global stay. */
-	both(SOFT_ATLB_MSR_ENTRYHI, 5);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_FLUSH_ASID);
+	both(MV_ATLB_MSR_ENTRYHI, 5);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ASID);
 	probe_read(0x7f0000001000ull | 5);
 	probe_read(0x7f0000002000ull | 6);
 	probe_read(0x40000000ull | 5);
 	/* Invalidate one entry through probe + write of an invalid entry. */
-	both(SOFT_ATLB_MSR_ENTRYHI, 0x7f0000002000ull | 6);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_PROBE);
-	both(SOFT_ATLB_MSR_ENTRYLO, 0);
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
+	both(MV_ATLB_MSR_ENTRYHI, 0x7f0000002000ull | 6);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_PROBE);
+	both(MV_ATLB_MSR_ENTRYLO, 0);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
 	probe_read(0x7f0000002000ull | 6);
 	/* Flush all: only the wired entry 0 stays. */
-	both(SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_FLUSH_ALL);
+	both(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ALL);
 	probe_read(0x1000);
 	probe_read(0x40000000ull);
-	both(SOFT_ATLB_MSR_ASID, 3);
+	both(MV_ATLB_MSR_ASID, 3);
 	/* Random writes land in [Wired, N). */
 	for (unsigned i = 0; i < 8; i++)
 		random_step((0x10000000ull + 0x1000ull * i) | 7, 0x500000 | V);

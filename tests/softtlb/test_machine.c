@@ -18,19 +18,19 @@
 
 /* The backends' copy of the interface (softtlb/vtlb.h, public API only)
  * must be the machine's. */
-_Static_assert(SOFTTLB_MSR_ASID == SOFT_ATLB_MSR_ASID && SOFTTLB_MSR_COMMAND == SOFT_ATLB_MSR_COMMAND &&
-	       SOFTTLB_HI_VPN == SOFT_ATLB_HI_VPN && SOFTTLB_HI_ASID == SOFT_ATLB_HI_ASID &&
-	       SOFTTLB_LO_V == SOFT_ATLB_LO_V && SOFTTLB_LO_W == SOFT_ATLB_LO_W &&
-	       SOFTTLB_LO_U == SOFT_ATLB_LO_U && SOFTTLB_LO_X == SOFT_ATLB_LO_X &&
-	       SOFTTLB_LO_G == SOFT_ATLB_LO_G && SOFTTLB_LO_S == SOFT_ATLB_LO_S &&
-	       SOFTTLB_LO_PFN == SOFT_ATLB_LO_PFN && SOFTTLB_INDEX_P == SOFT_ATLB_INDEX_P &&
-	       SOFTTLB_REFILL_VECTOR == SOFT_ATLB_REFILL_VECTOR &&
-	       (int)SOFTTLB_CMD_WRITE_INDEXED == (int)SOFT_ATLB_CMD_WRITE_INDEXED &&
-	       (int)SOFTTLB_CMD_WRITE_RANDOM == (int)SOFT_ATLB_CMD_WRITE_RANDOM &&
-	       (int)SOFTTLB_CMD_PROBE == (int)SOFT_ATLB_CMD_PROBE &&
-	       (int)SOFTTLB_CMD_READ == (int)SOFT_ATLB_CMD_READ &&
-	       (int)SOFTTLB_CMD_FLUSH_ASID == (int)SOFT_ATLB_CMD_FLUSH_ASID &&
-	       (int)SOFTTLB_CMD_FLUSH_ALL == (int)SOFT_ATLB_CMD_FLUSH_ALL,
+_Static_assert(MV_ATLB_MSR_ASID == MV_ATLB_MSR_ASID && MV_ATLB_MSR_COMMAND == MV_ATLB_MSR_COMMAND &&
+	       MV_ATLB_HI_VPN == MV_ATLB_HI_VPN && MV_ATLB_HI_ASID == MV_ATLB_HI_ASID &&
+	       MV_ATLB_LO_V == MV_ATLB_LO_V && MV_ATLB_LO_W == MV_ATLB_LO_W &&
+	       MV_ATLB_LO_U == MV_ATLB_LO_U && MV_ATLB_LO_X == MV_ATLB_LO_X &&
+	       MV_ATLB_LO_G == MV_ATLB_LO_G && MV_ATLB_LO_S == MV_ATLB_LO_S &&
+	       MV_ATLB_LO_PFN == MV_ATLB_LO_PFN && MV_ATLB_INDEX_P == MV_ATLB_INDEX_P &&
+	       MV_ATLB_REFILL_VECTOR == MV_ATLB_REFILL_VECTOR &&
+	       (int)MV_ATLB_CMD_WRITE_INDEXED == (int)MV_ATLB_CMD_WRITE_INDEXED &&
+	       (int)MV_ATLB_CMD_WRITE_RANDOM == (int)MV_ATLB_CMD_WRITE_RANDOM &&
+	       (int)MV_ATLB_CMD_PROBE == (int)MV_ATLB_CMD_PROBE &&
+	       (int)MV_ATLB_CMD_READ == (int)MV_ATLB_CMD_READ &&
+	       (int)MV_ATLB_CMD_FLUSH_ASID == (int)MV_ATLB_CMD_FLUSH_ASID &&
+	       (int)MV_ATLB_CMD_FLUSH_ALL == (int)MV_ATLB_CMD_FLUSH_ALL,
 	       "softtlb/vtlb.h and vcpu/soft/archtlb.h disagree");
 
 #define CODE_WRMSR  TH_CODE
@@ -110,31 +110,31 @@ static uint64_t rd(struct th *t, uint32_t msr)
 
 static void put(struct th *t, uint32_t index, uint64_t hi, uint64_t lo)
 {
-	wr_ok(t, SOFT_ATLB_MSR_INDEX, index);
-	wr_ok(t, SOFT_ATLB_MSR_ENTRYHI, hi);
-	wr_ok(t, SOFT_ATLB_MSR_ENTRYLO, lo);
-	wr_ok(t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
+	wr_ok(t, MV_ATLB_MSR_INDEX, index);
+	wr_ok(t, MV_ATLB_MSR_ENTRYHI, hi);
+	wr_ok(t, MV_ATLB_MSR_ENTRYLO, lo);
+	wr_ok(t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
 }
 
 static uint64_t probe(struct th *t, uint64_t hi)
 {
-	wr_ok(t, SOFT_ATLB_MSR_ENTRYHI, hi);
-	wr_ok(t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_PROBE);
-	return rd(t, SOFT_ATLB_MSR_INDEX);
+	wr_ok(t, MV_ATLB_MSR_ENTRYHI, hi);
+	wr_ok(t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_PROBE);
+	return rd(t, MV_ATLB_MSR_INDEX);
 }
 
-#define KLO(pa) ((pa) | SOFT_ATLB_LO_V | SOFT_ATLB_LO_W | SOFT_ATLB_LO_X | SOFT_ATLB_LO_G | \
-		 SOFT_ATLB_LO_S)
+#define KLO(pa) ((pa) | MV_ATLB_LO_V | MV_ATLB_LO_W | MV_ATLB_LO_X | MV_ATLB_LO_G | \
+		 MV_ATLB_LO_S)
 
 static void test_absent_on_pt_machine(void)
 {
 	struct th t;
 
 	setup(&t, NULL, false);
-	run_at(&t, CODE_CPUID, SOFT_ATLB_CPUID_LEAF, 0, 0);
+	run_at(&t, CODE_CPUID, MV_ATLB_CPUID_LEAF, 0, 0);
 	CHECK_EQ_U64(th_regs(&t).rax, 0);
 	CHECK_EQ_U64(th_regs(&t).rbx, 0);
-	for (uint32_t m = SOFT_ATLB_MSR_BASE; m <= SOFT_ATLB_MSR_LAST; m++) {
+	for (uint32_t m = MV_ATLB_MSR_FIRST; m <= MV_ATLB_MSR_LAST; m++) {
 		wr_gp(&t, m, 0);
 		CHECK(run_at(&t, CODE_RDMSR, 0, m, 0) == H_GP, "rdmsr %#x without the machine", m);
 	}
@@ -147,22 +147,22 @@ static void test_cpuid(void)
 
 	setup(&t, "arch=32,asid-bits=6", true);
 	run_at(&t, CODE_CPUID, 0x40000000, 0, 0);
-	CHECK(th_regs(&t).rax >= SOFT_ATLB_CPUID_LEAF, "max hypervisor leaf %#" PRIx64,
+	CHECK(th_regs(&t).rax >= MV_ATLB_CPUID_LEAF, "max hypervisor leaf %#" PRIx64,
 	      th_regs(&t).rax);
-	run_at(&t, CODE_CPUID, SOFT_ATLB_CPUID_LEAF, 0, 0);
+	run_at(&t, CODE_CPUID, MV_ATLB_CPUID_LEAF, 0, 0);
 	CHECK_EQ_U64(th_regs(&t).rax, 1);      /* present, walks still on */
 	CHECK_EQ_U64(th_regs(&t).rbx, 32);
 	CHECK_EQ_U64(th_regs(&t).rcx, 6);
 	CHECK_EQ_U64(th_regs(&t).rdx, 3);
 	put(&t, 0, 0, KLO(0));     /* code, stack, IDT: walks are about to stop */
-	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
-	run_at(&t, CODE_CPUID, SOFT_ATLB_CPUID_LEAF, 0, 0);
+	wr_ok(&t, MV_ATLB_MSR_CTL, MV_ATLB_CTL_E);
+	run_at(&t, CODE_CPUID, MV_ATLB_CPUID_LEAF, 0, 0);
 	CHECK_EQ_U64(th_regs(&t).rax, 3);
 	th_fini(&t);
 
 	/* The guest-visible ASID width is capped at 12 bits. */
 	setup(&t, "asid-bits=16", true);
-	run_at(&t, CODE_CPUID, SOFT_ATLB_CPUID_LEAF, 0, 0);
+	run_at(&t, CODE_CPUID, MV_ATLB_CPUID_LEAF, 0, 0);
 	CHECK_EQ_U64(th_regs(&t).rcx, 12);
 	th_fini(&t);
 }
@@ -170,23 +170,23 @@ static void test_cpuid(void)
 static void test_write_read_probe(void)
 {
 	struct th t;
-	uint64_t lo = 0x300000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_U | SOFT_ATLB_LO_X;
+	uint64_t lo = 0x300000 | MV_ATLB_LO_V | MV_ATLB_LO_U | MV_ATLB_LO_X;
 
 	setup(&t, "arch=16", true);
-	put(&t, 5, 0x7f0000001000ull | 3, 0x300000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_U | SOFT_ATLB_LO_X);
+	put(&t, 5, 0x7f0000001000ull | 3, 0x300000 | MV_ATLB_LO_V | MV_ATLB_LO_U | MV_ATLB_LO_X);
 	CHECK_EQ_U64(probe(&t, 0x7f0000001000ull | 3), 5);
-	CHECK_EQ_U64(probe(&t, 0x7f0000001000ull | 4), SOFT_ATLB_INDEX_P);
-	CHECK_EQ_U64(probe(&t, 0x7f0000002000ull | 3), SOFT_ATLB_INDEX_P);
-	wr_ok(&t, SOFT_ATLB_MSR_INDEX, 5);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 0);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0);
-	wr_ok(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_READ);
-	CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_ENTRYHI), 0x7f0000001000ull | 3);
-	CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_ENTRYLO), lo);
+	CHECK_EQ_U64(probe(&t, 0x7f0000001000ull | 4), MV_ATLB_INDEX_P);
+	CHECK_EQ_U64(probe(&t, 0x7f0000002000ull | 3), MV_ATLB_INDEX_P);
+	wr_ok(&t, MV_ATLB_MSR_INDEX, 5);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 0);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYLO, 0);
+	wr_ok(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_READ);
+	CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_ENTRYHI), 0x7f0000001000ull | 3);
+	CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_ENTRYLO), lo);
 	/* A global 2 MiB entry matches every ASID. */
 	put(&t, 6, 0x40000000ull, KLO(0x200000));
 	CHECK_EQ_U64(probe(&t, 0x40012000ull | 9), 6);
-	CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_COMMAND), 0);
+	CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_COMMAND), 0);
 	th_fini(&t);
 }
 
@@ -195,28 +195,28 @@ static void test_gp(void)
 	struct th t;
 
 	setup(&t, "arch=16,asid-bits=4", true);
-	wr_gp(&t, SOFT_ATLB_MSR_INDEX, 16);                    /* past the TLB */
-	wr_gp(&t, SOFT_ATLB_MSR_ENTRYHI, 0x0000800000000000ull);  /* non-canonical */
-	wr_gp(&t, SOFT_ATLB_MSR_ENTRYHI, 0x1000 | 0x10);       /* ASID wider than 4 bits */
-	wr_gp(&t, SOFT_ATLB_MSR_ENTRYLO, 1ull << 5);           /* reserved bit */
-	wr_gp(&t, SOFT_ATLB_MSR_ENTRYLO, 1ull << 63);
-	wr_gp(&t, SOFT_ATLB_MSR_ASID, 16);
-	wr_gp(&t, SOFT_ATLB_MSR_WIRED, 16);
-	wr_gp(&t, SOFT_ATLB_MSR_BADVADDR, 0);                  /* read-only */
-	wr_gp(&t, SOFT_ATLB_MSR_COMMAND, 0);
-	wr_gp(&t, SOFT_ATLB_MSR_COMMAND, 7);
-	wr_gp(&t, SOFT_ATLB_MSR_CTL, 2);
+	wr_gp(&t, MV_ATLB_MSR_INDEX, 16);                    /* past the TLB */
+	wr_gp(&t, MV_ATLB_MSR_ENTRYHI, 0x0000800000000000ull);  /* non-canonical */
+	wr_gp(&t, MV_ATLB_MSR_ENTRYHI, 0x1000 | 0x10);       /* ASID wider than 4 bits */
+	wr_gp(&t, MV_ATLB_MSR_ENTRYLO, 1ull << 5);           /* reserved bit */
+	wr_gp(&t, MV_ATLB_MSR_ENTRYLO, 1ull << 63);
+	wr_gp(&t, MV_ATLB_MSR_ASID, 16);
+	wr_gp(&t, MV_ATLB_MSR_WIRED, 16);
+	wr_gp(&t, MV_ATLB_MSR_BADVADDR, 0);                  /* read-only */
+	wr_gp(&t, MV_ATLB_MSR_COMMAND, 0);
+	wr_gp(&t, MV_ATLB_MSR_COMMAND, 7);
+	wr_gp(&t, MV_ATLB_MSR_CTL, 2);
 	/* A frame outside the VM's RAM (8 MiB here), a misaligned 2 MiB page. */
-	wr_ok(&t, SOFT_ATLB_MSR_INDEX, 1);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 0x1000);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, TH_MEM | SOFT_ATLB_LO_V);
-	wr_gp(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0x201000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_S);
-	wr_gp(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_INDEXED);
+	wr_ok(&t, MV_ATLB_MSR_INDEX, 1);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 0x1000);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYLO, TH_MEM | MV_ATLB_LO_V);
+	wr_gp(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYLO, 0x201000 | MV_ATLB_LO_V | MV_ATLB_LO_S);
+	wr_gp(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_INDEXED);
 	/* Walks off cannot be undone. */
 	put(&t, 0, 0, KLO(0));     /* code, stack, IDT: [0, 2 MiB) */
-	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
-	wr_gp(&t, SOFT_ATLB_MSR_CTL, 0);
+	wr_ok(&t, MV_ATLB_MSR_CTL, MV_ATLB_CTL_E);
+	wr_gp(&t, MV_ATLB_MSR_CTL, 0);
 	th_fini(&t);
 }
 
@@ -227,16 +227,16 @@ static void test_walks_off_and_refill(void)
 
 	setup(&t, "arch=16,asid-bits=8", true);
 	put(&t, 0, 0, KLO(0));
-	wr_ok(&t, SOFT_ATLB_MSR_WIRED, 1);
+	wr_ok(&t, MV_ATLB_MSR_WIRED, 1);
 	/* VA 0x400000 -> PA 0x200000, ASID 7: the identity page table would
 	 * give PA 0x400000, so the value read proves who translated. */
 	th_wr64(&t, 0x200000, 0x1111);
 	th_wr64(&t, 0x400000, 0x2222);
-	put(&t, 3, VA_MAPPED | 7, 0x200000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_X);
-	wr_ok(&t, SOFT_ATLB_MSR_ASID, 7);
+	put(&t, 3, VA_MAPPED | 7, 0x200000 | MV_ATLB_LO_V | MV_ATLB_LO_X);
+	wr_ok(&t, MV_ATLB_MSR_ASID, 7);
 	CHECK_EQ_U64(run_at(&t, CODE_LOAD, 0, 0, 0), CODE_LOAD + 8);
 	CHECK_EQ_U64(th_regs(&t).rax, 0x2222);              /* walks still on */
-	wr_ok(&t, SOFT_ATLB_MSR_CTL, SOFT_ATLB_CTL_E);
+	wr_ok(&t, MV_ATLB_MSR_CTL, MV_ATLB_CTL_E);
 	CHECK_EQ_U64(run_at(&t, CODE_LOAD, 0, 0, 0), CODE_LOAD + 8);
 	CHECK_EQ_U64(th_regs(&t).rax, 0x1111);
 
@@ -247,28 +247,28 @@ static void test_walks_off_and_refill(void)
 	CHECK_EQ_U64(th_sregs(&t).cr2, VA_MAPPED);
 
 	/* Another ASID: the entry does not match, a refill for the load. */
-	wr_ok(&t, SOFT_ATLB_MSR_ASID, 8);
+	wr_ok(&t, MV_ATLB_MSR_ASID, 8);
 	CHECK_EQ_U64(run_at(&t, CODE_LOAD, 0, 0, 0), H_REFILL);
 	r = th_regs(&t);
 	CHECK_EQ_U64(th_rd64(&t, r.rsp), 0);                 /* read, supervisor, P clear */
 	CHECK_EQ_U64(th_rd64(&t, r.rsp + 8), CODE_LOAD);    /* faulting RIP */
 	CHECK_EQ_U64(th_sregs(&t).cr2, VA_MAPPED);
-	CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_BADVADDR), VA_MAPPED);
-	CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_ENTRYHI), VA_MAPPED | 8);
+	CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_BADVADDR), VA_MAPPED);
+	CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_ENTRYHI), VA_MAPPED | 8);
 
 	/* A write miss to a page never mapped. */
 	CHECK_EQ_U64(run_at(&t, CODE_LOAD6 , 0, 0, 0), H_REFILL);
 	CHECK_EQ_U64(th_sregs(&t).cr2, VA_MISSING);
-	wr_ok(&t, SOFT_ATLB_MSR_ASID, 7);
+	wr_ok(&t, MV_ATLB_MSR_ASID, 7);
 	CHECK_EQ_U64(run_at(&t, CODE_STORE, 5, 0, 0), H_PF);
 	/* Rewrite it writable: the store goes through to PA 0x200000. */
-	put(&t, 3, VA_MAPPED | 7, 0x200000 | SOFT_ATLB_LO_V | SOFT_ATLB_LO_W);
+	put(&t, 3, VA_MAPPED | 7, 0x200000 | MV_ATLB_LO_V | MV_ATLB_LO_W);
 	CHECK_EQ_U64(run_at(&t, CODE_STORE, 0x3333, 0, 0), CODE_STORE + 8);
 	CHECK_EQ_U64(th_rd64(&t, 0x200000), 0x3333);
 
 	/* Flush ASID 7: the entry goes, a refill follows; the wired one stays. */
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 7);
-	wr_ok(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_FLUSH_ASID);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 7);
+	wr_ok(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ASID);
 	CHECK_EQ_U64(run_at(&t, CODE_LOAD, 0, 0, 0), H_REFILL);
 	CHECK_EQ_U64(probe(&t, 0x10000), 0);
 	th_fini(&t);
@@ -283,14 +283,14 @@ static void test_random_and_flush_all(void)
 	setup(&t, "arch=16", true);
 	put(&t, 0, 0, KLO(0));
 	put(&t, 1, 0x200000, KLO(0x200000));
-	wr_ok(&t, SOFT_ATLB_MSR_WIRED, 2);
+	wr_ok(&t, MV_ATLB_MSR_WIRED, 2);
 	for (unsigned i = 0; i < 64; i++) {
 		uint64_t idx;
 
-		wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 0x10000000ull + 0x1000ull * i);
-		wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0x300000 | SOFT_ATLB_LO_V);
-		wr_ok(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_RANDOM);
-		idx = rd(&t, SOFT_ATLB_MSR_INDEX);
+		wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 0x10000000ull + 0x1000ull * i);
+		wr_ok(&t, MV_ATLB_MSR_ENTRYLO, 0x300000 | MV_ATLB_LO_V);
+		wr_ok(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_RANDOM);
+		idx = rd(&t, MV_ATLB_MSR_INDEX);
 		CHECK(idx >= 2 && idx < 16, "write random chose index %" PRIu64 " (wired 2, 16 entries)", idx);
 		seen[idx]++;
 		if (i < 8)
@@ -298,21 +298,21 @@ static void test_random_and_flush_all(void)
 	}
 	for (unsigned i = 2; i < 16; i++)
 		CHECK(seen[i] > 0, "write random never chose index %u in 64 writes", i);
-	wr_ok(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_FLUSH_ALL);
+	wr_ok(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ALL);
 	CHECK_EQ_U64(probe(&t, 0x1000), 0);          /* wired entries kept */
 	CHECK_EQ_U64(probe(&t, 0x201000), 1);
 	for (unsigned i = 0; i < 64; i++)
-		CHECK_EQ_U64(probe(&t, 0x10000000ull + 0x1000ull * i), SOFT_ATLB_INDEX_P);
+		CHECK_EQ_U64(probe(&t, 0x10000000ull + 0x1000ull * i), MV_ATLB_INDEX_P);
 	th_fini(&t);
 
 	/* Deterministic: the same sequence of indices on a fresh machine. */
 	setup(&t, "arch=16", true);
-	wr_ok(&t, SOFT_ATLB_MSR_WIRED, 2);
+	wr_ok(&t, MV_ATLB_MSR_WIRED, 2);
 	for (unsigned i = 0; i < 8; i++) {
-		wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 0x10000000ull + 0x1000ull * i);
-		wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0x300000 | SOFT_ATLB_LO_V);
-		wr_ok(&t, SOFT_ATLB_MSR_COMMAND, SOFT_ATLB_CMD_WRITE_RANDOM);
-		CHECK_EQ_U64(rd(&t, SOFT_ATLB_MSR_INDEX), first[i]);
+		wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 0x10000000ull + 0x1000ull * i);
+		wr_ok(&t, MV_ATLB_MSR_ENTRYLO, 0x300000 | MV_ATLB_LO_V);
+		wr_ok(&t, MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_WRITE_RANDOM);
+		CHECK_EQ_U64(rd(&t, MV_ATLB_MSR_INDEX), first[i]);
 	}
 	th_fini(&t);
 }
@@ -329,38 +329,38 @@ static void test_intercept(void)
 	icpt.causes |= SOFT_ICPT(ENGINE_ICPT_TLB_WRITE);
 	CHECK(soft_vcpu_set_intercepts(t.vcpu, &icpt) == 0, "set intercepts");
 	/* Register writes do not exit; the command does, before it runs. */
-	wr_ok(&t, SOFT_ATLB_MSR_INDEX, 4);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYHI, 0x5000);
-	wr_ok(&t, SOFT_ATLB_MSR_ENTRYLO, 0x5000 | SOFT_ATLB_LO_V);
+	wr_ok(&t, MV_ATLB_MSR_INDEX, 4);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYHI, 0x5000);
+	wr_ok(&t, MV_ATLB_MSR_ENTRYLO, 0x5000 | MV_ATLB_LO_V);
 	r = th_regs(&t);
 	r.rip = CODE_WRMSR;
-	r.rcx = SOFT_ATLB_MSR_COMMAND;
-	r.rax = SOFT_ATLB_CMD_WRITE_INDEXED;
+	r.rcx = MV_ATLB_MSR_COMMAND;
+	r.rax = MV_ATLB_CMD_WRITE_INDEXED;
 	r.rdx = 0;
 	th_set_regs(&t, &r);
 	e = th_run(&t);
 	CHECK(e->reason == ENGINE_EXIT_INTERCEPT && e->intercept.cause == ENGINE_ICPT_TLB_WRITE,
 	      "exit %s cause %s", engine_exit_reason_name(e->reason),
 	      engine_intercept_name(e->intercept.cause));
-	CHECK_EQ_U64(e->intercept.info1, SOFT_ATLB_MSR_COMMAND);
-	CHECK_EQ_U64(e->intercept.info2, SOFT_ATLB_CMD_WRITE_INDEXED);
+	CHECK_EQ_U64(e->intercept.info1, MV_ATLB_MSR_COMMAND);
+	CHECK_EQ_U64(e->intercept.info2, MV_ATLB_CMD_WRITE_INDEXED);
 	CHECK_EQ_U64(e->intercept.insn_len, 2);
 	CHECK_EQ_U64(th_regs(&t).rip, CODE_WRMSR);
 	CHECK(soft_atlb_real_probe(t.vcpu, 0x5000) == -ENOENT, "the intercepted write happened");
 	/* The ASID register exits too. */
-	r.rcx = SOFT_ATLB_MSR_ASID;
+	r.rcx = MV_ATLB_MSR_ASID;
 	r.rax = 2;
 	th_set_regs(&t, &r);
 	e = th_run(&t);
 	CHECK(e->reason == ENGINE_EXIT_INTERCEPT && e->intercept.cause == ENGINE_ICPT_TLB_WRITE &&
-	      e->intercept.info1 == SOFT_ATLB_MSR_ASID, "ASID write did not exit");
+	      e->intercept.info1 == MV_ATLB_MSR_ASID, "ASID write did not exit");
 	/* The VMM's side: the real TLB in the same format. */
-	CHECK(soft_atlb_real_write(t.vcpu, 9, 0x7000 | 2, 0x6000 | SOFT_ATLB_LO_V) == 0, "real write");
+	CHECK(soft_atlb_real_write(t.vcpu, 9, 0x7000 | 2, 0x6000 | MV_ATLB_LO_V) == 0, "real write");
 	CHECK(soft_atlb_real_probe(t.vcpu, 0x7000 | 2) == 9, "real probe");
 	uint64_t hi, lo;
 	CHECK(soft_atlb_real_read(t.vcpu, 9, &hi, &lo) == 0, "real read");
 	CHECK_EQ_U64(hi, 0x7000 | 2);
-	CHECK_EQ_U64(lo, 0x6000 | SOFT_ATLB_LO_V);
+	CHECK_EQ_U64(lo, 0x6000 | MV_ATLB_LO_V);
 	CHECK(soft_atlb_real_write(t.vcpu, 16, 0, 0) == -EINVAL, "index past the TLB");
 	soft_atlb_real_flush(t.vcpu, false, 2);
 	CHECK(soft_atlb_real_probe(t.vcpu, 0x7000 | 2) == -ENOENT, "real flush of ASID 2");

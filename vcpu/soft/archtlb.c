@@ -38,22 +38,22 @@ static bool canonical(uint64_t va)
 static bool decode(uint64_t hi, uint64_t lo, uint64_t pa, uint32_t amask,
 		   struct soft_arch_entry *e)
 {
-	uint64_t bytes = (lo & SOFT_ATLB_LO_S) ? PAGE_2M : PAGE_4K;
+	uint64_t bytes = (lo & MV_ATLB_LO_S) ? PAGE_2M : PAGE_4K;
 
 	memset(e, 0, sizeof(*e));
-	e->va = hi & SOFT_ATLB_HI_VPN;
-	e->asid = (uint32_t)(hi & SOFT_ATLB_HI_ASID) & amask;
-	if (!(lo & SOFT_ATLB_LO_V))
+	e->va = hi & MV_ATLB_HI_VPN;
+	e->asid = (uint32_t)(hi & MV_ATLB_HI_ASID) & amask;
+	if (!(lo & MV_ATLB_LO_V))
 		return true;
 	if (!canonical(e->va) || (e->va & (bytes - 1)) || (pa & (bytes - 1)))
 		return false;
 	e->valid = true;
 	e->size = bytes == PAGE_2M ? SOFT_PAGE_2M : SOFT_PAGE_4K;
 	e->hpa = pa;
-	e->global = lo & SOFT_ATLB_LO_G;
-	e->writable = lo & SOFT_ATLB_LO_W;
-	e->user = lo & SOFT_ATLB_LO_U;
-	e->exec = lo & SOFT_ATLB_LO_X;
+	e->global = lo & MV_ATLB_LO_G;
+	e->writable = lo & MV_ATLB_LO_W;
+	e->user = lo & MV_ATLB_LO_U;
+	e->exec = lo & MV_ATLB_LO_X;
 	return true;
 }
 
@@ -63,9 +63,9 @@ static void encode(const struct soft_arch_entry *e, uint64_t pa, uint64_t *hi, u
 	*lo = 0;
 	if (!e->valid)
 		return;
-	*lo = (pa & SOFT_ATLB_LO_PFN) | SOFT_ATLB_LO_V | (e->writable ? SOFT_ATLB_LO_W : 0) |
-	      (e->user ? SOFT_ATLB_LO_U : 0) | (e->exec ? SOFT_ATLB_LO_X : 0) |
-	      (e->global ? SOFT_ATLB_LO_G : 0) | (e->size == SOFT_PAGE_2M ? SOFT_ATLB_LO_S : 0);
+	*lo = (pa & MV_ATLB_LO_PFN) | MV_ATLB_LO_V | (e->writable ? MV_ATLB_LO_W : 0) |
+	      (e->user ? MV_ATLB_LO_U : 0) | (e->exec ? MV_ATLB_LO_X : 0) |
+	      (e->global ? MV_ATLB_LO_G : 0) | (e->size == SOFT_PAGE_2M ? MV_ATLB_LO_S : 0);
 }
 
 static uint64_t rng_next(struct soft_atlb *a)
@@ -84,13 +84,13 @@ static uint64_t rng_next(struct soft_atlb *a)
 static bool cmd_write(struct soft_vcpu *v, uint32_t index)
 {
 	struct soft_atlb *a = &v->atlb;
-	uint64_t lo = a->entrylo, gpa = lo & SOFT_ATLB_LO_PFN;
-	uint64_t bytes = (lo & SOFT_ATLB_LO_S) ? PAGE_2M : PAGE_4K;
+	uint64_t lo = a->entrylo, gpa = lo & MV_ATLB_LO_PFN;
+	uint64_t bytes = (lo & MV_ATLB_LO_S) ? PAGE_2M : PAGE_4K;
 	struct soft_arch_entry e;
 
 	if (index >= a->entries)
 		return false;
-	if ((lo & SOFT_ATLB_LO_V) &&
+	if ((lo & MV_ATLB_LO_V) &&
 	    (gpa >= v->mregs.phys_limit || bytes > v->mregs.phys_limit - gpa))
 		return false;
 	if (!decode(a->entryhi, lo, gpa + v->mregs.phys_base, asid_mask(a->asid_bits), &e))
@@ -110,9 +110,9 @@ static bool command(struct soft_vcpu *v, uint64_t cmd)
 	int i;
 
 	switch (cmd) {
-	case SOFT_ATLB_CMD_WRITE_INDEXED:
-		return cmd_write(v, (uint32_t)(a->index & ~SOFT_ATLB_INDEX_P));
-	case SOFT_ATLB_CMD_WRITE_RANDOM: {
+	case MV_ATLB_CMD_WRITE_INDEXED:
+		return cmd_write(v, (uint32_t)(a->index & ~MV_ATLB_INDEX_P));
+	case MV_ATLB_CMD_WRITE_RANDOM: {
 		uint32_t idx;
 
 		if (a->wired >= a->entries)
@@ -123,22 +123,22 @@ static bool command(struct soft_vcpu *v, uint64_t cmd)
 		a->index = idx;
 		return true;
 	}
-	case SOFT_ATLB_CMD_PROBE:
-		i = soft_mmu_arch_probe(mmu, a->entryhi & SOFT_ATLB_HI_VPN,
-					(uint32_t)(a->entryhi & SOFT_ATLB_HI_ASID) & amask);
-		a->index = i < 0 ? SOFT_ATLB_INDEX_P : (uint64_t)i;
+	case MV_ATLB_CMD_PROBE:
+		i = soft_mmu_arch_probe(mmu, a->entryhi & MV_ATLB_HI_VPN,
+					(uint32_t)(a->entryhi & MV_ATLB_HI_ASID) & amask);
+		a->index = i < 0 ? MV_ATLB_INDEX_P : (uint64_t)i;
 		return true;
-	case SOFT_ATLB_CMD_READ:
-		if ((a->index & ~SOFT_ATLB_INDEX_P) >= a->entries ||
-		    soft_mmu_arch_read(mmu, (unsigned)(a->index & ~SOFT_ATLB_INDEX_P), &e))
+	case MV_ATLB_CMD_READ:
+		if ((a->index & ~MV_ATLB_INDEX_P) >= a->entries ||
+		    soft_mmu_arch_read(mmu, (unsigned)(a->index & ~MV_ATLB_INDEX_P), &e))
 			return false;
 		encode(&e, e.valid ? e.hpa - v->mregs.phys_base : 0, &a->entryhi, &a->entrylo);
 		return true;
-	case SOFT_ATLB_CMD_FLUSH_ASID:
-		soft_mmu_arch_flush_asid(mmu, (uint32_t)(a->entryhi & SOFT_ATLB_HI_ASID) & amask);
+	case MV_ATLB_CMD_FLUSH_ASID:
+		soft_mmu_arch_flush_asid(mmu, (uint32_t)(a->entryhi & MV_ATLB_HI_ASID) & amask);
 		v->fetch_vpage = SOFT_NEVER;
 		return true;
-	case SOFT_ATLB_CMD_FLUSH_ALL:
+	case MV_ATLB_CMD_FLUSH_ALL:
 		v->fetch_vpage = SOFT_NEVER;
 		return soft_atlb_flush_unwired(mmu, (uint32_t)a->wired) == 0;
 	default:
@@ -148,12 +148,12 @@ static bool command(struct soft_vcpu *v, uint64_t cmd)
 
 int soft_atlb_flush_unwired(struct soft_mmu *mmu, uint32_t wired)
 {
-	struct soft_arch_entry keep[SOFT_ATLB_MAX_WIRED];
+	struct soft_arch_entry keep[MV_ATLB_MAX_WIRED];
 	int rc = 0;
 
 	/* The wired entries survive (the code doing the flush runs through
 	 * them): one flush of everything, then the wired ones written back. */
-	if (wired > SOFT_ATLB_MAX_WIRED)
+	if (wired > MV_ATLB_MAX_WIRED)
 		return -EINVAL;
 	for (uint32_t i = 0; i < wired; i++)
 		if (soft_mmu_arch_read(mmu, i, &keep[i]))
@@ -172,14 +172,14 @@ bool soft_atlb_msr_read(struct soft_vcpu *v, uint32_t msr, uint64_t *val)
 	if (!a->present)
 		return false;
 	switch (msr) {
-	case SOFT_ATLB_MSR_INDEX: *val = a->index; return true;
-	case SOFT_ATLB_MSR_ENTRYHI: *val = a->entryhi; return true;
-	case SOFT_ATLB_MSR_ENTRYLO: *val = a->entrylo; return true;
-	case SOFT_ATLB_MSR_ASID: *val = a->asid; return true;
-	case SOFT_ATLB_MSR_WIRED: *val = a->wired; return true;
-	case SOFT_ATLB_MSR_BADVADDR: *val = a->badvaddr; return true;
-	case SOFT_ATLB_MSR_COMMAND: *val = 0; return true;
-	case SOFT_ATLB_MSR_CTL: *val = a->ctl; return true;
+	case MV_ATLB_MSR_INDEX: *val = a->index; return true;
+	case MV_ATLB_MSR_ENTRYHI: *val = a->entryhi; return true;
+	case MV_ATLB_MSR_ENTRYLO: *val = a->entrylo; return true;
+	case MV_ATLB_MSR_ASID: *val = a->asid; return true;
+	case MV_ATLB_MSR_WIRED: *val = a->wired; return true;
+	case MV_ATLB_MSR_BADVADDR: *val = a->badvaddr; return true;
+	case MV_ATLB_MSR_COMMAND: *val = 0; return true;
+	case MV_ATLB_MSR_CTL: *val = a->ctl; return true;
 	default: return false;
 	}
 }
@@ -191,40 +191,40 @@ bool soft_atlb_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
 	if (!a->present)
 		return false;
 	switch (msr) {
-	case SOFT_ATLB_MSR_INDEX:
-		if ((val & ~SOFT_ATLB_INDEX_P) >= a->entries || (val >> 32))
+	case MV_ATLB_MSR_INDEX:
+		if ((val & ~MV_ATLB_INDEX_P) >= a->entries || (val >> 32))
 			return false;
 		a->index = val;
 		return true;
-	case SOFT_ATLB_MSR_ENTRYHI:
-		if (!canonical(val & SOFT_ATLB_HI_VPN) ||
-		    ((val & SOFT_ATLB_HI_ASID) & ~(uint64_t)asid_mask(a->asid_bits)))
+	case MV_ATLB_MSR_ENTRYHI:
+		if (!canonical(val & MV_ATLB_HI_VPN) ||
+		    ((val & MV_ATLB_HI_ASID) & ~(uint64_t)asid_mask(a->asid_bits)))
 			return false;
 		a->entryhi = val;
 		return true;
-	case SOFT_ATLB_MSR_ENTRYLO:
-		if (val & ~SOFT_ATLB_LO_VALID_BITS)
+	case MV_ATLB_MSR_ENTRYLO:
+		if (val & ~MV_ATLB_LO_VALID_BITS)
 			return false;
 		a->entrylo = val;
 		return true;
-	case SOFT_ATLB_MSR_ASID:
+	case MV_ATLB_MSR_ASID:
 		if (val & ~(uint64_t)asid_mask(a->asid_bits))
 			return false;
 		a->asid = (uint32_t)val;
 		v->mregs.arch_asid = (uint32_t)val;
 		soft_update_mmu(v);
 		return true;
-	case SOFT_ATLB_MSR_WIRED:
-		if (val >= a->entries || val > SOFT_ATLB_MAX_WIRED)
+	case MV_ATLB_MSR_WIRED:
+		if (val >= a->entries || val > MV_ATLB_MAX_WIRED)
 			return false;
 		a->wired = val;
 		return true;
-	case SOFT_ATLB_MSR_COMMAND:
+	case MV_ATLB_MSR_COMMAND:
 		return command(v, val);
-	case SOFT_ATLB_MSR_CTL:
-		if ((val & ~SOFT_ATLB_CTL_E) || ((a->ctl & SOFT_ATLB_CTL_E) && !(val & SOFT_ATLB_CTL_E)))
+	case MV_ATLB_MSR_CTL:
+		if ((val & ~MV_ATLB_CTL_E) || ((a->ctl & MV_ATLB_CTL_E) && !(val & MV_ATLB_CTL_E)))
 			return false;
-		if ((val & SOFT_ATLB_CTL_E) && !(a->ctl & SOFT_ATLB_CTL_E)) {
+		if ((val & MV_ATLB_CTL_E) && !(a->ctl & MV_ATLB_CTL_E)) {
 			/* What the walks cached must not outlive them. */
 			v->mregs.arch_tlb = true;
 			soft_update_mmu(v);
@@ -240,7 +240,7 @@ bool soft_atlb_msr_write(struct soft_vcpu *v, uint32_t msr, uint64_t val)
 bool soft_atlb_write_exits(const struct soft_vcpu *v, uint32_t msr)
 {
 	return v->atlb.present && soft_intercepted(v, ENGINE_ICPT_TLB_WRITE) &&
-	       (msr == SOFT_ATLB_MSR_COMMAND || msr == SOFT_ATLB_MSR_ASID);
+	       (msr == MV_ATLB_MSR_COMMAND || msr == MV_ATLB_MSR_ASID);
 }
 
 void soft_atlb_cpuid(const struct soft_vcpu *v, uint32_t r[4])
@@ -266,7 +266,7 @@ void soft_atlb_refill_exc(struct soft_vcpu *v, const struct soft_fault *f, enum 
 		ec |= SOFT_PFEC_U;
 	if (acc == SOFT_ACCESS_FETCH)
 		ec |= SOFT_PFEC_ID;
-	v->exc_vec = SOFT_ATLB_REFILL_VECTOR;
+	v->exc_vec = MV_ATLB_REFILL_VECTOR;
 	v->exc_has_err = true;
 	v->exc_err = ec;
 	v->exc_cr2 = f->addr;
@@ -278,7 +278,7 @@ void soft_atlb_delivered(struct soft_vcpu *v, uint64_t addr)
 
 	v->cr2 = addr;
 	a->badvaddr = addr;
-	a->entryhi = (addr & SOFT_ATLB_HI_VPN) | a->asid;
+	a->entryhi = (addr & MV_ATLB_HI_VPN) | a->asid;
 }
 
 /* ---- the VMM's side ---- */
@@ -295,7 +295,7 @@ int soft_atlb_enable(struct engine_vcpu *vcpu)
 	memset(a, 0, sizeof(*a));
 	a->present = true;
 	a->entries = entries;
-	a->asid_bits = bits > SOFT_ATLB_MAX_ASID_BITS ? SOFT_ATLB_MAX_ASID_BITS : bits;
+	a->asid_bits = bits > MV_ATLB_MAX_ASID_BITS ? MV_ATLB_MAX_ASID_BITS : bits;
 	a->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)v->vm->vm_index << 32);
 	return 0;
 }
@@ -322,7 +322,7 @@ int soft_atlb_set_regs(struct engine_vcpu *vcpu, const struct soft_atlb_regs *r)
 {
 	struct soft_atlb *a = &soft_vcpu_of(vcpu)->atlb;
 
-	if (r->asid_bits > SOFT_ATLB_MAX_ASID_BITS || !r->entries)
+	if (r->asid_bits > MV_ATLB_MAX_ASID_BITS || !r->entries)
 		return -EINVAL;
 	a->index = r->index;
 	a->entryhi = r->entryhi;
@@ -351,8 +351,8 @@ int soft_atlb_real_write(struct engine_vcpu *vcpu, uint32_t index, uint64_t hi, 
 	struct soft_mmu *mmu = mmu_of(v);
 	struct soft_arch_entry e;
 
-	if ((lo & ~SOFT_ATLB_LO_VALID_BITS) ||
-	    !decode(hi, lo, lo & SOFT_ATLB_LO_PFN, UINT32_MAX, &e))
+	if ((lo & ~MV_ATLB_LO_VALID_BITS) ||
+	    !decode(hi, lo, lo & MV_ATLB_LO_PFN, UINT32_MAX, &e))
 		return -EINVAL;
 	v->fetch_vpage = SOFT_NEVER;
 	return soft_mmu_arch_write(mmu, index, &e);
@@ -371,8 +371,8 @@ int soft_atlb_real_read(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, 
 
 int soft_atlb_real_probe(struct engine_vcpu *vcpu, uint64_t hi)
 {
-	return soft_mmu_arch_probe(mmu_of(soft_vcpu_of(vcpu)), hi & SOFT_ATLB_HI_VPN,
-				   (uint32_t)(hi & SOFT_ATLB_HI_ASID));
+	return soft_mmu_arch_probe(mmu_of(soft_vcpu_of(vcpu)), hi & MV_ATLB_HI_VPN,
+				   (uint32_t)(hi & MV_ATLB_HI_ASID));
 }
 
 void soft_atlb_real_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid)

@@ -24,58 +24,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memvirt/archtlb.h"
 #include "vcpu/engine.h"
 
-/* CPUID leaf: EAX bit 0 machine present, bit 1 walks off (CTL.E);
- * EBX entries; ECX ASID bits; EDX page sizes (bit 0 4 KiB, bit 1 2 MiB). */
-#define SOFT_ATLB_CPUID_LEAF 0x40000010u
-
-#define SOFT_ATLB_MSR_BASE     0x4d565400u
-#define SOFT_ATLB_MSR_INDEX    0x4d565400u
-#define SOFT_ATLB_MSR_ENTRYHI  0x4d565401u
-#define SOFT_ATLB_MSR_ENTRYLO  0x4d565402u
-#define SOFT_ATLB_MSR_ASID     0x4d565403u
-#define SOFT_ATLB_MSR_WIRED    0x4d565404u
-#define SOFT_ATLB_MSR_BADVADDR 0x4d565405u
-#define SOFT_ATLB_MSR_COMMAND  0x4d565406u
-#define SOFT_ATLB_MSR_CTL      0x4d565407u
-#define SOFT_ATLB_MSR_LAST     0x4d565407u
-
-#define SOFT_ATLB_CTL_E        (1ull << 0)     /* hardware walks off */
-
-/* EntryHi: VPN in bits 63:12 (a canonical page address), ASID in 11:0. */
-#define SOFT_ATLB_HI_VPN       0xfffffffffffff000ull
-#define SOFT_ATLB_HI_ASID      0xfffull
-/* EntryLo. */
-#define SOFT_ATLB_LO_V         (1ull << 0)
-#define SOFT_ATLB_LO_W         (1ull << 1)
-#define SOFT_ATLB_LO_U         (1ull << 2)
-#define SOFT_ATLB_LO_X         (1ull << 3)
-#define SOFT_ATLB_LO_G         (1ull << 4)
-#define SOFT_ATLB_LO_S         (1ull << 7)     /* 2 MiB page */
-#define SOFT_ATLB_LO_PFN       0x000ffffffffff000ull
-#define SOFT_ATLB_LO_VALID_BITS (SOFT_ATLB_LO_V | SOFT_ATLB_LO_W | SOFT_ATLB_LO_U | \
-				 SOFT_ATLB_LO_X | SOFT_ATLB_LO_G | SOFT_ATLB_LO_S | \
-				 SOFT_ATLB_LO_PFN)
-/* Index: bit 31 set after a probe that found nothing. */
-#define SOFT_ATLB_INDEX_P      (1ull << 31)
-
-enum soft_atlb_cmd {
-	SOFT_ATLB_CMD_WRITE_INDEXED = 1,
-	SOFT_ATLB_CMD_WRITE_RANDOM = 2,
-	SOFT_ATLB_CMD_PROBE = 3,
-	SOFT_ATLB_CMD_READ = 4,
-	SOFT_ATLB_CMD_FLUSH_ASID = 5,
-	SOFT_ATLB_CMD_FLUSH_ALL = 6,
-};
-
-/* The refill exception: vector 20, error code as for #PF with P clear
- * (W, U, I/D), CR2 and BadVAddr = the address, EntryHi = its page and
- * the current ASID. */
-#define SOFT_ATLB_REFILL_VECTOR 20u
-#define SOFT_ATLB_MAX_ASID_BITS 12u
-/* Wired may not exceed this (nor the TLB size minus one). */
-#define SOFT_ATLB_MAX_WIRED 64u
+/* The interface's constants are memvirt/archtlb.h's (MV_ATLB_*). */
 
 /* Per-vCPU guest-visible state.  `present`: this vCPU is an
  * architected-TLB machine (the MSRs and the CPUID bit exist). */
@@ -100,7 +52,7 @@ struct soft_atlb_regs {
 
 /* Make the vCPU an architected-TLB machine (before it runs).  Its
  * guest-visible size and ASID width start as the real TLB's (ASID width
- * capped at SOFT_ATLB_MAX_ASID_BITS).  -ENODEV when the machine's MMU has
+ * capped at MV_ATLB_MAX_ASID_BITS).  -ENODEV when the machine's MMU has
  * no arch entries. */
 int soft_atlb_enable(struct engine_vcpu *vcpu);
 bool soft_atlb_present(struct engine_vcpu *vcpu);
@@ -119,7 +71,7 @@ int soft_atlb_real_read(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, 
 int soft_atlb_real_probe(struct engine_vcpu *vcpu, uint64_t hi);
 void soft_atlb_real_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid);
 /* Invalidate every entry at an index >= wired (the FLUSH_ALL command's
- * meaning); -EINVAL for wired > SOFT_ATLB_MAX_WIRED. */
+ * meaning); -EINVAL for wired > MV_ATLB_MAX_WIRED. */
 struct soft_mmu;
 int soft_atlb_flush_unwired(struct soft_mmu *mmu, uint32_t wired);
 /* Real TLB size and ASID width (the MMU's tag width). */

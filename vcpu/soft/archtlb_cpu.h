@@ -14,7 +14,7 @@
 
 static inline bool soft_atlb_is_msr(uint32_t msr)
 {
-	return msr >= SOFT_ATLB_MSR_BASE && msr <= SOFT_ATLB_MSR_LAST;
+	return msr >= MV_ATLB_MSR_FIRST && msr <= MV_ATLB_MSR_LAST;
 }
 
 /* false: the access raises #GP (no such machine, bad value). */

@@ -151,7 +151,7 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 		if (!injected && kind == SOFT_EV_EXC && vec < 32 &&
 		    soft_intercepted(v, ENGINE_ICPT_EXCEPTION) && ((v->icpt.exceptions >> vec) & 1)) {
 			soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION,
-					    (vec == 14 || vec == SOFT_ATLB_REFILL_VECTOR) ? cr2 : 0,
+					    (vec == 14 || vec == MV_ATLB_REFILL_VECTOR) ? cr2 : 0,
 					    v->rip, 0);
 			v->exit.intercept.vector = vec;
 			v->exit.intercept.error_code = has_err ? err : 0;
@@ -162,7 +162,7 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			v->n_exceptions++;
 			if (vec == 14)
 				v->cr2 = cr2;
-			else if (vec == SOFT_ATLB_REFILL_VECTOR && v->atlb.present)
+			else if (vec == MV_ATLB_REFILL_VECTOR && v->atlb.present)
 				soft_atlb_delivered(v, cr2);
 		} else if (kind == SOFT_EV_EXTINT) {
 			v->n_interrupts++;
@@ -198,14 +198,14 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 		} else if (f.kind == SOFT_FAULT_REFILL && v->atlb.present) {
 			/* Architected TLB: the frame's page missed; a refill that
 			 * misses while delivering a refill is a double fault. */
-			nvec = SOFT_ATLB_REFILL_VECTOR;
+			nvec = MV_ATLB_REFILL_VECTOR;
 			nerr = SOFT_PFEC_W;
 			ncr2 = f.addr;
 			/* Intercepted (softtlb, asid: the real TLB lost an
 			 * entry the guest has): as for #PF above, the VMM
 			 * refills and the event is delivered again. */
 			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
-			    ((v->icpt.exceptions >> SOFT_ATLB_REFILL_VECTOR) & 1)) {
+			    ((v->icpt.exceptions >> MV_ATLB_REFILL_VECTOR) & 1)) {
 				v->inj_pending = true;
 				v->inj_kind = kind;
 				v->inj_vec = vec;
@@ -213,11 +213,11 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 				v->inj_err = err;
 				v->inj_cr2 = cr2;
 				soft_intercept_exit(v, ENGINE_ICPT_EXCEPTION, ncr2, v->rip, 0);
-				v->exit.intercept.vector = SOFT_ATLB_REFILL_VECTOR;
+				v->exit.intercept.vector = MV_ATLB_REFILL_VECTOR;
 				v->exit.intercept.error_code = nerr;
 				return;
 			}
-			if (vec == SOFT_ATLB_REFILL_VECTOR)
+			if (vec == MV_ATLB_REFILL_VECTOR)
 				nvec = 8;
 		} else if (f.kind != SOFT_FAULT_NONE) {
 			/* Nested fault or no memory while delivering: the VMM

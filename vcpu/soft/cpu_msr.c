@@ -107,7 +107,7 @@ void soft_cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 			r[1] = 1u << 3; /* BMI1: TZCNT */
 		break;
 	case 0x40000000:
-		r[0] = SOFT_ATLB_CPUID_LEAF;
+		r[0] = MV_ATLB_CPUID_LEAF;
 		memcpy(&r[1], "memv", 4); /* "memvirt soft" */
 		memcpy(&r[2], "irt ", 4);
 		memcpy(&r[3], "soft", 4);
@@ -116,7 +116,7 @@ void soft_cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		/* EAX bit 0: this vCPU is an architected-TLB machine. */
 		r[0] = v->mregs.arch_tlb ? 1 : 0;
 		break;
-	case SOFT_ATLB_CPUID_LEAF:
+	case MV_ATLB_CPUID_LEAF:
 		soft_atlb_cpuid(v, r);
 		break;
 	case 0x80000000:

@@ -108,7 +108,7 @@ int soft_hw_inject_exception(struct engine_vcpu *vcpu, uint8_t vector, uint32_t 
 	/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC,
 	 * and the architected-TLB machine's refill exception. */
 	bool has_error = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
-			 (vector == SOFT_ATLB_REFILL_VECTOR && soft_atlb_present(vcpu));
+			 (vector == MV_ATLB_REFILL_VECTOR && soft_atlb_present(vcpu));
 
 	return soft_vcpu_inject(vcpu, vector, has_error, error_code, cr2);
 }

@@ -25,34 +25,9 @@
  */
 #include "workloads/kernel/kern.h"
 
-#define ATLB_LEAF      0x40000010u
-#define MSR_INDEX      0x4d565400u
-#define MSR_ENTRYHI    0x4d565401u
-#define MSR_ENTRYLO    0x4d565402u
-#define MSR_ASID       0x4d565403u
-#define MSR_WIRED      0x4d565404u
-#define MSR_COMMAND    0x4d565406u
-#define MSR_CTL        0x4d565407u
+#include "memvirt/archtlb.h"
 
-#define LO_V (1ull << 0)
-#define LO_W (1ull << 1)
-#define LO_U (1ull << 2)
-#define LO_X (1ull << 3)
-#define LO_G (1ull << 4)
-#define LO_S (1ull << 7)
-
-#define CMD_WRITE_INDEXED 1
-#define CMD_WRITE_RANDOM  2
-#define CMD_PROBE         3
-#define CMD_FLUSH_ASID    5
-#define CMD_FLUSH_ALL     6
-#define INDEX_P (1ull << 31)
-
-#define PFEC_P (1ull << 0)
-#define PFEC_W (1ull << 1)
-#define PFEC_U (1ull << 2)
 #define HANDLED (1ull << 63)
-#define REFILL_VECTOR 20
 
 #define BIG (2ull << 20)
 #define KERNEL_SPACE_END (1ull << 39)   /* PML4 entry 0: the direct map */
@@ -77,7 +52,7 @@ static struct {
  * touch memory (see the file comment on nesting). */
 static inline void tlb_cmd(uint64_t hi, uint64_t lo, uint64_t cmd)
 {
-	uint32_t ecx = MSR_ENTRYHI, eax = (uint32_t)hi, edx = (uint32_t)(hi >> 32);
+	uint32_t ecx = MV_ATLB_MSR_ENTRYHI, eax = (uint32_t)hi, edx = (uint32_t)(hi >> 32);
 
 	__asm__ volatile("wrmsr\n\t"
 			 "movl %[lcx], %%ecx\n\t"
@@ -90,14 +65,14 @@ static inline void tlb_cmd(uint64_t hi, uint64_t lo, uint64_t cmd)
 			 "xorl %%edx, %%edx\n\t"
 			 "wrmsr"
 			 : "+c"(ecx), "+a"(eax), "+d"(edx)
-			 : [lo] "r"(lo), [cmd] "r"(cmd), [lcx] "i"(MSR_ENTRYLO),
-			   [ccx] "i"(MSR_COMMAND)
+			 : [lo] "r"(lo), [cmd] "r"(cmd), [lcx] "i"(MV_ATLB_MSR_ENTRYLO),
+			   [ccx] "i"(MV_ATLB_MSR_COMMAND)
 			 : "memory");
 }
 
 static void write_random(uint64_t hi, uint64_t lo)
 {
-	tlb_cmd(hi, lo, CMD_WRITE_RANDOM);
+	tlb_cmd(hi, lo, MV_ATLB_CMD_WRITE_RANDOM);
 }
 
 /* The leaf PTE of va in the tables rooted at root, or 0. */
@@ -124,16 +99,16 @@ uint64_t atlb_refill(uint64_t va, uint64_t err)
 	uint64_t pte, page;
 
 	if (va < KERNEL_SPACE_END) {
-		if (err & PFEC_U)
-			return err | PFEC_P;        /* supervisor-only, as the table says */
+		if (err & MV_PFEC_U)
+			return err | MV_PFEC_P;        /* supervisor-only, as the table says */
 		if (va >= atlb.mem_end)
 			return err;
 		page = va & ~(BIG - 1);
 		if (page + BIG <= atlb.mem_end)
-			write_random(page, page | LO_V | LO_W | LO_X | LO_G | LO_S);
+			write_random(page, page | MV_ATLB_LO_V | MV_ATLB_LO_W | MV_ATLB_LO_X | MV_ATLB_LO_G | MV_ATLB_LO_S);
 		else
 			write_random(va & ~(PAGE_SIZE - 1),
-				     (va & ~(PAGE_SIZE - 1)) | LO_V | LO_W | LO_X | LO_G);
+				     (va & ~(PAGE_SIZE - 1)) | MV_ATLB_LO_V | MV_ATLB_LO_W | MV_ATLB_LO_X | MV_ATLB_LO_G);
 		return HANDLED;
 	}
 	if (va >= USER_TOP)
@@ -141,11 +116,11 @@ uint64_t atlb_refill(uint64_t va, uint64_t err)
 	pte = pte_lookup(atlb.root, va);
 	if (!(pte & MV_PTE_P))
 		return err;
-	if (((err & PFEC_W) && !(pte & MV_PTE_W)) || ((err & PFEC_U) && !(pte & MV_PTE_U)))
-		return err | PFEC_P;
+	if (((err & MV_PFEC_W) && !(pte & MV_PTE_W)) || ((err & MV_PFEC_U) && !(pte & MV_PTE_U)))
+		return err | MV_PFEC_P;
 	write_random((va & ~(PAGE_SIZE - 1)) | atlb.cur_asid,
-		     (pte & MV_PTE_ADDR) | LO_V | LO_X | ((pte & MV_PTE_W) ? LO_W : 0) |
-			     ((pte & MV_PTE_U) ? LO_U : 0) | ((pte & MV_PTE_G) ? LO_G : 0));
+		     (pte & MV_PTE_ADDR) | MV_ATLB_LO_V | MV_ATLB_LO_X | ((pte & MV_PTE_W) ? MV_ATLB_LO_W : 0) |
+			     ((pte & MV_PTE_U) ? MV_ATLB_LO_U : 0) | ((pte & MV_PTE_G) ? MV_ATLB_LO_G : 0));
 	return HANDLED;
 }
 
@@ -192,7 +167,7 @@ static void cpuid4(uint32_t leaf, uint32_t r[4])
 static uint32_t asid_take(unsigned slot)
 {
 	if (atlb.next_asid == atlb.nasid) {
-		wrmsr(MSR_COMMAND, CMD_FLUSH_ALL);
+		wrmsr(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ALL);
 		kstats.tlb_flushes++;
 		atlb.gen++;
 		atlb.next_asid = 0;
@@ -209,12 +184,12 @@ void atlb_init(const struct mv_bootinfo *bi)
 	uint32_t i = 0;
 
 	cpuid4(0x40000000u, r);
-	if (r[0] < ATLB_LEAF)
-		panic("boot flag asks for the architected-TLB machine, CPUID has no leaf %x", ATLB_LEAF);
-	cpuid4(ATLB_LEAF, r);
+	if (r[0] < MV_ATLB_CPUID_LEAF)
+		panic("boot flag asks for the architected-TLB machine, CPUID has no leaf %x", MV_ATLB_CPUID_LEAF);
+	cpuid4(MV_ATLB_CPUID_LEAF, r);
 	if (!(r[0] & 1) || !(r[3] & 2))
 		panic("boot flag asks for the architected-TLB machine, CPUID %x says %x/%x",
-		      ATLB_LEAF, r[0], r[3]);
+		      MV_ATLB_CPUID_LEAF, r[0], r[3]);
 	atlb.mem_end = bi->mem_size & ~(PAGE_SIZE - 1);
 	atlb.entries = r[1];
 	atlb.nasid = 1u << r[2];
@@ -226,20 +201,20 @@ void atlb_init(const struct mv_bootinfo *bi)
 
 	/* Wired identity entries for the image, before walks go off. */
 	for (pa = 0; pa < end; pa += BIG, i++) {
-		wrmsr(MSR_INDEX, i);
-		tlb_cmd(pa, pa | LO_V | LO_W | LO_X | LO_G | LO_S, CMD_WRITE_INDEXED);
+		wrmsr(MV_ATLB_MSR_INDEX, i);
+		tlb_cmd(pa, pa | MV_ATLB_LO_V | MV_ATLB_LO_W | MV_ATLB_LO_X | MV_ATLB_LO_G | MV_ATLB_LO_S, MV_ATLB_CMD_WRITE_INDEXED);
 	}
 	atlb.wired = i;
-	wrmsr(MSR_WIRED, i);
-	wrmsr(MSR_COMMAND, CMD_FLUSH_ALL);
+	wrmsr(MV_ATLB_MSR_WIRED, i);
+	wrmsr(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_FLUSH_ALL);
 	atlb.gen = 1;
 	atlb.next_asid = 0;
 	atlb.root = mm_kernel_pml4();
 	atlb.cur_asid = asid_take(0);
-	wrmsr(MSR_ASID, atlb.cur_asid);
-	cpu_set_vector(REFILL_VECTOR, (uint64_t)atlb_refill_stub);
+	wrmsr(MV_ATLB_MSR_ASID, atlb.cur_asid);
+	cpu_set_vector(MV_ATLB_REFILL_VECTOR, (uint64_t)atlb_refill_stub);
 	atlb_active = 1;
-	wrmsr(MSR_CTL, 1);
+	wrmsr(MV_ATLB_MSR_CTL, 1);
 	kprintf("architected TLB: %u entries, %u ASIDs, %u wired\n", atlb.entries, atlb.nasid,
 		atlb.wired);
 }
@@ -253,7 +228,7 @@ void atlb_switch(const struct aspace *as, int fresh)
 	atlb.root = as->pml4;
 	if (atlb.cur_asid != atlb.slot_asid[slot]) {
 		atlb.cur_asid = atlb.slot_asid[slot];
-		wrmsr(MSR_ASID, atlb.cur_asid);
+		wrmsr(MV_ATLB_MSR_ASID, atlb.cur_asid);
 	}
 }
 
@@ -262,10 +237,10 @@ void atlb_invlpg(uint64_t va)
 	uint64_t idx;
 
 	/* Probe for the page in the current ASID, invalidate what it finds. */
-	wrmsr(MSR_ENTRYHI, (va & ~(PAGE_SIZE - 1)) | atlb.cur_asid);
-	wrmsr(MSR_COMMAND, CMD_PROBE);
-	idx = rdmsr(MSR_INDEX);
-	if (idx & INDEX_P)
+	wrmsr(MV_ATLB_MSR_ENTRYHI, (va & ~(PAGE_SIZE - 1)) | atlb.cur_asid);
+	wrmsr(MV_ATLB_MSR_COMMAND, MV_ATLB_CMD_PROBE);
+	idx = rdmsr(MV_ATLB_MSR_INDEX);
+	if (idx & MV_ATLB_INDEX_P)
 		return;
-	tlb_cmd((va & ~(PAGE_SIZE - 1)) | atlb.cur_asid, 0, CMD_WRITE_INDEXED);
+	tlb_cmd((va & ~(PAGE_SIZE - 1)) | atlb.cur_asid, 0, MV_ATLB_CMD_WRITE_INDEXED);
 }
