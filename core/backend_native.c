@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "core/backends.h"
+#include "memvirt/stats.h"
 
 struct native_state {
 	const struct mv_hw *hw;
@@ -68,11 +69,15 @@ static int native_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next)
 	return 0;
 }
 
+static const struct mv_stat_desc native_stat_table[] = {
+	MV_STAT("native_switch_flushes", struct native_state, switch_flushes,
+		"full TLB flushes at VM switches (the untagged TLB cannot keep two VMs apart)"),
+};
+
 static void native_stats(void *state, engine_stat_fn fn, void *ctx)
 {
-	struct native_state *s = state;
-
-	fn(ctx, "native_switch_flushes", s->switch_flushes);
+	mv_stats_report(native_stat_table, sizeof(native_stat_table) / sizeof(native_stat_table[0]), state, fn,
+			ctx);
 }
 
 const struct mv_backend_ops native_backend_ops = {

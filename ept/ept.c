@@ -21,6 +21,8 @@
  */
 #include "ept/ept.h"
 
+#include "memvirt/stats.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -300,33 +302,53 @@ static int ept_handle_exit(void *state, struct mv_vm *vm, struct engine_exit *ex
 	return MV_EXIT_HANDLED;
 }
 
+/* The run's totals, over the VMs alive and gone, as they are reported. */
+struct ept_totals {
+	uint64_t tables, leaves_4k, leaves_2m, leaves_1g, faults;
+	uint64_t switch_flushes, tagged_switches, npage_kib, tags, lazy;
+};
+
+static const struct mv_stat_desc ept_stat_table[] = {
+	MV_STAT("ept_table_frames", struct ept_totals, tables, "frames of nested tables built"),
+	MV_STAT("ept_leaves_4k", struct ept_totals, leaves_4k, "nested 4 KiB leaves"),
+	MV_STAT("ept_leaves_2m", struct ept_totals, leaves_2m, "nested 2 MiB leaves"),
+	MV_STAT("ept_leaves_1g", struct ept_totals, leaves_1g, "nested 1 GiB leaves"),
+	MV_STAT("ept_nested_faults_fixed", struct ept_totals, faults, "nested faults that mapped a page (populate=lazy)"),
+	MV_STAT("ept_switch_flushes", struct ept_totals, switch_flushes, "full TLB flushes at VM switches (tags=off)"),
+	MV_STAT("ept_tagged_switches", struct ept_totals, tagged_switches, "VM switches that kept the TLB (tags=on)"),
+	MV_STAT("ept_npage_kib", struct ept_totals, npage_kib, "nested page size, KiB (npage=)"),
+	MV_STAT("ept_tags", struct ept_totals, tags, "1 with tags=on"),
+	MV_STAT("ept_lazy", struct ept_totals, lazy, "1 with populate=lazy"),
+};
+
 static void ept_stats(void *state, engine_stat_fn fn, void *ctx)
 {
 	struct ept_state *s = state;
-	uint64_t tables = s->gone_tables, faults = s->gone_faults;
-	uint64_t leaves[EPT_NPAGE__COUNT];
+	struct ept_totals t = {
+		.tables = s->gone_tables,
+		.leaves_4k = s->gone_leaves[EPT_NPAGE_4K],
+		.leaves_2m = s->gone_leaves[EPT_NPAGE_2M],
+		.leaves_1g = s->gone_leaves[EPT_NPAGE_1G],
+		.faults = s->gone_faults,
+		.switch_flushes = s->switch_flushes,
+		.tagged_switches = s->tagged_switches,
+		.npage_kib = ept_npage_bytes(s->opt.npage) >> 10,
+		.tags = s->opt.tags,
+		.lazy = s->opt.lazy,
+	};
 
-	memcpy(leaves, s->gone_leaves, sizeof(leaves));
 	for (size_t i = 0; i < sizeof(s->vms) / sizeof(s->vms[0]); i++) {
 		const struct ept_vm *v = s->vms[i];
 
 		if (!v)
 			continue;
-		tables += v->npt.tables;
-		faults += v->faults_fixed;
-		for (unsigned k = 0; k < EPT_NPAGE__COUNT; k++)
-			leaves[k] += v->npt.leaves[k];
+		t.tables += v->npt.tables;
+		t.faults += v->faults_fixed;
+		t.leaves_4k += v->npt.leaves[EPT_NPAGE_4K];
+		t.leaves_2m += v->npt.leaves[EPT_NPAGE_2M];
+		t.leaves_1g += v->npt.leaves[EPT_NPAGE_1G];
 	}
-	fn(ctx, "ept_table_frames", tables);
-	fn(ctx, "ept_leaves_4k", leaves[EPT_NPAGE_4K]);
-	fn(ctx, "ept_leaves_2m", leaves[EPT_NPAGE_2M]);
-	fn(ctx, "ept_leaves_1g", leaves[EPT_NPAGE_1G]);
-	fn(ctx, "ept_nested_faults_fixed", faults);
-	fn(ctx, "ept_switch_flushes", s->switch_flushes);
-	fn(ctx, "ept_tagged_switches", s->tagged_switches);
-	fn(ctx, "ept_npage_kib", ept_npage_bytes(s->opt.npage) >> 10);
-	fn(ctx, "ept_tags", s->opt.tags);
-	fn(ctx, "ept_lazy", s->opt.lazy);
+	mv_stats_report(ept_stat_table, sizeof(ept_stat_table) / sizeof(ept_stat_table[0]), &t, fn, ctx);
 }
 
 const struct mv_backend_ops ept_backend_ops = {

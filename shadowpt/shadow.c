@@ -349,6 +349,7 @@ static int parse_options(struct shadow *s, const char *opt, char *err, size_t er
 		return -EINVAL;
 	s->cache_size = (unsigned)v[OPT_CACHE].u;
 	s->sync = v[OPT_SYNC].u ? SYNC_OOS : SYNC_WP;
+	s->oos = s->sync == SYNC_OOS;
 	s->check = v[OPT_CHECK].u != 0;
 	s->flood = (unsigned)v[OPT_FLOOD].u;
 	return 0;
@@ -507,23 +508,26 @@ static int shadow_handle_exit(void *state, struct mv_vm *vm, struct engine_exit 
 	return shadow_finish(v, shadow_handle_intercept(v, exit));
 }
 
+static const struct mv_stat_desc shadow_stat_table[] = {
+	MV_STAT_OF("shadow_cache_size", MV_STAT_U32, struct shadow, cache_size, "shadow roots cached per VM (cache=)"),
+	MV_STAT("shadow_cache_hits", struct shadow, cache_hits, "guest CR3 writes that found their shadow root cached"),
+	MV_STAT("shadow_cache_misses", struct shadow, cache_misses, "guest CR3 writes that built a new shadow root"),
+	MV_STAT("shadow_cache_evictions", struct shadow, cache_evictions, "shadow roots evicted (LRU) and zapped"),
+	MV_STAT("shadow_pages_live", struct shadow, pages_live, "shadow pages alive at the end"),
+	MV_STAT("shadow_pages_peak", struct shadow, pages_peak, "most shadow pages alive at once"),
+	MV_STAT_OF("shadow_sync_oos", MV_STAT_BOOL, struct shadow, oos, "1 with sync=oos"),
+	MV_STAT("shadow_unsyncs", struct shadow, unsyncs, "guest leaf tables let out of sync (sync=oos)"),
+	MV_STAT("shadow_pt_entries_emulated", struct shadow, emulated_entries, "shadow entries updated from emulated guest page-table writes"),
+	MV_STAT("shadow_single_steps", struct shadow, single_steps, "guest instructions single-stepped through a writable page-table page"),
+	MV_STAT("shadow_flood_zaps", struct shadow, flood_zaps, "shadow pages zapped for being written more than flood= times unused"),
+	MV_STAT("shadow_path_rebuilds", struct shadow, path_rebuilds, "hidden faults whose shadow path had to be rebuilt"),
+	MV_STAT("shadow_checks", struct shadow, checks, "invariant checks run (check=1)"),
+};
+
 static void shadow_stats(void *state, engine_stat_fn fn, void *ctx)
 {
-	struct shadow *s = state;
-
-	fn(ctx, "shadow_cache_size", s->cache_size);
-	fn(ctx, "shadow_cache_hits", s->cache_hits);
-	fn(ctx, "shadow_cache_misses", s->cache_misses);
-	fn(ctx, "shadow_cache_evictions", s->cache_evictions);
-	fn(ctx, "shadow_pages_live", s->pages_live);
-	fn(ctx, "shadow_pages_peak", s->pages_peak);
-	fn(ctx, "shadow_sync_oos", s->sync == SYNC_OOS);
-	fn(ctx, "shadow_unsyncs", s->unsyncs);
-	fn(ctx, "shadow_pt_entries_emulated", s->emulated_entries);
-	fn(ctx, "shadow_single_steps", s->single_steps);
-	fn(ctx, "shadow_flood_zaps", s->flood_zaps);
-	fn(ctx, "shadow_path_rebuilds", s->path_rebuilds);
-	fn(ctx, "shadow_checks", s->checks);
+	mv_stats_report(shadow_stat_table, sizeof(shadow_stat_table) / sizeof(shadow_stat_table[0]), state,
+			fn, ctx);
 }
 
 const struct mv_backend_ops shadow_backend_ops = {

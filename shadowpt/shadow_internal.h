@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "memvirt/stats.h"
 #include "shadowpt/shadow.h"
 
 #define NONE UINT32_MAX
@@ -101,6 +102,7 @@ struct shadow {
 	const struct mv_hw *hw;
 	unsigned cache_size;
 	enum sync_policy sync;
+	bool oos;               /* sync == SYNC_OOS, as a statistic */
 	bool check;
 	unsigned flood;         /* zap a shadow page after this many unused emulated writes; 0: never */
 

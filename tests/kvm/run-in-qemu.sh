@@ -15,6 +15,10 @@
 #   --bin FILE     a host program copied to /test/ in the guest (on PATH),
 #                  with the shared libraries `ldd` lists for it
 #   --file FILE    a data file copied to /data/ in the guest
+#   --timeout S    wall-clock limit of one boot (default 150)
+#   --guest-timeout S  limit of one command inside the guest (default 30)
+#   --attempts N   boots to try when the emulated machine itself stops (see
+#                  below; default 6)
 #   --outdir DIR   write each command's output to DIR/PASS/NAME.out, its
 #                  exit status to DIR/PASS/NAME.rc, and the files it left in
 #                  $OUT (a fresh folder per command and pass in the guest;
@@ -25,7 +29,19 @@
 #
 # Prints one line per command and pass, `kvm-in-qemu: PASS NAME ok` or
 # `... FAIL (rc=N)` followed by the command's output, and exits 0 only when
-# every command ran and exited 0 in every pass it was given.  It never skips:
+# every command ran and exited 0 in every pass it was given.
+#
+# The emulated machine itself sometimes stops: QEMU's TCG running a kernel
+# that runs KVM with nested SVM now and then leaves the guest kernel with
+# no timer interrupt, and then nothing in it runs again, not even the
+# per-command `timeout` (seen at random points, most often right after
+# kvm_amd is reloaded).  A command that hangs inside the guest is killed
+# by that timeout and reported, so a console that stays silent for longer
+# than the guest timeout plus a margin means the machine stopped, not a
+# command.  Such a boot is killed, said so on stdout, and the machine is
+# booted again for the commands that have no result yet, up to --attempts
+# boots.  A command's results must therefore not depend on state an
+# earlier command left in the guest.  It never skips:
 # a missing QEMU, busybox, cpio or kernel package is a failure that names the
 # apt-get command that fixes it, because the kvm suite is only worth
 # something when it runs.
@@ -40,7 +56,8 @@ die() {
 
 cache=
 timeout_s=150
-guest_timeout=100
+guest_timeout=30
+attempts=6
 outdir=
 bins=()
 files=()
@@ -50,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--cache) cache=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--guest-timeout) guest_timeout=$2; shift 2 ;;
+	--attempts) attempts=$2; shift 2 ;;
 	--outdir) outdir=$2; shift 2 ;;
 	--bin) bins+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
@@ -192,13 +210,13 @@ for f in "${files[@]+"${files[@]}"}"; do
 	cp "$f" "$root/data/"
 done
 
-: >"$root/tests.list"
+: >"$work/all.list"
 for s in "${specs[@]}"; do
 	pass=${s%%:*}; rest=${s#*:}; name=${rest%%:*}; cmd=${rest#*:}
 	case "$pass" in npt1|npt0|both) ;; *) die "bad pass '$pass' in '$s' (npt1, npt0 or both)" ;; esac
 	[[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad test name '$name' in '$s'"
 	[ -n "$cmd" ] && [ "$cmd" != "$s" ] || die "no command in '$s'"
-	printf '%s\t%s\t%s\n' "$pass" "$name" "$cmd" >>"$root/tests.list"
+	printf '%s\t%s\t%s\n' "$pass" "$name" "$cmd" >>"$work/all.list"
 done
 
 cat >"$root/init" <<EOF
@@ -245,16 +263,63 @@ echo KVMQ-DONE
 poweroff -f
 EOF
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 # ---- boot --------------------------------------------------------------------
+# A silent console for this long means the emulated machine stopped (see
+# the top of this file): every command prints within the guest timeout.
+stall_s=$((guest_timeout + 15))
 log=$work/console.log
-set +e
-timeout "$timeout_s" qemu-system-x86_64 -cpu max -m 1024 -smp 1 -nographic -no-reboot \
-	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1
-qrc=$?
-set -e
+: >"$log"
+# The (pass, command) pairs with no result yet, one per line of a
+# tests.list for the next boot.
+remaining() {
+	while IFS='	' read -r p name cmd; do
+		for pass in npt1 npt0; do
+			[ "$p" = "$pass" ] || [ "$p" = both ] || continue
+			tr -d '\r' <"$log" | grep -q "^KVMQ-RESULT $pass $name rc=" ||
+				printf '%s\t%s\t%s\n' "$pass" "$name" "$cmd"
+		done
+	done <"$work/all.list"
+}
+attempt=1
+while :; do
+	remaining >"$root/tests.list"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+	boot_log=$work/boot$attempt.log
+	: >"$boot_log"
+	env -u MALLOC_PERTURB_ timeout "$timeout_s" qemu-system-x86_64 -cpu max -m 1024 -smp 1 -display none -no-reboot \
+		-monitor none -serial "file:$boot_log" \
+		-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1" </dev/null >"$work/qemu.out" 2>&1 &
+	qpid=$!
+	last_size=-1
+	last_change=$SECONDS
+	stalled=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		size=$(stat -c %s "$boot_log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			last_change=$SECONDS
+		elif [ $((SECONDS - last_change)) -ge "$stall_s" ]; then
+			stalled=1
+			pkill -P "$qpid" 2>/dev/null || true
+			kill "$qpid" 2>/dev/null || true
+			break
+		fi
+		sleep 1
+	done
+	set +e
+	wait "$qpid"
+	qrc=$?
+	set -e
+	cat "$boot_log" >>"$log"
+	if [ "$stalled" = 0 ] || [ "$attempt" -ge "$attempts" ]; then
+		break
+	fi
+	where=$(tr -d '\r' <"$boot_log" | sed -n 's/^KVMQ-RESULT \([^ ]*\) \([^ ]*\) rc=.*/\1 \2/p' | tail -n 1)
+	echo "run-in-qemu: boot $attempt: the emulated machine stopped (no console output for ${stall_s}s, after ${where:-its start}); booting it again for the $(remaining | wc -l) commands left"
+	attempt=$((attempt + 1))
+done
 tr -d '\r' <"$log" >"$log.txt"
 log=$log.txt
 if [ -n "$outdir" ]; then
@@ -263,8 +328,11 @@ if [ -n "$outdir" ]; then
 fi
 
 fail=0
-if [ "$qrc" -ne 0 ]; then
-	echo "run-in-qemu: qemu-system-x86_64 exited with $qrc$([ "$qrc" -eq 124 ] && echo " (timed out after ${timeout_s}s)")"
+if [ "$stalled" = 1 ]; then
+	echo "run-in-qemu: the emulated machine stopped in each of $attempts boots (no console output for ${stall_s}s)"
+	fail=1
+elif [ "$qrc" -ne 0 ]; then
+	echo "run-in-qemu: qemu-system-x86_64 exited with $qrc$([ "$qrc" -eq 124 ] && echo " (timed out after ${timeout_s}s)"): $(head -c 400 "$work/qemu.out")"
 	fail=1
 fi
 if grep -q '^KVMQ-ERROR' "$log"; then
@@ -306,7 +374,7 @@ while IFS='	' read -r p name cmd; do
 			fail=1
 		fi
 	done
-done <"$root/tests.list"
+done <"$work/all.list"
 if ! grep -q '^KVMQ-DONE' "$log"; then
 	echo "run-in-qemu: the guest did not finish; console log:"
 	sed 's/^/    /' "$log" | tail -n 60
