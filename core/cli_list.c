@@ -1,5 +1,5 @@
 /*
- * core/cli_list.c — `memvirt list engines|backends|workloads|events|options`:
+ * core/cli_list.c — `memvirt list engines|backends|workloads|events|options|costs`:
  * one name per line, a short description after it.
  */
 #include <getopt.h>
@@ -9,6 +9,7 @@
 
 #include "core/backends.h"
 #include "core/cli.h"
+#include "core/costmodel.h"
 #include "core/registry.h"
 #include "core/runconf.h"
 #include "memvirt/event.h"
@@ -17,14 +18,16 @@
 static void list_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: memvirt list engines|backends|workloads|events|options\n"
+		"Usage: memvirt list engines|backends|workloads|events|options|costs\n"
 		"\n"
 		"  engines    execution engines, and whether each can run on this machine\n"
 		"  backends   memory-virtualization backends, the engines they run on, their options\n"
 		"  workloads  guest workloads with their parameters and defaults\n"
 		"  events     event types the event bus counts and records\n"
 		"  options    the run options: memvirt run --NAME, sweep-file keys, and what each\n"
-		"             is to a result (config: part of the configuration; sample: seed)\n");
+		"             is to a result (config: part of the configuration; sample: seed)\n"
+		"  costs      the cost model: counter, cycles per count, cause, meaning (tab-separated;\n"
+		"             docs/cost-model.md; override with --costs NAME=CYCLES)\n");
 }
 
 static int list_engines(void)
@@ -64,6 +67,17 @@ static int list_backends(void)
 			printf("            --backend-opt %s: %s\n", accepted, t[k].help);
 		}
 	}
+	return MV_EXIT_OK;
+}
+
+static int list_costs(void)
+{
+	struct cost_model m;
+
+	cost_model_default(&m);
+	for (size_t i = 0; i < m.count; i++)
+		printf("%s\t%g\t%s\t%s\n", m.entries[i].counter, m.entries[i].cycles, m.entries[i].cause,
+		       m.entries[i].help);
 	return MV_EXIT_OK;
 }
 
@@ -132,7 +146,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		return cli_fail(MV_EXIT_USAGE, "list",
-				"expects one of: engines, backends, workloads, events, options");
+				"expects one of: engines, backends, workloads, events, options, costs");
 	}
 	if (!strcmp(argv[optind], "engines"))
 		return list_engines();
@@ -144,6 +158,8 @@ int cmd_list(int argc, char **argv)
 		return list_events();
 	if (!strcmp(argv[optind], "options"))
 		return list_options();
-	return cli_fail(MV_EXIT_USAGE, "list", "unknown list '%s'; accepted: engines, backends, workloads, events, options",
+	if (!strcmp(argv[optind], "costs"))
+		return list_costs();
+	return cli_fail(MV_EXIT_USAGE, "list", "unknown list '%s'; accepted: engines, backends, workloads, events, options, costs",
 			argv[optind]);
 }

@@ -15,9 +15,10 @@
 #define COST_MAX_ENTRIES 48
 
 struct cost_entry {
-	char counter[64];
+	char counter[64];    /* the counter it prices (a run's counters, memvirt list costs) */
 	double cycles;
 	const char *cause;   /* the "reason for slowdown" it is reported under */
+	const char *help;    /* what one count stands for */
 };
 
 struct cost_model {

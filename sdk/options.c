@@ -207,7 +207,15 @@ int mv_options_parse(const struct mv_option *opts, size_t count, const char *tex
 	memcpy(tmp, values, count * sizeof(*tmp));
 	if (!text || !*text)
 		return 0;
-	mv_options_accepted(opts, count, accepted, sizeof(accepted));
+	/* What is accepted: every key with its range and default, or, for a
+	 * long table, the keys alone. */
+	if (mv_options_accepted(opts, count, accepted, sizeof(accepted)) > 320) {
+		size_t off = 0;
+
+		for (size_t i = 0; i < count; i++)
+			off += (size_t)snprintf(accepted + off, off < sizeof(accepted) ? sizeof(accepted) - off : 0,
+						"%s%s", i ? ", " : "", opts[i].name);
+	}
 	if (has_control(text)) {
 		say(err, err_len, "%s: option text with a control character (newline, tab...); accepted: %s",
 		    what, count ? accepted : "none");
@@ -251,7 +259,8 @@ int mv_options_parse(const struct mv_option *opts, size_t count, const char *tex
 			return -EINVAL;
 		}
 		if (mv_option_parse_value(o, eq + 1, &tmp[o - opts], why, sizeof(why))) {
-			say(err, err_len, "%s: %s; accepted: %s", what, why, accepted);
+			say(err, err_len, "%s: %s%s%s%s", what, why, o->help ? " (" : "", o->help ? o->help : "",
+			    o->help ? ")" : "");
 			return -EINVAL;
 		}
 		p += n;

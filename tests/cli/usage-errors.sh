@@ -46,8 +46,8 @@ expect 2 "bad record level 'everything'" run --record everything --db "$db"
 expect 2 "bad record level 'sampled:0'" run --record sampled:0 --db "$db"
 expect 2 "needs a database" run --record full --no-db
 expect 2 "unexpected argument 'extra'" run extra --db "$db"
-expect 2 "unknown cost-model entry 'coffee'" run --costs coffee=3 --db "$db"
-expect 2 "bad --costs" run --costs vm_exits=-4 --db "$db"
+expect 2 "--costs: unknown option 'coffee'" run --costs coffee=3 --db "$db"
+expect 2 "--costs: 'vm_exits=-4': expected a number from 0" run --costs vm_exits=-4 --db "$db"
 expect 2 "backend plugin '$work/none.so'" run --backend "$work/none.so" --db "$db"
 # A real database for compare's selector checks.
 "$memvirt" run --db "$db" --param wss=4096 >/dev/null 2>&1 || { echo "FAIL: a small run to make $db"; failures=$((failures + 1)); }

@@ -74,7 +74,7 @@ int main(void)
 	reject("repl=fifo", "expected lru|random");
 	reject("pwc=-1", "pwc");
 	reject("pwc=99999", "pwc");
-	reject("asid-bits=33", "0..32");
+	reject("asid-bits=33", "from 0 to 32");
 	reject("seed=abc", "seed");
 	reject("l1=64:4,,l2=0", "empty item (KEY=VALUE");
 	reject("l1=64:4,repl=lru,oops", "'oops'");
