@@ -1,9 +1,10 @@
 /*
  * plugins/cr3-trace/cr3_trace.c — an example memory-backend plugin, built
- * out of tree against the installed SDK (pkg-config memvirt):
+ * out of tree against the installed SDK (docs/plugin-abi.md has the exact
+ * recipes, installed and uninstalled):
  *
- *   cc $(pkg-config --cflags memvirt) -shared -fPIC -o cr3-trace.so cr3_trace.c
- *   memvirt run --backend ./cr3-trace.so --workload ctxsw
+ *   cc $(pkg-config --cflags memvirt) -std=c17 -shared -fPIC -o cr3-trace.so cr3_trace.c
+ *   memvirt run --backend cr3-trace.so --workload ctxsw
  *
  * The guest's own page tables drive the MMU, as with `native`, but every
  * guest `mov cr3` traps to the VMM, which interprets it (the classic
@@ -12,7 +13,8 @@
  * the new page-table root.  It counts the address spaces it saw, so the
  * cost of merely virtualizing the PT pointer can be measured against
  * native.  Options: `roots=N` (how many distinct roots to remember, 1..4096,
- * default 256).
+ * default 256), described by a table the SDK's parser reads (memvirt/
+ * options.h); statistics by a table too (memvirt/stats.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,38 +22,39 @@
 #include <string.h>
 
 #include <memvirt/backend.h>
+#include <memvirt/options.h>
+#include <memvirt/stats.h>
 
 struct cr3_trace {
 	const struct mv_hw *hw;
 	unsigned max_roots;
-	unsigned root_count;
+	uint32_t root_count;
 	uint64_t *roots;         /* distinct roots seen, up to max_roots */
 	uint64_t writes;
 	uint64_t roots_overflow; /* writes of a root when the table was full */
 };
 
+static const struct mv_option cr3_trace_options[] = {
+	{.name = "roots", .type = MV_OPT_UINT, .min = 1, .max = 4096, .def = "256",
+	 .help = "distinct page-table roots remembered"},
+};
+
 static int cr3_trace_create(const struct mv_hw *hw, const char *options, void **state,
 			    char *err, size_t err_len)
 {
+	struct mv_opt_value v[1];
 	struct cr3_trace *t;
-	unsigned roots = 256;
+	unsigned roots;
 
-	if (hw->size < sizeof(struct mv_hw) || !hw->write_cr3 || !hw->skip_instruction) {
+	if (hw->size < offsetof(struct mv_hw, skip_instruction) + sizeof(hw->skip_instruction) ||
+	    !hw->write_cr3 || !hw->skip_instruction) {
 		snprintf(err, err_len, "cr3-trace needs a memvirt whose services include write_cr3");
 		return -EINVAL;
 	}
-	if (options && *options) {
-		char *end;
-		unsigned long v;
-
-		if (strncmp(options, "roots=", 6) != 0 ||
-		    (v = strtoul(options + 6, &end, 10)) < 1 || v > 4096 || *end) {
-			snprintf(err, err_len, "bad option '%s': cr3-trace takes roots=N with N from 1 to 4096",
-				 options);
-			return -EINVAL;
-		}
-		roots = (unsigned)v;
-	}
+	mv_options_defaults(cr3_trace_options, 1, v);
+	if (mv_options_parse(cr3_trace_options, 1, options, v, "cr3-trace", err, err_len))
+		return -EINVAL;
+	roots = (unsigned)v[0].u;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -122,13 +125,17 @@ static int cr3_trace_handle_exit(void *state, struct mv_vm *vm, struct engine_ex
 	return MV_EXIT_HANDLED;
 }
 
+static const struct mv_stat_desc cr3_trace_stat_table[] = {
+	MV_STAT("cr3_trace_writes", struct cr3_trace, writes, "guest CR3 writes trapped and interpreted"),
+	MV_STAT_OF("cr3_trace_roots", MV_STAT_U32, struct cr3_trace, root_count, "distinct page-table roots seen"),
+	MV_STAT("cr3_trace_roots_overflow", struct cr3_trace, roots_overflow,
+		"CR3 writes of a root not remembered because roots= were all taken"),
+};
+
 static void cr3_trace_stats(void *state, engine_stat_fn fn, void *ctx)
 {
-	struct cr3_trace *t = state;
-
-	fn(ctx, "cr3_trace_writes", t->writes);
-	fn(ctx, "cr3_trace_roots", t->root_count);
-	fn(ctx, "cr3_trace_roots_overflow", t->roots_overflow);
+	mv_stats_report(cr3_trace_stat_table, sizeof(cr3_trace_stat_table) / sizeof(cr3_trace_stat_table[0]),
+			state, fn, ctx);
 }
 
 static const struct mv_backend_ops cr3_trace_ops = {
@@ -142,6 +149,9 @@ static const struct mv_backend_ops cr3_trace_ops = {
 	.vm_init = cr3_trace_vm_init,
 	.handle_exit = cr3_trace_handle_exit,
 	.stats = cr3_trace_stats,
+	.needs = MV_CAP_MMU,
+	.options = cr3_trace_options,
+	.option_count = 1,
 };
 
 const struct mv_backend_ops *memvirt_backend(void);

@@ -38,7 +38,7 @@ traced=$(printf '%s' "$out" | sed -n 's/.*"vm_exits":\([0-9]*\).*/\1/p')
 "$memvirt" run --no-db --backend "$build/plugins/cr3-trace.so" --workload scan --param wss=64K >/dev/null ||
 	fail "the build tree's plugins/cr3-trace.so"
 "$memvirt" run --no-db --backend "$work/cr3-trace.so" --backend-opt roots=0 >/dev/null 2>"$work/err"
-[ $? -eq 2 ] && grep -q "roots=N with N from 1 to 4096" "$work/err" || fail "plugin option error: $(cat "$work/err")"
+[ $? -eq 2 ] && grep -q "cr3-trace: 'roots=0': expected a number from 1 to 4096" "$work/err" || fail "plugin option error: $(cat "$work/err")"
 
 # 2. Bad plugins are refused before anything runs.
 expect_refused() {
