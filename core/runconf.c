@@ -22,7 +22,6 @@
 #include "core/registry.h"
 #include "core/vmm.h"
 #include "memvirt/options.h"
-#include "vcpu/soft/mmu.h"
 #include "workloads/catalog.h"
 
 static int say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -111,12 +110,19 @@ static int check_machine(const char *v, char *why, size_t len)
 		   v);
 }
 
+/* A TLB text any engine with a TLB model accepts (which engine runs it
+ * is another option: the whole run is checked in runplan.c). */
 static int check_tlb(const char *v, char *why, size_t len)
 {
-	struct soft_mmu_config cfg;
+	char canonical[512];
 
-	soft_mmu_config_default(&cfg);
-	return soft_mmu_config_parse(v, &cfg, why, len) ? -EINVAL : 0;
+	for (size_t i = 0; i < reg_engine_count(); i++) {
+		const struct engine_ops *e = reg_engine_ops(i);
+
+		if (e->tlb_canonical)
+			return e->tlb_canonical(v, canonical, sizeof(canonical), why, len) ? -EINVAL : 0;
+	}
+	return say(why, len, "no engine of this memvirt has a TLB model for --tlb");
 }
 
 static int check_costs(const char *v, char *why, size_t len)

@@ -19,7 +19,6 @@
 #include "core/registry.h"
 #include "core/sha256.h"
 #include "memvirt/options.h"
-#include "vcpu/soft/mmu.h"
 
 static int plan_fail(struct run_plan *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int plan_fail(struct run_plan *p, int code, const char *fmt, ...)
@@ -136,12 +135,23 @@ static int resolve_backend(const struct run_config *c, struct run_plan *p)
 	return 0;
 }
 
+/* Whether the canonical option text "k=v,k=v" sets `key` to `value`. */
+static bool canonical_is(const char *text, const char *key, const char *value)
+{
+	size_t klen = strlen(key), vlen = strlen(value);
+
+	for (const char *p = text; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == '=' && !strncmp(p + klen + 1, value, vlen) &&
+		    (p[klen + 1 + vlen] == ',' || !p[klen + 1 + vlen]))
+			return true;
+	return false;
+}
+
 /* The machine, the VM count and the TLB against the engine and backend. */
 static int check_machine(const struct run_config *c, struct run_plan *p)
 {
 	uint32_t offers = p->engine->capabilities ? p->engine->capabilities() : 0;
-	bool tlb_model = p->engine->machine_create != NULL;
-	struct soft_mmu_config tlb;
+	bool tlb_model = p->engine->tlb_canonical != NULL;
 	char err[1024];
 	uint32_t backend_engines = p->backend ? p->backend->engines : 0;
 	const char *backend_name = p->backend ? p->backend->name : c->backend;
@@ -176,17 +186,18 @@ static int check_machine(const struct run_config *c, struct run_plan *p)
 	}
 	if (!tlb_model) {
 		if (c->tlb)
-			return plan_fail(p, MV_EXIT_USAGE, "--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
-					p->engine->name);
+			return plan_fail(p, MV_EXIT_USAGE,
+					 "--tlb sets the soft engine's TLB model; the %s engine runs on the host's TLB (drop --tlb)",
+					 p->engine->name);
 		p->tlb_canonical[0] = '\0';
 		return 0;
 	}
-	soft_mmu_config_default(&tlb);
-	if (c->tlb && soft_mmu_config_parse(c->tlb, &tlb, err, sizeof(err)))
+	if (p->engine->tlb_canonical(c->tlb, p->tlb_canonical, sizeof(p->tlb_canonical), err, sizeof(err)))
 		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
-	if (p->arch_tlb && tlb.arch_entries == 0)
-		return plan_fail(p, MV_EXIT_USAGE, "--tlb arch=0: the architected-TLB machine needs a TLB of 1 to 65536 entries");
-	soft_mmu_config_format(&tlb, p->tlb_canonical, sizeof(p->tlb_canonical));
+	/* The architected TLB's size is the canonical text's arch= key. */
+	if (p->arch_tlb && canonical_is(p->tlb_canonical, "arch", "0"))
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "--tlb arch=0: the architected-TLB machine needs a TLB of 1 to 65536 entries");
 	return 0;
 }
 

@@ -254,7 +254,13 @@ struct engine_ops {
 	 * The shared machine: created once per run over the caller's machine
 	 * memory and handed to every vm_create (engine_vm_config.machine);
 	 * -EINVAL with a message in err for a TLB text it refuses.
+	 *
+	 * tlb_canonical: the engine's TLB geometry text (--tlb; NULL: the
+	 * default) checked and written in canonical form, every key spelled
+	 * out, so that equal geometries compare equal; -EINVAL with a message
+	 * in err.  NULL: the engine has no TLB model to configure.
 	 */
+	int (*tlb_canonical)(const char *text, char *buf, size_t len, char *err, size_t err_len);
 	int (*machine_create)(const struct engine_machine_config *cfg, void **machine, char *err,
 			      size_t err_len);
 	void (*machine_destroy)(void *machine);

@@ -434,6 +434,7 @@ const struct engine_ops soft_engine_ops = {
 	.instructions = soft_instructions,
 	.stats = soft_stats,
 	.machine_create = soft_hw_machine_create,
+	.tlb_canonical = soft_hw_tlb_canonical,
 	.machine_destroy = soft_hw_machine_destroy,
 	.machine_stats = soft_hw_machine_stats,
 	.set_intercepts = soft_hw_set_intercepts,

@@ -35,6 +35,17 @@ int soft_hw_machine_create(const struct engine_machine_config *mc, void **machin
 	return 0;
 }
 
+int soft_hw_tlb_canonical(const char *text, char *buf, size_t len, char *err, size_t err_len)
+{
+	struct soft_mmu_config cfg;
+
+	soft_mmu_config_default(&cfg);
+	if (text && soft_mmu_config_parse(text, &cfg, err, err_len))
+		return -EINVAL;
+	soft_mmu_config_format(&cfg, buf, len);
+	return 0;
+}
+
 void soft_hw_machine_destroy(void *machine)
 {
 	soft_machine_destroy(machine);

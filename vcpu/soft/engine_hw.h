@@ -11,6 +11,7 @@
 int soft_hw_machine_create(const struct engine_machine_config *cfg, void **machine, char *err,
 			   size_t err_len);
 void soft_hw_machine_destroy(void *machine);
+int soft_hw_tlb_canonical(const char *text, char *buf, size_t len, char *err, size_t err_len);
 void soft_hw_machine_stats(void *machine, engine_stat_fn fn, void *ctx);
 int soft_hw_set_intercepts(struct engine_vcpu *vcpu, uint64_t causes, uint32_t vectors);
 int soft_hw_set_paging(struct engine_vcpu *vcpu, const struct mv_paging *paging, uint64_t phys_base,
