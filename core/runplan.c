@@ -313,10 +313,7 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 		return plan_fail(p, MV_EXIT_USAGE, "%s", why);
 	if (reg_engine_find(c->engine, &p->engine) || !p->engine)
 		return plan_fail(p, MV_EXIT_USAGE, "engine '%s' is not built into this memvirt", c->engine);
-	/* Whether this machine can run the engine at all is its environment;
-	 * a check of a sweep file does not depend on it. */
-	if (!p->check_only && !p->engine->available(why, sizeof(why)))
-		return plan_fail(p, MV_EXIT_ENV, "engine %s is unavailable: %s", p->engine->name, why);
+
 	p->workload = wl_find(c->workload);
 	rc = resolve_params(c, p);
 	if (rc)
@@ -335,6 +332,11 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 	rc = resolve_backend(c, p);
 	if (!rc)
 		rc = check_machine(c, p);
+	/* Whether this machine can run the engine at all is its environment,
+	 * said after what is wrong with the command line itself; a check of a
+	 * sweep file does not depend on it. */
+	if (!rc && !p->check_only && !p->engine->available(why, sizeof(why)))
+		rc = plan_fail(p, MV_EXIT_ENV, "engine %s is unavailable: %s", p->engine->name, why);
 	if (!rc && !p->check_only)
 		rc = resolve_guest(c, p);
 	if (!rc && !p->check_only)
