@@ -1,49 +1,73 @@
 /*
  * asid/asid.c — Method 2 (asid.h): the ASID map table.
  *
- * Tables: map[r] says which (VM, guest ASID) owns real ASID r and when it
- * was last used (LRU stamp); per VM, gmap[g] is the real ASID of guest
- * ASID g or -1.  Per real TLB entry, src[j] is the (VM, virtual index) it
- * was derived from and rasid[j] its real ASID.  Invariants: map and gmap
- * agree; every valid real entry is the translation of a valid virtual
- * entry of src[j]'s VM, tagged with a real ASID that VM owns, or global
- * and then of the running VM (switches drop the outgoing VM's).
+ * Each VM has a virtual TLB of the size the guest discovers (`vtlb=N`, 64
+ * by default); the real TLB (`--tlb arch=N`) is shared by every VM.  A
+ * real entry is placed by the real TLB's own replacement among all its
+ * entries (the lowest free one, else a random one: mv_hw.atlb_write_free)
+ * and tagged with the real ASID the map table gives its (VM, guest ASID),
+ * so a real TLB larger than one VM's virtual TLB holds several VMs'
+ * entries at once, and a VM switch rewrites nothing.
+ *
+ * Guest-global entries (`globals=tagged`, the default) are written as
+ * non-global real entries tagged with a real ASID of their own per VM,
+ * which the real TLB also matches while that VM runs (atlb_set_vm_asid,
+ * as MIPS VZ matches root entries by GuestID): they survive VM switches
+ * and never match another VM.  `globals=drop` keeps them real-global and
+ * drops them when their VM leaves the CPU (the first implementation, for
+ * comparison).
+ *
+ * Tables: map[r] says which (VM, guest ASID) owns real ASID r (guest ASID
+ * GLOBAL_GASID for a VM's global entries) and when it was last used (LRU
+ * stamp); per VM, gmap[g] is the real ASID of guest ASID g or -1.  Per
+ * real TLB entry, src[j] is the (VM, virtual index) it was derived from
+ * and rasid[j] its real ASID.  Invariants: map and gmap agree; every
+ * valid real entry is the translation of a valid virtual entry of src[j]'s
+ * VM, tagged with a real ASID that VM owns (or, with globals=drop,
+ * real-global and of the running VM).
  */
 #include "asid/asid.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "memvirt/stats.h"
 #include "softtlb/vtlb.h"
 
 #define MAX_REAL_ASIDS (1u << 16)
 #define GUEST_ASIDS (1u << 12)
+/* The map table's key for a VM's guest-global entries. */
+#define GLOBAL_GASID GUEST_ASIDS
 #define NO_VM UINT16_MAX
 
 struct asid_owner {
 	uint16_t vm;        /* NO_VM: free */
-	uint16_t gasid;
+	uint16_t gasid;     /* a guest ASID, or GLOBAL_GASID */
 	uint64_t stamp;
 };
 
 struct asid_vm {
 	struct softtlb_vtlb vtlb;
-	int32_t gmap[GUEST_ASIDS];
+	int32_t gmap[GUEST_ASIDS + 1];   /* by guest ASID; [GLOBAL_GASID]: the globals' */
 	uint32_t cur_gasid;
 	uint32_t cur_real;
 };
 
 struct asid_src {
 	uint16_t vm;        /* NO_VM: the real entry holds nothing of ours */
-	bool global;        /* a guest global entry, real global while vm runs */
+	bool global;        /* from a guest global entry */
 	uint32_t vidx;
 };
 
+enum globals_policy { GLOBALS_TAGGED = 0, GLOBALS_DROP };
+
 struct asid_state {
 	const struct mv_hw *hw;
-	uint32_t real_entries, real_asids;
+	uint32_t real_entries, real_asids, vtlb_entries;
+	enum globals_policy globals;
 	struct asid_owner *map;
 	struct asid_src *src;
 	uint32_t *rasid;
@@ -51,26 +75,40 @@ struct asid_state {
 	uint64_t clock;
 	struct softtlb_emul_stats emul;
 	uint64_t recycle_flushes, hidden_refills, reflected_refills;
-	uint64_t real_writes, switches, global_drops;
+	uint64_t real_writes, real_evictions, switches, global_drops;
+};
+
+static const char *const globals_names[] = {"tagged", "drop", NULL};
+
+enum { OPT_VTLB, OPT_GLOBALS, OPT__COUNT };
+static const struct mv_option asid_option_table[OPT__COUNT] = {
+	[OPT_VTLB] = {.name = "vtlb", .type = MV_OPT_UINT, .min = 2, .max = 65536, .def = "64",
+		      .help = "entries of each VM's virtual TLB, the size the guest discovers (the real TLB's is --tlb arch=N)"},
+	[OPT_GLOBALS] = {.name = "globals", .type = MV_OPT_CHOICE, .choices = globals_names, .def = "tagged",
+			 .help = "guest-global entries: tagged with a real ASID per VM and kept across VM switches, or real-global and dropped when their VM leaves the CPU"},
 };
 
 static int asid_create(const struct mv_hw *hw, const char *options, void **state, char *err,
 		       size_t err_len)
 {
+	struct mv_opt_value v[OPT__COUNT];
 	struct asid_state *s;
 
-	if (hw->size < offsetof(struct mv_hw, atlb_flush) + sizeof(hw->atlb_flush) ||
+	if (hw->size < offsetof(struct mv_hw, atlb_set_vm_asid) + sizeof(hw->atlb_set_vm_asid) ||
 	    !hw->atlb_entries) {
 		snprintf(err, err_len, "asid virtualizes the architected-TLB machine: add --machine archtlb");
 		return -EINVAL;
 	}
-	if (options && *options) {
-		snprintf(err, err_len, "asid takes no options (got '%s'); the real ASID width is --tlb asid-bits=B",
-			 options);
+	mv_options_defaults(asid_option_table, OPT__COUNT, v);
+	if (mv_options_parse(asid_option_table, OPT__COUNT, options, v, "asid", err, err_len))
 		return -EINVAL;
-	}
 	if (hw->vm_count > 64) {
 		snprintf(err, err_len, "asid supports at most 64 VMs");
+		return -EINVAL;
+	}
+	if (v[OPT_GLOBALS].u == GLOBALS_TAGGED && hw->atlb_asid_bits < 1) {
+		snprintf(err, err_len,
+			 "asid: globals=tagged needs at least 2 real ASIDs (a VM's own ASID and its globals'); use --tlb asid-bits=1 or more, or globals=drop");
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -79,6 +117,8 @@ static int asid_create(const struct mv_hw *hw, const char *options, void **state
 		return -ENOMEM;
 	}
 	s->hw = hw;
+	s->vtlb_entries = (uint32_t)v[OPT_VTLB].u;
+	s->globals = (enum globals_policy)v[OPT_GLOBALS].u;
 	s->real_entries = hw->atlb_entries;
 	s->real_asids = hw->atlb_asid_bits >= 16 ? MAX_REAL_ASIDS : 1u << hw->atlb_asid_bits;
 	s->map = calloc(s->real_asids, sizeof(*s->map));
@@ -123,28 +163,22 @@ static void post(struct asid_state *s, struct mv_vm *vm, uint32_t type, uint32_t
 	s->hw->post(vm, &ev);
 }
 
-/* Forget the real entries derived from (vm, vidx), or every entry of real
- * ASID r (vidx ignored) when by_asid. */
-static int real_forget(struct asid_state *s, struct mv_vm *vm, uint16_t vmi, uint32_t vidx,
-		       bool by_asid, uint32_t r)
+/* Drop the real copies of virtual entry vidx of VM vmi. */
+static int real_forget(struct asid_state *s, struct mv_vm *vm, uint16_t vmi, uint32_t vidx)
 {
 	int rc = 0;
 
-	for (uint32_t j = 0; j < s->real_entries && !rc; j++) {
-		if (s->src[j].vm == NO_VM)
-			continue;
-		if (by_asid ? (s->src[j].global || s->rasid[j] != r)
-			    : (s->src[j].vm != vmi || s->src[j].vidx != vidx))
-			continue;
-		s->src[j].vm = NO_VM;
-		if (!by_asid)
+	for (uint32_t j = 0; j < s->real_entries && !rc; j++)
+		if (s->src[j].vm == vmi && s->src[j].vidx == vidx) {
+			s->src[j].vm = NO_VM;
 			rc = s->hw->atlb_write(vm, j, 0, 0);
-	}
+		}
 	return rc;
 }
 
-/* The real ASID of (vm, gasid): a map hit, a free one, or the least
- * recently used one recycled (its entries flushed). */
+/* The real ASID of (vm, gasid), gasid GLOBAL_GASID for its globals: a map
+ * hit, a free one, or the least recently used one recycled (its entries
+ * flushed). */
 static int real_asid(struct asid_state *s, struct mv_vm *vm, uint32_t gasid, uint32_t *out)
 {
 	struct asid_vm *v = vm_of(s, vm);
@@ -174,7 +208,10 @@ static int real_asid(struct asid_state *s, struct mv_vm *vm, uint32_t gasid, uin
 		rc = s->hw->atlb_flush(vm, false, r);
 		if (rc)
 			return rc;
-		real_forget(s, vm, 0, 0, true, r);
+		for (uint32_t j = 0; j < s->real_entries; j++)
+			if (s->src[j].vm != NO_VM && s->rasid[j] == r &&
+			    !(s->src[j].global && s->globals == GLOBALS_DROP))
+				s->src[j].vm = NO_VM;
 		s->recycle_flushes++;
 		post(s, vm, MV_EV_ASID_RECYCLE, r, o->vm);
 		post(s, vm, MV_EV_TLB_FLUSH, r, MV_FLUSH_TAG);
@@ -186,28 +223,31 @@ static int real_asid(struct asid_state *s, struct mv_vm *vm, uint32_t gasid, uin
 	return 0;
 }
 
-/* Put virtual entry vidx of vm into the real TLB at index vidx, tagged
- * with the real ASID of its guest ASID; a guest global entry stays global
- * (asid_vm_switch drops it when its VM leaves the CPU). */
+/* Put virtual entry vidx of vm into the real TLB where its replacement
+ * puts it, tagged with the real ASID of its guest ASID (or of the VM's
+ * globals). */
 static int real_put(struct asid_state *s, struct mv_vm *vm, uint32_t vidx)
 {
 	struct asid_vm *v = vm_of(s, vm);
 	uint64_t hi = v->vtlb.hi[vidx], lo = v->vtlb.lo[vidx], rlo;
 	bool global = lo & MV_ATLB_LO_G;
 	uint32_t r = 0, j;
-	int rc = global ? 0 : real_asid(s, vm, (uint32_t)(hi & MV_ATLB_HI_ASID), &r);
+	int rc = 0;
 
+	if (!global)
+		rc = real_asid(s, vm, (uint32_t)(hi & MV_ATLB_HI_ASID), &r);
+	else if (s->globals == GLOBALS_TAGGED)
+		rc = real_asid(s, vm, GLOBAL_GASID, &r);
 	rc = rc ? rc : softtlb_real_lo(s->hw, vm, lo, &rlo);
 	if (rc)
 		return rc;
-	/* The virtual TLB has the real one's size: entry vidx goes to real
-	 * index vidx, so a VM's entries only displace each other within the
-	 * VM as they would on the machine, and another VM's only where the
-	 * other VM used the same index. */
-	j = vidx;
-	rc = s->hw->atlb_write(vm, j, (hi & MV_ATLB_HI_VPN) | r, rlo);
+	if (global && s->globals == GLOBALS_TAGGED)
+		rlo &= ~MV_ATLB_LO_G;
+	rc = s->hw->atlb_write_free(vm, (hi & MV_ATLB_HI_VPN) | r, rlo, 0, &j);
 	if (rc)
 		return rc;
+	if (s->src[j].vm != NO_VM)
+		s->real_evictions++;
 	s->src[j] = (struct asid_src){.vm = s->hw->vm_index(vm), .vidx = vidx, .global = global};
 	s->rasid[j] = r;
 	s->real_writes++;
@@ -222,7 +262,7 @@ static int on_entry(void *ctx, struct mv_vm *vm, uint32_t vidx, uint64_t old_hi,
 
 	(void)old_hi;
 	(void)old_lo;
-	rc = real_forget(s, vm, s->hw->vm_index(vm), vidx, false, 0);
+	rc = real_forget(s, vm, s->hw->vm_index(vm), vidx);
 	/* Entries of the current ASID (or global) go in at once, as the
 	 * guest is about to use them; others wait for a hidden refill. */
 	if (!rc && v->vtlb.lo[vidx] &&
@@ -232,35 +272,51 @@ static int on_entry(void *ctx, struct mv_vm *vm, uint32_t vidx, uint64_t old_hi,
 	return rc;
 }
 
-static int on_flush_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
+/* The guest dropped entries of its virtual TLB: their real copies go. */
+static int on_flush(void *ctx, struct mv_vm *vm)
 {
 	struct asid_state *s = ctx;
 	struct asid_vm *v = vm_of(s, vm);
 	uint16_t vmi = s->hw->vm_index(vm);
 	int rc = 0;
 
-	/* Drop the real copies of the entries the guest dropped. */
 	for (uint32_t j = 0; j < s->real_entries && !rc; j++)
 		if (s->src[j].vm == vmi && !v->vtlb.lo[s->src[j].vidx]) {
 			s->src[j].vm = NO_VM;
 			rc = s->hw->atlb_write(vm, j, 0, 0);
 		}
-	(void)gasid;
 	return rc;
+}
+
+static int on_flush_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
+{
+	(void)gasid;
+	return on_flush(ctx, vm);
 }
 
 static int on_flush_all(void *ctx, struct mv_vm *vm, uint32_t wired)
 {
 	(void)wired;
-	return on_flush_asid(ctx, vm, 0);
+	return on_flush(ctx, vm);
 }
 
+/* The real ASIDs the real TLB matches while vm runs: its current guest
+ * ASID's, and with globals=tagged its globals'. */
 static int load_asid(struct asid_state *s, struct mv_vm *vm)
 {
 	struct asid_vm *v = vm_of(s, vm);
-	int rc = real_asid(s, vm, v->cur_gasid, &v->cur_real);
+	uint32_t rg = 0;
+	int rc = 0;
 
-	return rc ? rc : s->hw->atlb_set_real_asid(vm, v->cur_real);
+	if (s->globals == GLOBALS_TAGGED)
+		rc = real_asid(s, vm, GLOBAL_GASID, &rg);
+	rc = rc ? rc : real_asid(s, vm, v->cur_gasid, &v->cur_real);
+	/* Allocating the second may have recycled the first (with very few
+	 * real ASIDs): take the globals' again, now a hit or a fresh one. */
+	if (!rc && s->globals == GLOBALS_TAGGED && v->gmap[GLOBAL_GASID] < 0)
+		rc = real_asid(s, vm, GLOBAL_GASID, &rg);
+	rc = rc ? rc : s->hw->atlb_set_real_asid(vm, v->cur_real);
+	return rc ? rc : s->hw->atlb_set_vm_asid(vm, s->globals == GLOBALS_TAGGED, rg);
 }
 
 static int on_set_asid(void *ctx, struct mv_vm *vm, uint32_t gasid)
@@ -289,19 +345,22 @@ static int asid_vm_init(void *state, struct mv_vm *vm)
 
 	if (!v)
 		return -ENOMEM;
-	rc = softtlb_vtlb_init(&v->vtlb, s->real_entries, 0x5eed0000ull + hw->vm_index(vm));
+	rc = softtlb_vtlb_init(&v->vtlb, s->vtlb_entries,
+			       softtlb_stream(hw->vm_index(vm), SOFTTLB_STREAM_WRITE_RANDOM));
 	if (rc) {
 		free(v);
 		return rc;
 	}
-	for (uint32_t g = 0; g < GUEST_ASIDS; g++)
+	for (uint32_t g = 0; g <= GUEST_ASIDS; g++)
 		v->gmap[g] = -1;
 	hw->set_vm_state(vm, v);
 	s->vms[hw->vm_index(vm)] = vm;
-	/* The guest sees the full 12-bit ASID space whatever the real width:
-	 * the map table absorbs the difference. */
+	/* The guest sees its virtual TLB's size and the full 12-bit ASID
+	 * space whatever the real width: the map table absorbs the
+	 * difference. */
 	rc = hw->atlb_get_regs(vm, &r);
 	if (!rc) {
+		r.entries = s->vtlb_entries;
 		r.asid_bits = 12;
 		rc = hw->atlb_set_regs(vm, &r);
 	}
@@ -342,7 +401,7 @@ static int refill(struct asid_state *s, struct mv_vm *vm, const struct engine_ex
 	ev.type = MV_EV_HIDDEN_REFILL;
 	ev.gpa = v->vtlb.lo[i] & MV_ATLB_LO_PFN;
 	hw->post(vm, &ev);
-	/* The real ASID may have been recycled since the guest set it. */
+	/* The real ASIDs may have been recycled since the guest set its own. */
 	rc = load_asid(s, vm);
 	rc = rc ? rc : real_put(s, vm, (uint32_t)i);
 	return rc ? rc : MV_EXIT_HANDLED;
@@ -374,12 +433,12 @@ static int asid_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next)
 	if (!prev)
 		return 0;
 	/* Nothing is rewritten: the incoming VM's entries are still there
-	 * under its real ASIDs.  The outgoing VM's global entries match
-	 * every ASID and go (the incoming VM's come back by hidden
-	 * refills); the walk-derived TLB of the boot period carries no VM
-	 * tag and is flushed (empty once walks are off). */
+	 * under its real ASIDs.  The walk-derived TLB of the boot period
+	 * carries no VM tag and is flushed (empty once walks are off).  With
+	 * globals=drop the outgoing VM's real-global entries would match
+	 * every VM and go (the incoming VM's come back by hidden refills). */
 	rc = s->hw->flush_tlb(next, MV_FLUSH_ALL, 0);
-	for (uint32_t j = 0; j < s->real_entries && !rc; j++)
+	for (uint32_t j = 0; s->globals == GLOBALS_DROP && j < s->real_entries && !rc; j++)
 		if (s->src[j].vm != NO_VM && s->src[j].global) {
 			s->src[j].vm = NO_VM;
 			s->global_drops++;
@@ -392,24 +451,46 @@ static int asid_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next)
 	return 0;
 }
 
+/* What stats() reports besides the emulator's counts. */
+struct asid_totals {
+	uint64_t recycle_flushes, hidden_refills, reflected_refills, real_writes, real_evictions;
+	uint64_t real_asids, global_drops, vtlb_entries, real_entries, rewrite_entries;
+};
+
+static const struct mv_stat_desc asid_stat_table[] = {
+	MV_STAT("asid_recycle_flushes", struct asid_totals, recycle_flushes,
+		"real ASIDs taken back from their owner, their entries flushed"),
+	MV_STAT("asid_hidden_refills", struct asid_totals, hidden_refills, "real-TLB misses refilled from the virtual TLB"),
+	MV_STAT("asid_reflected_refills", struct asid_totals, reflected_refills,
+		"misses the virtual TLB cannot serve, reflected to the guest's refill handler"),
+	MV_STAT("asid_real_writes", struct asid_totals, real_writes, "entries written into the real TLB"),
+	MV_STAT("asid_real_evictions", struct asid_totals, real_evictions,
+		"real entries of some VM displaced by the real TLB's replacement"),
+	MV_STAT("asid_real_asids", struct asid_totals, real_asids, "real ASIDs of the machine (--tlb asid-bits=)"),
+	MV_STAT("asid_switch_global_drops", struct asid_totals, global_drops,
+		"real-global entries dropped at VM switches (globals=drop)"),
+	MV_STAT("asid_vtlb_entries", struct asid_totals, vtlb_entries, "entries of each VM's virtual TLB (vtlb=)"),
+	MV_STAT("asid_real_entries", struct asid_totals, real_entries, "entries of the real TLB (--tlb arch=)"),
+	/* Priced by the cost model for both methods; Method 2 rewrites none. */
+	MV_STAT("tlb_rewrite_entries", struct asid_totals, rewrite_entries,
+		"entries rewritten into the real TLB at VM switches"),
+};
+
 static void asid_stats(void *state, engine_stat_fn fn, void *ctx)
 {
 	struct asid_state *s = state;
+	struct asid_totals t = {
+		.recycle_flushes = s->recycle_flushes, .hidden_refills = s->hidden_refills,
+		.reflected_refills = s->reflected_refills, .real_writes = s->real_writes,
+		.real_evictions = s->real_evictions, .real_asids = s->real_asids,
+		.global_drops = s->global_drops, .vtlb_entries = s->vtlb_entries,
+		.real_entries = s->real_entries, .rewrite_entries = 0,
+	};
 
-	fn(ctx, "asid_commands", s->emul.commands);
-	fn(ctx, "asid_guest_writes", s->emul.writes);
-	fn(ctx, "asid_guest_flushes", s->emul.flushes);
-	fn(ctx, "asid_asid_writes", s->emul.asid_writes);
-	fn(ctx, "asid_gp_injected", s->emul.gp);
+	softtlb_emul_stats_report("asid", &s->emul, fn, ctx);
 	/* map hits, allocations and recycles are the event counters
 	 * (asid_map_hits, asid_allocs, asid_recycles). */
-	fn(ctx, "asid_recycle_flushes", s->recycle_flushes);
-	fn(ctx, "asid_hidden_refills", s->hidden_refills);
-	fn(ctx, "asid_reflected_refills", s->reflected_refills);
-	fn(ctx, "asid_real_writes", s->real_writes);
-	fn(ctx, "asid_real_asids", s->real_asids);
-	fn(ctx, "asid_switch_global_drops", s->global_drops);
-	fn(ctx, "tlb_rewrite_entries", 0);
+	mv_stats_report(asid_stat_table, sizeof(asid_stat_table) / sizeof(asid_stat_table[0]), &t, fn, ctx);
 }
 
 const struct mv_backend_ops asid_backend_ops = {
@@ -426,4 +507,6 @@ const struct mv_backend_ops asid_backend_ops = {
 	.handle_exit = asid_handle_exit,
 	.stats = asid_stats,
 	.needs = MV_CAP_MMU | MV_CAP_ARCH_TLB,
+	.options = asid_option_table,
+	.option_count = OPT__COUNT,
 };

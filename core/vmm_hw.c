@@ -205,6 +205,9 @@ HW_ATLB(write, (struct mv_vm *vm, uint32_t index, uint64_t hi, uint64_t lo), (vm
 HW_ATLB(read, (struct mv_vm *vm, uint32_t index, uint64_t *hi, uint64_t *lo), (vm->vcpu, index, hi, lo))
 HW_ATLB(probe, (struct mv_vm *vm, uint64_t hi), (vm->vcpu, hi))
 HW_ATLB(flush, (struct mv_vm *vm, bool all, uint32_t asid), (vm->vcpu, all, asid))
+HW_ATLB(write_free, (struct mv_vm *vm, uint64_t hi, uint64_t lo, uint32_t first, uint32_t *index),
+	(vm->vcpu, hi, lo, first, index))
+HW_ATLB(set_vm_asid, (struct mv_vm *vm, bool on, uint32_t asid), (vm->vcpu, on, asid))
 
 void vmm_init_services(struct vmm *m)
 {
@@ -242,5 +245,7 @@ void vmm_init_services(struct vmm *m)
 		.atlb_read = hw_atlb_read,
 		.atlb_probe = hw_atlb_probe,
 		.atlb_flush = hw_atlb_flush,
+		.atlb_write_free = hw_atlb_write_free,
+		.atlb_set_vm_asid = hw_atlb_set_vm_asid,
 	};
 }

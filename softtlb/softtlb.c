@@ -2,9 +2,14 @@
  * softtlb/softtlb.c — Method 1 (softtlb.h): full rewrite of the real TLB
  * at every VM switch.
  *
- * Real TLB layout: virtual entry i < real size lives at real index i when
- * it is there at all; virtual entries past the real size (vtlb=N larger)
- * are brought in by hidden refills at a random unwired real index.
+ * The TLB the guest sees (its virtual TLB, `vtlb=N` entries, 64 by
+ * default: the size the guest discovers through CPUID) and the real TLB
+ * (`--tlb arch=N`) are separate.  Real TLB layout: virtual entry i < real
+ * size lives at real index i when it is there at all; virtual entries past
+ * the real size (a virtual TLB larger than the real one) are brought in by
+ * hidden refills at a random unwired real index.  A real TLB larger than
+ * the virtual one keeps its upper entries unused: it holds one VM at a
+ * time, which is the method.
  * src[j] remembers which virtual entry real entry j came from (-1: none),
  * so that a guest overwrite or flush drops exactly the real copies it
  * invalidates.  Invariant: every valid real entry is the translation of
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memvirt/stats.h"
 #include "softtlb/vtlb.h"
 
 struct softtlb_vm {
@@ -39,8 +45,8 @@ struct softtlb_state {
 
 enum { OPT_VTLB, OPT__COUNT };
 static const struct mv_option softtlb_option_table[OPT__COUNT] = {
-	[OPT_VTLB] = {.name = "vtlb", .type = MV_OPT_UINT, .min = 0, .max = 65536, .def = "0",
-		      .help = "guest-visible TLB entries, at least the real TLB's; 0: as many as the real TLB"},
+	[OPT_VTLB] = {.name = "vtlb", .type = MV_OPT_UINT, .min = 2, .max = 65536, .def = "64",
+		      .help = "entries of each VM's virtual TLB, the size the guest discovers (the real TLB's is --tlb arch=N)"},
 };
 
 static int parse_options(struct softtlb_state *s, const char *options, char *err, size_t err_len)
@@ -50,13 +56,7 @@ static int parse_options(struct softtlb_state *s, const char *options, char *err
 	mv_options_defaults(softtlb_option_table, OPT__COUNT, v);
 	if (mv_options_parse(softtlb_option_table, OPT__COUNT, options, v, "softtlb", err, err_len))
 		return -EINVAL;
-	if (v[OPT_VTLB].u && v[OPT_VTLB].u < s->real_entries) {
-		snprintf(err, err_len, "softtlb: vtlb=%" PRIu64 ": expected %u..65536 (at least the real TLB's entries)",
-			 v[OPT_VTLB].u, s->real_entries);
-		return -EINVAL;
-	}
-	if (v[OPT_VTLB].u)
-		s->vtlb_entries = (uint32_t)v[OPT_VTLB].u;
+	s->vtlb_entries = (uint32_t)v[OPT_VTLB].u;
 	return 0;
 }
 
@@ -78,7 +78,6 @@ static int softtlb_create(const struct mv_hw *hw, const char *options, void **st
 	}
 	s->hw = hw;
 	s->real_entries = hw->atlb_entries;
-	s->vtlb_entries = hw->atlb_entries;
 	rc = parse_options(s, options, err, err_len);
 	if (!rc && !(s->src = malloc(s->real_entries * sizeof(*s->src)))) {
 		snprintf(err, err_len, "out of memory");
@@ -113,12 +112,13 @@ static int softtlb_vm_init(void *state, struct mv_vm *vm)
 
 	if (!v)
 		return -ENOMEM;
-	rc = softtlb_vtlb_init(&v->vtlb, s->vtlb_entries, 0x5eed0000ull + hw->vm_index(vm));
+	rc = softtlb_vtlb_init(&v->vtlb, s->vtlb_entries,
+			       softtlb_stream(hw->vm_index(vm), SOFTTLB_STREAM_WRITE_RANDOM));
 	if (rc) {
 		free(v);
 		return rc;
 	}
-	v->rng = 0x7a11ull * (hw->vm_index(vm) + 1);
+	v->rng = softtlb_stream(hw->vm_index(vm), SOFTTLB_STREAM_REAL_PLACEMENT);
 	hw->set_vm_state(vm, v);
 	rc = hw->atlb_get_regs(vm, &r);
 	if (!rc) {
@@ -333,22 +333,28 @@ static int softtlb_vm_switch(void *state, struct mv_vm *prev, struct mv_vm *next
 	return 0;
 }
 
+static const struct mv_stat_desc softtlb_stat_table[] = {
+	MV_STAT("softtlb_hidden_refills", struct softtlb_state, hidden_refills,
+		"real-TLB misses refilled from the virtual TLB"),
+	MV_STAT("softtlb_reflected_refills", struct softtlb_state, reflected_refills,
+		"misses the virtual TLB cannot serve, reflected to the guest's refill handler"),
+	MV_STAT("softtlb_real_writes", struct softtlb_state, real_writes, "entries written into the real TLB"),
+	MV_STAT("softtlb_switch_rewrites", struct softtlb_state, switches, "VM switches that rewrote the real TLB"),
+	MV_STAT("tlb_rewrite_entries", struct softtlb_state, rewrite_entries,
+		"entries rewritten into the real TLB at VM switches"),
+	MV_STAT_OF("softtlb_vtlb_entries", MV_STAT_U32, struct softtlb_state, vtlb_entries,
+		   "entries of each VM's virtual TLB (vtlb=)"),
+	MV_STAT_OF("softtlb_real_entries", MV_STAT_U32, struct softtlb_state, real_entries,
+		   "entries of the real TLB (--tlb arch=)"),
+};
+
 static void softtlb_stats(void *state, engine_stat_fn fn, void *ctx)
 {
 	struct softtlb_state *s = state;
 
-	fn(ctx, "softtlb_commands", s->emul.commands);
-	fn(ctx, "softtlb_guest_writes", s->emul.writes);
-	fn(ctx, "softtlb_guest_probes", s->emul.probes);
-	fn(ctx, "softtlb_guest_reads", s->emul.reads);
-	fn(ctx, "softtlb_guest_flushes", s->emul.flushes);
-	fn(ctx, "softtlb_asid_writes", s->emul.asid_writes);
-	fn(ctx, "softtlb_gp_injected", s->emul.gp);
-	fn(ctx, "softtlb_hidden_refills", s->hidden_refills);
-	fn(ctx, "softtlb_reflected_refills", s->reflected_refills);
-	fn(ctx, "softtlb_real_writes", s->real_writes);
-	fn(ctx, "softtlb_switch_rewrites", s->switches);
-	fn(ctx, "tlb_rewrite_entries", s->rewrite_entries);
+	softtlb_emul_stats_report("softtlb", &s->emul, fn, ctx);
+	mv_stats_report(softtlb_stat_table, sizeof(softtlb_stat_table) / sizeof(softtlb_stat_table[0]), s,
+			fn, ctx);
 }
 
 const struct mv_backend_ops softtlb_backend_ops = {

@@ -6,16 +6,56 @@
 #include "softtlb/vtlb.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define GP_VECTOR 13
 
-int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t seed)
+uint64_t softtlb_stream(uint32_t vm, uint32_t purpose)
+{
+	uint64_t z = 0x5eed000000000000ull ^ ((uint64_t)purpose << 32) ^ vm;
+
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 0x9e3779b97f4a7c15ull;
+}
+
+static const struct {
+	const char *suffix;
+	size_t offset;
+} emul_stats[] = {
+	{"commands", offsetof(struct softtlb_emul_stats, commands)},
+	{"guest_writes", offsetof(struct softtlb_emul_stats, writes)},
+	{"guest_probes", offsetof(struct softtlb_emul_stats, probes)},
+	{"guest_reads", offsetof(struct softtlb_emul_stats, reads)},
+	{"guest_flushes", offsetof(struct softtlb_emul_stats, flushes)},
+	{"asid_writes", offsetof(struct softtlb_emul_stats, asid_writes)},
+	{"gp_injected", offsetof(struct softtlb_emul_stats, gp)},
+};
+
+void softtlb_emul_stats_report(const char *prefix, const struct softtlb_emul_stats *st,
+			       engine_stat_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < sizeof(emul_stats) / sizeof(emul_stats[0]); i++) {
+		char name[64];
+		uint64_t v;
+
+		snprintf(name, sizeof(name), "%s_%s", prefix, emul_stats[i].suffix);
+		memcpy(&v, (const char *)st + emul_stats[i].offset, sizeof(v));
+		fn(ctx, name, v);
+	}
+}
+
+int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t stream)
 {
 	t->entries = entries;
 	t->hi = calloc(entries, sizeof(*t->hi));
 	t->lo = calloc(entries, sizeof(*t->lo));
-	t->rng = seed | 1;
+	t->rng = stream;
 	if (!t->hi || !t->lo) {
 		softtlb_vtlb_fini(t);
 		return -ENOMEM;

@@ -45,9 +45,15 @@ struct softtlb_real {
 	int (*set_asid)(void *ctx, struct mv_vm *vm, uint32_t gasid);
 };
 
-/* entries > 0; seed makes write random deterministic per VM.
- * -ENOMEM. */
-int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t seed);
+/* entries > 0; `stream` names write random's generator: each (VM,
+ * stream) pair draws its own sequence (softtlb_stream()), so that no two
+ * VMs pick the same indexes.  -ENOMEM. */
+int softtlb_vtlb_init(struct softtlb_vtlb *t, uint32_t entries, uint64_t stream);
+
+/* The seed of a random stream, distinct for every (vm, purpose): the
+ * splitmix64 finaliser of both, never 0 (xorshift's fixed point). */
+uint64_t softtlb_stream(uint32_t vm, uint32_t purpose);
+enum { SOFTTLB_STREAM_WRITE_RANDOM = 1, SOFTTLB_STREAM_REAL_PLACEMENT = 2 };
 void softtlb_vtlb_fini(struct softtlb_vtlb *t);
 uint32_t softtlb_vtlb_valid(const struct softtlb_vtlb *t);
 
@@ -66,6 +72,11 @@ struct softtlb_emul_stats {
 	uint64_t writes;       /* entries written by the guest (indexed, random) */
 	uint64_t probes, reads, flushes, asid_writes, gp;
 };
+
+/* Report them as PREFIX_commands, PREFIX_guest_writes, ... (one table for
+ * both methods, so that their names cannot drift apart). */
+void softtlb_emul_stats_report(const char *prefix, const struct softtlb_emul_stats *st,
+			       engine_stat_fn fn, void *ctx);
 
 /* Emulate an ENGINE_ICPT_TLB_WRITE exit (a COMMAND or ASID write) on
  * vm's virtual TLB: the registers are read and written through hw, the

@@ -131,6 +131,18 @@ struct mv_hw {
 	 * copied): the VMM reports it as the run's failure instead of the
 	 * bare errno. */
 	void (*fail_reason)(struct mv_vm *vm, const char *reason);
+
+	/* The architected-TLB machine, for a VMM that shares the real TLB
+	 * among VMs (docs/arch-tlb.md).  atlb_write_free: write an entry
+	 * where the real TLB's own replacement puts it (the lowest invalid
+	 * index >= first, else a random one in [first, entries)), the index
+	 * in *index.  atlb_set_vm_asid: a second real ASID the real TLB
+	 * matches while this VM runs (on) or none (off), for the entries the
+	 * VMM means for every address space of the VM, its guest-global ones
+	 * (MIPS VZ matches root entries by GuestID the same way). */
+	int (*atlb_write_free)(struct mv_vm *vm, uint64_t hi, uint64_t lo, uint32_t first,
+			       uint32_t *index);
+	int (*atlb_set_vm_asid)(struct mv_vm *vm, bool on, uint32_t asid);
 };
 
 /* What handle_exit says about an exit. */

@@ -296,6 +296,9 @@ struct engine_ops {
 	int (*atlb_read)(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, uint64_t *lo);
 	int (*atlb_probe)(struct engine_vcpu *vcpu, uint64_t hi);
 	int (*atlb_flush)(struct engine_vcpu *vcpu, bool all, uint32_t asid);
+	int (*atlb_write_free)(struct engine_vcpu *vcpu, uint64_t hi, uint64_t lo, uint32_t first,
+			       uint32_t *index);
+	int (*atlb_set_vm_asid)(struct engine_vcpu *vcpu, bool on, uint32_t asid);
 };
 
 /* Names of the enums above, for reports (vcpu/engine_names.c). */

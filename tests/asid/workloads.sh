@@ -58,11 +58,17 @@ done
 expect_eq "vms2-asid-$narrow" asid_recycles 0
 expect_gt "vms4-asid-$narrow" asid_recycles 0
 expect_eq "vms4-asid-$narrow" asid_recycle_flushes "$(ctr "vms4-asid-$narrow" asid_recycles)"
-# One real ASID for everything: every change of owner recycles.
-if run vms2-asid-0 --workload ctxsw --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=0; then
+# One real ASID for everything (globals real-global, as they need no ASID
+# then): every change of owner recycles.
+if run vms2-asid-0 --workload ctxsw --vms 2 --quantum 20000 --machine archtlb --backend asid --backend-opt globals=drop --tlb asid-bits=0; then
 	[ "$(checksum vms2-asid-0 | tr ',' '\n' | grep -c '"')" -ge 2 ] || fail "vms2-asid-0: not 2 checksums"
 	expect_gt vms2-asid-0 asid_recycles "$(ctr vms2-asid-0 vm_switches)"
 fi
+# Tagged globals need a second real ASID per VM: refused with one.
+"$memvirt" run --no-db --machine archtlb --backend asid --tlb asid-bits=0 >/dev/null 2>"$work/refused.err"
+rc=$?
+[ $rc -ne 0 ] && grep -q "globals=tagged needs at least 2 real ASIDs" "$work/refused.err" ||
+	fail "asid with asid-bits=0 and tagged globals: exit $rc, $(cat "$work/refused.err")"
 # Deterministic: the same run twice gives the same counts.
 if run det1 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=3 &&
 	run det2 --workload mixed --vms 2 --quantum 20000 --machine archtlb --backend asid --tlb asid-bits=3; then

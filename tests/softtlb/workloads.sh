@@ -85,7 +85,7 @@ if echo "$backends" | grep -qx softtlb; then
 		done
 	fi
 	# softtlb needs the machine, and a sane option.
-	for args in "--backend softtlb" "--machine archtlb --backend softtlb --backend-opt vtlb=8" \
+	for args in "--backend softtlb" "--machine archtlb --backend softtlb --backend-opt vtlb=1" \
 		"--machine archtlb --backend softtlb --backend-opt bogus=1"; do
 		"$memvirt" run --no-db $args >"$work/refused.out" 2>"$work/refused.err"
 		rc=$?

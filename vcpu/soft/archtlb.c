@@ -358,6 +358,34 @@ int soft_atlb_real_write(struct engine_vcpu *vcpu, uint32_t index, uint64_t hi, 
 	return soft_mmu_arch_write(mmu, index, &e);
 }
 
+int soft_atlb_real_write_free(struct engine_vcpu *vcpu, uint64_t hi, uint64_t lo, uint32_t first,
+			      uint32_t *index)
+{
+	struct soft_vcpu *v = soft_vcpu_of(vcpu);
+	struct soft_arch_entry e;
+	unsigned i;
+	int rc;
+
+	if ((lo & ~MV_ATLB_LO_VALID_BITS) || !decode(hi, lo, lo & MV_ATLB_LO_PFN, UINT32_MAX, &e))
+		return -EINVAL;
+	v->fetch_vpage = SOFT_NEVER;
+	rc = soft_mmu_arch_write_free(mmu_of(v), &e, first, &i);
+	if (!rc)
+		*index = i;
+	return rc;
+}
+
+void soft_atlb_set_vm_asid(struct engine_vcpu *vcpu, bool on, uint32_t asid)
+{
+	struct soft_vcpu *v = soft_vcpu_of(vcpu);
+
+	v->mregs.arch_vm_asid_on = on;
+	v->mregs.arch_vm_asid = asid;
+	if (v->m->loaded == v)
+		soft_update_mmu(v);
+	v->fetch_vpage = SOFT_NEVER;
+}
+
 int soft_atlb_real_read(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, uint64_t *lo)
 {
 	struct soft_arch_entry e;

@@ -69,6 +69,12 @@ void soft_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid);
 int soft_atlb_real_write(struct engine_vcpu *vcpu, uint32_t index, uint64_t hi, uint64_t lo);
 int soft_atlb_real_read(struct engine_vcpu *vcpu, uint32_t index, uint64_t *hi, uint64_t *lo);
 int soft_atlb_real_probe(struct engine_vcpu *vcpu, uint64_t hi);
+/* Write where the real TLB's replacement puts it (soft_mmu_arch_write_free). */
+int soft_atlb_real_write_free(struct engine_vcpu *vcpu, uint64_t hi, uint64_t lo, uint32_t first,
+			      uint32_t *index);
+/* The second ASID real translations match while this vCPU runs (a VMM's
+ * per-VM ASID for its guest-global entries); on = false: none. */
+void soft_atlb_set_vm_asid(struct engine_vcpu *vcpu, bool on, uint32_t asid);
 void soft_atlb_real_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid);
 /* Invalidate every entry at an index >= wired (the FLUSH_ALL command's
  * meaning); -EINVAL for wired > MV_ATLB_MAX_WIRED. */

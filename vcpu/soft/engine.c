@@ -452,6 +452,8 @@ const struct engine_ops soft_engine_ops = {
 	.atlb_read = soft_atlb_real_read,
 	.atlb_probe = soft_atlb_real_probe,
 	.atlb_flush = soft_hw_atlb_flush,
+	.atlb_write_free = soft_atlb_real_write_free,
+	.atlb_set_vm_asid = soft_hw_atlb_set_vm_asid,
 };
 
 /* ---- soft.h vCPU controls ---- */

@@ -202,6 +202,14 @@ int soft_hw_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid)
 	return 0;
 }
 
+int soft_hw_atlb_set_vm_asid(struct engine_vcpu *vcpu, bool on, uint32_t asid)
+{
+	if (!soft_atlb_present(vcpu))
+		return -ENOTSUP;
+	soft_atlb_set_vm_asid(vcpu, on, asid);
+	return 0;
+}
+
 int soft_hw_atlb_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid)
 {
 	if (!soft_atlb_present(vcpu))

@@ -26,5 +26,6 @@ int soft_hw_atlb_get_regs(struct engine_vcpu *vcpu, struct mv_atlb_regs *regs);
 int soft_hw_atlb_set_regs(struct engine_vcpu *vcpu, const struct mv_atlb_regs *regs);
 int soft_hw_atlb_set_real_asid(struct engine_vcpu *vcpu, uint32_t asid);
 int soft_hw_atlb_flush(struct engine_vcpu *vcpu, bool all, uint32_t asid);
+int soft_hw_atlb_set_vm_asid(struct engine_vcpu *vcpu, bool on, uint32_t asid);
 
 #endif

@@ -266,6 +266,9 @@ void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs)
 				? (uint16_t)((r->cr3 & 0xfff) & mmu->tag_mask)
 				: 0;
 	mmu->cur_asid = (r->arch_tlb ? r->arch_asid : r->vm_asid) & mmu->tag_mask;
+	mmu->vm_asid_on = r->arch_tlb && r->arch_vm_asid_on;
+	mmu->vm_asid_seen |= mmu->vm_asid_on;
+	mmu->cur_vm_asid = r->arch_vm_asid & mmu->tag_mask;
 	mmu->gpa_limit = r->phys_base <= mmu->mem_size ? mmu->mem_size - r->phys_base : 0;
 	if (r->phys_limit < mmu->gpa_limit)
 		mmu->gpa_limit = r->phys_limit;
@@ -412,6 +415,32 @@ static const struct soft_arch_entry *arch_find(const struct soft_mmu *mmu, uint6
 	return NULL;
 }
 
+/* A translation's lookup: the current ASID, or the running VM's second
+ * ASID when a VMM set one (arch_vm_asid). */
+static const struct soft_arch_entry *arch_find_current(const struct soft_mmu *mmu, uint64_t va,
+						       unsigned *index)
+{
+	if (!mmu->vm_asid_on)
+		return arch_find(mmu, va, mmu->cur_asid, index);
+	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++) {
+		const struct soft_arch_entry *a = &mmu->arch[i];
+		if (a->valid && (a->global || a->asid == mmu->cur_asid || a->asid == mmu->cur_vm_asid) &&
+		    (va & ~(page_bytes(a->size) - 1)) == a->va) {
+			*index = i;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+/* The tag an L1 entry derived from arch entry a carries: its ASID, or the
+ * current one for an entry that matches every address space (global, or
+ * of the VM's second ASID). */
+static uint32_t arch_l1_asid(const struct soft_mmu *mmu, const struct soft_arch_entry *a)
+{
+	return a->global || (mmu->vm_asid_on && a->asid == mmu->cur_vm_asid) ? mmu->cur_asid : a->asid;
+}
+
 static uint16_t arch_flags(const struct soft_arch_entry *a)
 {
 	return (uint16_t)(SOFT_TLBF_D | SOFT_TLBF_NW | (a->writable ? SOFT_TLBF_W : 0) |
@@ -440,7 +469,7 @@ static bool translate_arch(struct soft_mmu *mmu, struct soft_tlb *l1, uint64_t v
 			   enum soft_access acc, bool user, uint64_t *hpa, struct soft_fault *f)
 {
 	unsigned idx;
-	const struct soft_arch_entry *a = arch_find(mmu, va, mmu->cur_asid, &idx);
+	const struct soft_arch_entry *a = arch_find_current(mmu, va, &idx);
 	uint16_t need = mmu->need[acc][user];
 
 	if (!a) {
@@ -451,8 +480,7 @@ static bool translate_arch(struct soft_mmu *mmu, struct soft_tlb *l1, uint64_t v
 	mmu->ctr[SOFT_CTR_ARCH_HITS]++;
 	if ((arch_flags(a) & need) != need)
 		return arch_protection_fault(mmu, va, acc, user, f);
-	soft_tlb_insert(l1, mmu, va, a->size, a->hpa, a->global ? mmu->cur_asid : a->asid,
-			mmu->cur_pcid, arch_flags(a));
+	soft_tlb_insert(l1, mmu, va, a->size, a->hpa, arch_l1_asid(mmu, a), mmu->cur_pcid, arch_flags(a));
 	*hpa = a->hpa + (va & (page_bytes(a->size) - 1));
 	return true;
 }
@@ -541,7 +569,7 @@ bool soft_mmu_probe(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 
 	*fault = (struct soft_fault){ 0 };
 	if (mmu->regs.arch_tlb) {
-		const struct soft_arch_entry *a = arch_find(mmu, va, mmu->cur_asid, &idx);
+		const struct soft_arch_entry *a = arch_find_current(mmu, va, &idx);
 		uint16_t need = mmu->need[acc][user];
 		if (!a) {
 			*fault = (struct soft_fault){ .kind = SOFT_FAULT_REFILL, .addr = va, .gva = va };
@@ -680,6 +708,23 @@ int soft_mmu_arch_write_random(struct soft_mmu *mmu, const struct soft_arch_entr
 	return rc;
 }
 
+int soft_mmu_arch_write_free(struct soft_mmu *mmu, const struct soft_arch_entry *e, unsigned first,
+			     unsigned *index)
+{
+	unsigned i, n = mmu->cfg.arch_entries;
+
+	if (!n)
+		return -ENODEV;
+	if (first >= n)
+		return -EINVAL;
+	for (i = first; i < n && mmu->arch[i].valid; i++)
+		;
+	if (i == n)
+		i = first + (unsigned)(soft_mmu_rand(mmu) % (n - first));
+	*index = i;
+	return soft_mmu_arch_write(mmu, i, e);
+}
+
 int soft_mmu_arch_probe(const struct soft_mmu *mmu, uint64_t va, uint32_t asid)
 {
 	unsigned i;
@@ -700,6 +745,16 @@ int soft_mmu_arch_read(const struct soft_mmu *mmu, unsigned index, struct soft_a
 void soft_mmu_arch_flush_asid(struct soft_mmu *mmu, uint32_t asid)
 {
 	asid &= mmu->tag_mask;
+	/* An L1 entry derived from an entry of a VM's second ASID carries the
+	 * current ASID of the time (arch_l1_asid): when that ASID is flushed
+	 * (recycled by the VMM), such copies must go too, or the ASID's next
+	 * owner would hit them. */
+	if (mmu->vm_asid_seen) {
+		const struct soft_tlb_filter f = {.asid = asid, .any_pcid = true};
+
+		soft_tlb_flush(&mmu->itlb, &f);
+		soft_tlb_flush(&mmu->dtlb, &f);
+	}
 	for (unsigned i = 0; i < mmu->cfg.arch_entries; i++) {
 		struct soft_arch_entry *a = &mmu->arch[i];
 		if (a->valid && !a->global && a->asid == asid) {

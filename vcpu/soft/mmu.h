@@ -134,6 +134,12 @@ struct soft_mmu_regs {
 	/* Architected-TLB machine: the current ASID register (entries whose
 	 * ASID differs and that are not global do not match). */
 	uint32_t arch_asid;
+	/* Architected-TLB machine, for a VMM: a second ASID that translations
+	 * match while the VM runs (the real ASID the VMM gives the VM's
+	 * guest-global entries, as MIPS VZ tags root entries with a GuestID);
+	 * off for a machine without a VMM. */
+	bool arch_vm_asid_on;
+	uint32_t arch_vm_asid;
 };
 
 enum soft_fault_kind {
@@ -247,6 +253,11 @@ SOFT_MMU_MUST_CHECK int soft_mmu_arch_write(struct soft_mmu *mmu, unsigned index
  * the index used in *index (may be NULL). */
 SOFT_MMU_MUST_CHECK int soft_mmu_arch_write_random(struct soft_mmu *mmu,
 						    const struct soft_arch_entry *e, unsigned *index);
+/* Write where the real TLB's replacement puts a VMM's entry: the lowest
+ * invalid index >= first, else one from the MMU's seeded generator in
+ * [first, entries).  The index used in *index. */
+SOFT_MMU_MUST_CHECK int soft_mmu_arch_write_free(struct soft_mmu *mmu, const struct soft_arch_entry *e,
+						  unsigned first, unsigned *index);
 /* The index of the valid entry matching va for asid (or a global one), or
  * -ENOENT. */
 int soft_mmu_arch_probe(const struct soft_mmu *mmu, uint64_t va, uint32_t asid);

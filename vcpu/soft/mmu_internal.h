@@ -120,6 +120,9 @@ struct soft_mmu {
 
 	/* Derived from regs by soft_mmu_set_regs(). */
 	uint32_t cur_asid;
+	uint32_t cur_vm_asid;  /* arch: regs.arch_vm_asid, masked; meaningful with vm_asid_on */
+	bool vm_asid_on;
+	bool vm_asid_seen;     /* a second ASID was ever on (see soft_mmu_arch_flush_asid) */
 	uint16_t cur_pcid;
 	uint16_t need[3][2];   /* [access][user]: flags a hit must have */
 	uint64_t gpa_limit;    /* non-nested: min(phys_limit, mem_size - phys_base) */
