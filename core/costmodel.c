@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Defaults: orders of magnitude from published measurements (see
@@ -43,6 +44,21 @@ void cost_model_default(struct cost_model *m)
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < sizeof(default_costs) / sizeof(default_costs[0]); i++)
 		m->entries[m->count++] = default_costs[i];
+}
+
+size_t cost_model_causes(const char **causes, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(default_costs) / sizeof(default_costs[0]); i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < n; j++)
+			seen |= !strcmp(causes[j], default_costs[i].cause);
+		if (!seen && n < max)
+			causes[n++] = default_costs[i].cause;
+	}
+	return n;
 }
 
 int cost_model_override(struct cost_model *m, const char *text, char *err, size_t err_len)

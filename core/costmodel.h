@@ -27,6 +27,9 @@ struct cost_model {
 };
 
 void cost_model_default(struct cost_model *m);
+/* The causes of the default model, each once, in the table's order (the
+ * order every report shows them in).  Returns how many; at most max. */
+size_t cost_model_causes(const char **causes, size_t max);
 /* "name=cycles,name=cycles": names must be entries of the model; -EINVAL
  * with a message otherwise. */
 int cost_model_override(struct cost_model *m, const char *text, char *err, size_t err_len);

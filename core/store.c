@@ -732,6 +732,48 @@ int rec_run_timeseries(struct rec_db *db, int64_t run_id, int vm, uint64_t icoun
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int rec_run_timeseries_snapshot(struct rec_db *db, int64_t run_id, int vm, uint64_t icount,
+				const struct ctr_set *ctr)
+{
+	int rc = 0;
+
+	if (sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	for (size_t i = 0; !rc && i < ctr->count; i++)
+		if (ctr->items[i].vm == vm)
+			rc = rec_run_timeseries(db, run_id, vm, icount, ctr->items[i].name, ctr->items[i].value);
+	if (rc || sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+int rec_run_timeseries_read(struct rec_db *db, int64_t run_id, int vm, const char *name, rec_series_fn fn,
+			    void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT icount, value FROM timeseries WHERE run_id = ? AND vm = ? AND name = ?"
+			       " ORDER BY icount",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, vm);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn(ctx, vm, (uint64_t)sqlite3_column_int64(st, 0),
+			sqlite3_column_double(st, 1));
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int rec_run_kvm_stat(struct rec_db *db, int64_t run_id, const char *scope, const char *name,
 		     double before, double after)
 {
@@ -792,6 +834,9 @@ struct selector {
 	char *params[64];
 	int param_count;
 	long last;        /* 0: all */
+	/* status=: decided on the resolved status (a dead writer's 'running'
+	 * row is incomplete), so not in SQL; -1: no filter. */
+	int status;
 };
 
 static void selector_free(struct selector *s)
@@ -843,6 +888,7 @@ static int selector_parse(const char *text, struct selector *sel, char *err, siz
 	int rc = 0;
 
 	memset(sel, 0, sizeof(*sel));
+	sel->status = -1;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		const char *eq, *dash;
@@ -882,6 +928,23 @@ static int selector_parse(const char *text, struct selector *sel, char *err, siz
 					term);
 				rc = -EINVAL;
 				goto out;
+			}
+			if (!strcmp(keys[k], "status")) {
+				int want = -1;
+
+				for (int v = REC_STATUS_RUNNING; v <= REC_STATUS_INCOMPLETE; v++)
+					if (!strcmp(eq + 1, rec_status_name((enum rec_status)v)))
+						want = v;
+				if (want < 0) {
+					set_err(err, err_len,
+						"bad run selector '%s': status is one of running, ok, failed, incomplete",
+						term);
+					rc = -EINVAL;
+					goto out;
+				}
+				sel->status = want;
+				p = *end ? end + 1 : end;
+				continue;
 			}
 			snprintf(cond, sizeof(cond), "%s%s = ?", f_len ? " AND " : "",
 				 !strcmp(keys[k], "sweep") ? "sweep_id" : keys[k]);
@@ -948,24 +1011,64 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : NULL;
 }
 
+/* The row at st's cursor, its status resolved. */
+static void read_run_row(struct rec_db *db, sqlite3_stmt *st, struct rec_run_row *row)
+{
+	*row = (struct rec_run_row){
+		.id = sqlite3_column_int64(st, 0),
+		.status = status_parse(col_text(st, 1)),
+		.engine = col_text(st, 2),
+		.backend = col_text(st, 3),
+		.workload = col_text(st, 4),
+		.params_json = col_text(st, 5),
+		.config_json = col_text(st, 6),
+		.record_level = col_text(st, 7),
+		.host = col_text(st, 8),
+		.version = col_text(st, 9),
+		.started_at = col_text(st, 10),
+		.ended_at = col_text(st, 11),
+		.error = col_text(st, 12),
+		.checksum_json = col_text(st, 13),
+		.command = col_text(st, 14),
+		.seed = (uint64_t)sqlite3_column_int64(st, 15),
+		.wall_ns = (uint64_t)sqlite3_column_int64(st, 16),
+		.vms = (uint32_t)sqlite3_column_int64(st, 17),
+		.rep = (uint32_t)sqlite3_column_int64(st, 18),
+		.exit_code = sqlite3_column_int(st, 19),
+		.modelled_cycles = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1.0
+									: sqlite3_column_double(st, 20),
+		.sweep_id = sqlite3_column_int64(st, 21),
+		.sweep_key = db->schema_version >= 2 ? col_text(st, 25) : NULL,
+	};
+	if (row->status == REC_STATUS_RUNNING) {
+		row->status = running_row_status(db, row->host, col_text(st, 22),
+						 (long)sqlite3_column_int64(st, 23),
+						 (uint64_t)sqlite3_column_int64(st, 24));
+		if (row->status == REC_STATUS_INCOMPLETE && !row->error)
+			row->error = "the memvirt process writing this run ended before finishing it";
+	}
+}
+
 int rec_select_runs(struct rec_db *db, const char *selector, rec_run_fn fn, void *ctx,
 		    char *err, size_t err_len)
 {
 	struct selector sel;
 	char *sql;
 	sqlite3_stmt *st;
+	long skip = 0;
 	int rc;
 
 	rc = selector_parse(selector, &sel, err, err_len);
 	if (rc)
 		return rc;
-	/* Newest first so LIMIT keeps the last N, then back in id order. */
+	/* A status filter is decided per row in C, so last:N counts the
+	 * rows that pass it: count them first, then skip all but the last N. */
 	if (asprintf(&sql,
-		     "SELECT * FROM (SELECT id, status, engine, backend, workload, params, config, record_level,"
+		     "SELECT id, status, engine, backend, workload, params, config, record_level,"
 		     " host, memvirt_version, started_at, ended_at, error, checksum, command, seed,"
-		     " wall_ns, vms, rep, exit_code, modelled_cycles, sweep_id, boot_id, pid, pid_start"
-		     " FROM runs WHERE %s ORDER BY id DESC LIMIT %ld) ORDER BY id",
-		     sel.where, sel.last ? sel.last : -1L) < 0) {
+		     " wall_ns, vms, rep, exit_code, modelled_cycles, sweep_id, boot_id, pid, pid_start%s"
+		     " FROM runs WHERE %s ORDER BY id",
+		     db->schema_version >= 2 ? ", sweep_key" : "", sel.where) < 0) {
 		selector_free(&sel);
 		return -ENOMEM;
 	}
@@ -978,41 +1081,31 @@ int rec_select_runs(struct rec_db *db, const char *selector, rec_run_fn fn, void
 	}
 	for (int i = 0; i < sel.param_count; i++)
 		sqlite3_bind_text(st, i + 1, sel.params[i], -1, SQLITE_TRANSIENT);
+	if (sel.last) {
+		long matched = 0;
+
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct rec_run_row row;
+
+			read_run_row(db, st, &row);
+			matched += sel.status < 0 || (int)row.status == sel.status;
+		}
+		skip = matched > sel.last ? matched - sel.last : 0;
+		sqlite3_reset(st);
+	}
 	rc = 0;
 	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rec_run_row row = {
-			.id = sqlite3_column_int64(st, 0),
-			.status = status_parse(col_text(st, 1)),
-			.engine = col_text(st, 2),
-			.backend = col_text(st, 3),
-			.workload = col_text(st, 4),
-			.params_json = col_text(st, 5),
-			.config_json = col_text(st, 6),
-			.record_level = col_text(st, 7),
-			.host = col_text(st, 8),
-			.version = col_text(st, 9),
-			.started_at = col_text(st, 10),
-			.ended_at = col_text(st, 11),
-			.error = col_text(st, 12),
-			.checksum_json = col_text(st, 13),
-			.command = col_text(st, 14),
-			.seed = (uint64_t)sqlite3_column_int64(st, 15),
-			.wall_ns = (uint64_t)sqlite3_column_int64(st, 16),
-			.vms = (uint32_t)sqlite3_column_int64(st, 17),
-			.rep = (uint32_t)sqlite3_column_int64(st, 18),
-			.exit_code = sqlite3_column_int(st, 19),
-			.modelled_cycles = sqlite3_column_type(st, 20) == SQLITE_NULL
-						   ? -1.0
-						   : sqlite3_column_double(st, 20),
-			.sweep_id = sqlite3_column_int64(st, 21),
-		};
+		struct rec_run_row row;
 
-		if (row.status == REC_STATUS_RUNNING) {
-			row.status = running_row_status(db, row.host, col_text(st, 22),
-							(long)sqlite3_column_int64(st, 23),
-							(uint64_t)sqlite3_column_int64(st, 24));
-			if (row.status == REC_STATUS_INCOMPLETE && !row.error)
-				row.error = "the memvirt process writing this run ended before finishing it";
+		read_run_row(db, st, &row);
+		if (sel.status >= 0 && (int)row.status != sel.status) {
+			rc = 0;
+			continue;
+		}
+		if (skip > 0) {
+			skip--;
+			rc = 0;
+			continue;
 		}
 		rc = fn(ctx, &row);
 	}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "memvirt/event.h"
 
 #define REC_SCHEMA_VERSION 2
@@ -69,6 +70,15 @@ int rec_run_flush(struct rec_db *db) __attribute__((warn_unused_result));
 
 int rec_run_timeseries(struct rec_db *db, int64_t run_id, int vm, uint64_t icount,
 		       const char *name, double value) __attribute__((warn_unused_result));
+/* One snapshot: every counter of ctr's VM `vm` at icount, in one
+ * transaction (a killed run keeps every snapshot it finished). */
+int rec_run_timeseries_snapshot(struct rec_db *db, int64_t run_id, int vm, uint64_t icount,
+				const struct ctr_set *ctr) __attribute__((warn_unused_result));
+/* A run's series of one counter, by icount.  0, -EIO, or fn's non-zero
+ * return. */
+typedef int (*rec_series_fn)(void *ctx, int vm, uint64_t icount, double value);
+int rec_run_timeseries_read(struct rec_db *db, int64_t run_id, int vm, const char *name, rec_series_fn fn,
+			    void *ctx) __attribute__((warn_unused_result));
 
 int rec_run_kvm_stat(struct rec_db *db, int64_t run_id, const char *scope,
 		     const char *name, double before, double after)
@@ -110,12 +120,15 @@ struct rec_run_row {
 	int exit_code;
 	double modelled_cycles;   /* < 0 when not modelled */
 	int64_t sweep_id;
+	const char *sweep_key;    /* NULL for a lone run */
 };
 
 /* Run selectors: comma-separated terms; ids ("12") and ranges ("10-20")
  * select those runs; "key=value" filters on engine, backend, workload,
- * status or sweep; "last:N" keeps the N newest of what matched.  Empty or
- * NULL: every run.  Returns -EINVAL with a message for a bad selector. */
+ * status or sweep (status on the resolved status: a 'running' row whose
+ * writer died is incomplete); "last:N" keeps the N newest of what matched.
+ * Empty or NULL: every run.  Returns -EINVAL with a message for a bad
+ * selector. */
 typedef int (*rec_run_fn)(void *ctx, const struct rec_run_row *row);
 int rec_select_runs(struct rec_db *db, const char *selector, rec_run_fn fn, void *ctx,
 		    char *err, size_t err_len) __attribute__((warn_unused_result));

@@ -172,6 +172,94 @@ static double csv_field(const char *line, int i)
 	return strtod(p, NULL);
 }
 
+/* The index of a column of a CSV file's header. */
+static int csv_col(const char *path, const char *name)
+{
+	char header[4096], *p, *save = NULL;
+	FILE *f = fopen(path, "r");
+	int i = 0;
+
+	CHECK(f && fgets(header, sizeof(header), f), "header of %s", path);
+	fclose(f);
+	header[strcspn(header, "\n")] = '\0';
+	for (p = strtok_r(header, ",", &save); p; p = strtok_r(NULL, ",", &save), i++)
+		if (!strcmp(p, name))
+			return i;
+	CHECK(0, "%s: no column %s", path, name);
+	return -1;
+}
+
+static int64_t add_run(struct rec_db *db, const char *backend, const char *machine, uint64_t seed, double cycles)
+{
+	char config[1024];
+	int64_t id;
+	struct rec_run_desc d = {
+		.engine = "soft", .backend = backend, .workload = "scan", .params_json = "{\"wss\":4096}",
+		.config_json = config, .record_level = "summary", .seed = seed, .vms = 1,
+	};
+	struct rec_run_result res = {.status = REC_STATUS_OK, .modelled_cycles = cycles};
+
+	/* Identities as memvirt run stores them (core/runplan.h). */
+	snprintf(config, sizeof(config),
+		 "{\"machine\":\"%s\",\"identity\":\"engine=soft;machine=%s;backend=%s;backend-opt=;workload=scan;"
+		 "param=wss=4096;vms=1;mem=134217728;tlb=l1=64:4;costs=;guest=0\",\"baseline_identity\":\"engine=soft;"
+		 "machine=%s;workload=scan;param=wss=4096;vms=1;mem=134217728;tlb=l1=64:4;costs=;guest=0\"}",
+		 machine, machine, backend, machine);
+	CHECK(rec_run_begin(db, &d, &id) == 0 && rec_run_finish(db, id, &res) == 0, "run");
+	return id;
+}
+
+/* Findings of issue 13: unlike machines are never one baseline, and
+ * copies of one deterministic run are one sample, not n. */
+static void check_identities(void)
+{
+	char path[512], err[512];
+	struct rec_db *db;
+	struct an_dataset ds;
+	int64_t native_pt, native_arch;
+	const struct an_config *asid = NULL, *shadow = NULL;
+
+	snprintf(path, sizeof(path), "%s/identity.db", dir);
+	CHECK(rec_open(path, REC_READ_WRITE, &db, err, sizeof(err)) == 0, "open: %s", err);
+	native_pt = add_run(db, "native", "pt", 1, 1000);
+	native_arch = add_run(db, "native", "archtlb", 1, 1200);
+	for (int r = 0; r < 3; r++) {
+		add_run(db, "asid", "archtlb", 1, 1800);      /* three copies of seed 1 */
+		add_run(db, "shadow", "pt", 1, 1500);
+	}
+	add_run(db, "softtlb", "archtlb", 7, 2000);           /* its baseline ran seed 1 only */
+	rec_close(db);
+	CHECK(rec_open(path, REC_READ_ONLY, &db, err, sizeof(err)) == 0, "open: %s", err);
+	CHECK(an_dataset_load(db, "", &ds, err, sizeof(err)) == 0, "load: %s", err);
+	CHECK(ds.config_count == 5, "configurations: %zu", ds.config_count);
+	for (size_t k = 0; k < ds.config_count; k++) {
+		if (!strcmp(ds.configs[k].backend, "asid"))
+			asid = &ds.configs[k];
+		if (!strcmp(ds.configs[k].backend, "shadow"))
+			shadow = &ds.configs[k];
+	}
+	CHECK(asid && shadow, "asid and shadow configurations");
+	CHECK(asid->baseline >= 0 && !strcmp(ds.configs[asid->baseline].machine, "archtlb") &&
+	      ds.configs[asid->baseline].runs[0] < ds.run_count &&
+	      ds.runs[ds.configs[asid->baseline].runs[0]].id == native_arch,
+	      "asid's baseline is native on the architected-TLB machine");
+	CHECK_NEAR(asid->overhead, 1800.0 / 1200.0 - 1, 1e-15);
+	CHECK(shadow->baseline >= 0 && ds.runs[ds.configs[shadow->baseline].runs[0]].id == native_pt, "shadow's baseline");
+	CHECK(asid->run_count == 3 && asid->sample_count == 1 && asid->exact, "three copies are one exact sample");
+	CHECK(!asid->has_welch && isnan(asid->overhead_low) && isnan(asid->stat.ci_half),
+	      "no test, no interval from copies");
+	CHECK(strstr(asid->label, "machine=archtlb") != NULL, "the label names the machine: %s", asid->label);
+	{
+		double ov;
+		int64_t base;
+
+		CHECK(an_run_overhead(&ds, asid->runs[1], &ov, &base) && base == native_arch, "per-run baseline");
+		CHECK_NEAR(ov, asid->overhead, 1e-15);
+	}
+	an_dataset_free(&ds);
+	rec_close(db);
+}
+
 int main(void)
 {
 	char db_path[256], out[256], path[512], err[512], line[4096];
@@ -195,6 +283,13 @@ int main(void)
 		CHECK(c->run_count == 3 && c->has_stat, "%s: %zu runs", c->label, c->run_count);
 		CHECK_NEAR(c->stat.mean, m, 1e-12);
 		CHECK_NEAR(c->stat.sd, sd, 1e-12);
+		CHECK(c->deterministic && c->sample_count == 3, "%s: three seeds are three samples", c->label);
+		if (sd == 0) {
+			/* Copies of one value: exact, no interval. */
+			CHECK(c->exact && isnan(c->stat.ci_half), "%s: exact", c->label);
+			continue;
+		}
+		CHECK(!c->exact, "%s: not exact", c->label);
 		CHECK_NEAR(c->stat.ci_half, T975_DF2 * sd / sqrt(3.0), 1e-9);
 		CHECK_NEAR(c->stat.ci_low, m - T975_DF2 * sd / sqrt(3.0), 1e-9);
 		if (!strcmp(fixture[s].backend, "shadow")) {
@@ -247,25 +342,26 @@ int main(void)
 	}
 
 	/* The report: its CSV carries the same numbers, and one regression of
-	 * shadow's overhead on wss (no instruction counts: no fault-rate fit). */
+	 * shadow's overhead on wss (no instruction counts: no fault-rate fit).
+	 * The soft engine is deterministic: the fit's points are the three
+	 * distinct working sets, each the configuration's overhead. */
 	snprintf(out, sizeof(out), "%s/report", dir);
 	{
 		struct an_report_opts o = {.dir = out, .db_path = db_path, .selector = "", .command = "test",
 					   .plots = access("/usr/bin/gnuplot", X_OK) == 0};
 		struct an_report_result res;
-		double x[9], y[9], sx = 0, sy = 0, sxx = 0, sxy = 0, sse = 0, sst = 0, slope, icept;
+		double x[3], y[3], sx = 0, sy = 0, sxx = 0, sxy = 0, sse = 0, sst = 0, slope, icept;
 		size_t n = 0;
 
 		CHECK(an_report_write(db, &ds, &o, &res, err, sizeof(err)) == 0, "report: %s", err);
 		CHECK(res.regressions == 1, "regressions: %zu", res.regressions);
-		for (size_t s = 1; s < NFIX; s += 2)
-			for (int r = 0; r < 3; r++) {
-				x[n] = fixture[s].wss;
-				y[n] = 100.0 * (fixture[s].v[r] / mean3(fixture[s - 1].v) - 1.0);
-				sx += x[n];
-				sy += y[n];
-				n++;
-			}
+		for (size_t s = 1; s < NFIX; s += 2) {
+			x[n] = fixture[s].wss;
+			y[n] = 100.0 * (mean3(fixture[s].v) / mean3(fixture[s - 1].v) - 1.0);
+			sx += x[n];
+			sy += y[n];
+			n++;
+		}
 		for (size_t i = 0; i < n; i++) {
 			sxx += (x[i] - sx / n) * (x[i] - sx / n);
 			sxy += (x[i] - sx / n) * (y[i] - sy / n);
@@ -277,39 +373,46 @@ int main(void)
 			sst += (y[i] - sy / n) * (y[i] - sy / n);
 		}
 		snprintf(path, sizeof(path), "%s/regression.csv", out);
-		CHECK(csv_line(path, "soft/shadow scan", line, sizeof(line)), "regression row missing");
-		CHECK(strstr(line, ",wss,9,") != NULL, "regression on wss over 9 runs: %s", line);
-		CHECK_NEAR(csv_field(line, 3), icept, 1e-5);
-		CHECK_NEAR(csv_field(line, 4), slope, 1e-5);
-		CHECK_NEAR(csv_field(line, 6), 1.0 - sse / sst, 1e-5);
+		/* csv_line matches from the second character: series 1 on wss. */
+		CHECK(csv_line(path, ",\"wss\"", line, sizeof(line)), "regression row missing");
+		CHECK(strstr(line, "1,\"wss\",") == line && strstr(line, ",\"shadow\",\"deterministic\",3,"),
+		      "regression on wss over 3 distinct values: %s", line);
+		CHECK_NEAR(csv_field(line, csv_col(path, "intercept_pct")), icept, 1e-9);
+		CHECK_NEAR(csv_field(line, csv_col(path, "slope_pct_per_x")), slope, 1e-9);
+		CHECK_NEAR(csv_field(line, csv_col(path, "r2")), 1.0 - sse / sst, 1e-9);
 
 		snprintf(path, sizeof(path), "%s/summary.csv", out);
 		CHECK(csv_line(path, "soft/shadow scan wss=8192", line, sizeof(line)), "summary row missing");
 		{
 			double m = mean3(fixture[3].v), h = T975_DF2 * sqrt(var3(fixture[3].v) / 3);
 
-			CHECK_NEAR(csv_field(line, 9), m, 1e-5);
-			CHECK_NEAR(csv_field(line, 11), m - h, 1e-5);
-			CHECK_NEAR(csv_field(line, 12), m + h, 1e-5);
-			CHECK_NEAR(csv_field(line, 13), m / 2000.0 - 1, 1e-5);
+			CHECK_NEAR(csv_field(line, csv_col(path, "mean")), m, 1e-12);
+			CHECK_NEAR(csv_field(line, csv_col(path, "ci95_low")), m - h, 1e-9);
+			CHECK_NEAR(csv_field(line, csv_col(path, "ci95_high")), m + h, 1e-9);
+			CHECK_NEAR(csv_field(line, csv_col(path, "overhead")), m / 2000.0 - 1, 1e-12);
 			/* Native at 8 KiB has no variance: the interval is shadow's alone. */
-			CHECK_NEAR(csv_field(line, 14), (m - 2000.0 - h) / 2000.0, 1e-5);
-			CHECK_NEAR(csv_field(line, 15), (m - 2000.0 + h) / 2000.0, 1e-5);
+			CHECK_NEAR(csv_field(line, csv_col(path, "overhead_ci95_low")), (m - 2000.0 - h) / 2000.0, 1e-9);
+			CHECK_NEAR(csv_field(line, csv_col(path, "overhead_ci95_high")), (m - 2000.0 + h) / 2000.0, 1e-9);
 		}
 		CHECK(strstr(line, "\"10,11,12\"") != NULL, "run ids of shadow wss=8192: %s", line);
+		/* Native at 8 KiB: exact, its interval cells empty. */
+		CHECK(csv_line(path, "soft/native scan wss=8192", line, sizeof(line)), "native row");
+		CHECK(strstr(line, ",\"exact\",") && strstr(line, ",0,,,\"is baseline\","), "exact native row: %s", line);
 
-		/* Breakdown: shadow faults are all the extra cycles over native. */
+		/* Breakdown: shadow faults are all the extra cycles over native,
+		 * in points of native's total: the whole overhead. */
 		snprintf(path, sizeof(path), "%s/breakdown.csv", out);
 		CHECK(csv_line(path, "soft/shadow scan wss=16384", line, sizeof(line)), "breakdown row");
-		CHECK(strstr(line, ",execution,800,") != NULL, "execution cause: %s", line);
+		CHECK(strstr(line, ",\"execution\",800,800,0,0,") != NULL, "execution cause: %s", line);
 		{
 			FILE *f = fopen(path, "r");
 			bool found = false;
 
 			while (fgets(line, sizeof(line), f))
-				if (strstr(line, "wss=16384") && strstr(line, "shadow scan") && strstr(line, ",shadow_faults,")) {
-					CHECK_NEAR(csv_field(line, 2), 5400 - 800, 1e-9);
-					CHECK_NEAR(csv_field(line, 5), 1.0, 1e-9);
+				if (strstr(line, "wss=16384") && strstr(line, "shadow scan") && strstr(line, ",\"shadow_faults\",")) {
+					CHECK_NEAR(csv_field(line, 2), 5400 - 800, 1e-12);
+					CHECK_NEAR(csv_field(line, 3), 4000 - 800, 1e-12);
+					CHECK_NEAR(csv_field(line, 5), 100.0 * (5400 - 4000) / 4000.0, 1e-12);
 					found = true;
 				}
 			fclose(f);
@@ -332,6 +435,7 @@ int main(void)
 	}
 	an_dataset_free(&ds);
 	rec_close(db);
+	check_identities();
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
