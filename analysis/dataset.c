@@ -120,6 +120,11 @@ static int collect_run(void *vctx, const struct rec_run_row *row)
 	config_field(ctx->db, row->id, "$.backend_options", r->backend_options, sizeof(r->backend_options));
 	config_field(ctx->db, row->id, "$.tlb", r->tlb, sizeof(r->tlb));
 	config_field(ctx->db, row->id, "$.costs", r->costs, sizeof(r->costs));
+	config_field(ctx->db, row->id, "$.backend_options_canonical", r->backend_options_canonical,
+		     sizeof(r->backend_options_canonical));
+	config_field(ctx->db, row->id, "$.tlb_canonical", r->tlb_canonical, sizeof(r->tlb_canonical));
+	config_field(ctx->db, row->id, "$.costs_canonical", r->costs_canonical, sizeof(r->costs_canonical));
+	snprintf(r->checksum_json, sizeof(r->checksum_json), "%s", row->checksum_json ? row->checksum_json : "");
 	r->quantum = config_number(ctx->db, row->id, "$.quantum");
 	r->mem = config_number(ctx->db, row->id, "$.mem");
 	config_field(ctx->db, row->id, "$.identity", r->identity, sizeof(r->identity));
@@ -616,6 +621,7 @@ bool an_run_overhead(const struct an_dataset *ds, size_t run, double *overhead, 
 	if (c->baseline < 0)
 		return false;
 	bc = &ds->configs[c->baseline];
+	*baseline_run = bc->run_count ? ds->runs[bc->runs[0]].id : 0;
 	for (size_t i = 0; i < bc->run_count; i++)
 		if (ds->runs[bc->runs[i]].seed == r->seed) {
 			*baseline_run = ds->runs[bc->runs[i]].id;

@@ -57,8 +57,10 @@ struct an_run {
 	bool superseded;            /* not ok, but its sweep point has an ok run in the selection */
 	int64_t superseded_by;
 	char engine[16], machine[16], backend[256], workload[32];
-	char backend_options[256], tlb[256], costs[256];
+	char backend_options[256], tlb[256], costs[256];       /* as given */
+	char backend_options_canonical[1024], tlb_canonical[512], costs_canonical[1024];
 	char params_json[512];
+	char checksum_json[256];
 	char identity[4096];        /* the configuration */
 	char baseline_identity[4096];
 	char sweep_key[1024];
@@ -140,8 +142,8 @@ void an_config_run_ids(const struct an_dataset *ds, const struct an_config *c, c
 /* One run against its baseline: the overhead of its metric over the mean
  * of its configuration's baseline (the same number the configuration
  * statistics give when the run is its configuration's only sample), and
- * the baseline run of the same seed when there is one (0 when none).
- * false when the run has no baseline in the selection. */
+ * the baseline run: the one of the same seed, else the baseline's first.
+ * false (baseline_run 0) when the run has no baseline in the selection. */
 bool an_run_overhead(const struct an_dataset *ds, size_t run, double *overhead, int64_t *baseline_run);
 
 /* A configuration's setting by key; NULL when it has none. */

@@ -432,7 +432,7 @@ static void timeline_plot(struct report_data *rd, const char *dir, struct an_rep
 	terminal(p.gp, dir, rd->timeline_plot, 1100, 600);
 	fprintf(p.gp, "set title 'Modelled cycles per guest instruction in each interval'\n"
 		      "set xlabel 'guest instructions retired (all VMs)'\nset ylabel 'modelled cycles per instruction'\n"
-		      "set key outside bottom center vertical maxrows 4\nset yrange [0:*]\nset format x '%%.3s%%c'\nplot ");
+		      "set key outside bottom center vertical maxrows 4\nset yrange [0:*]\nset format x '%%.1s%%c'\nplot ");
 	fprintf(p.dat, "# icount cycles_per_instruction; one block per run\n");
 	for (size_t i = 0; i < t->count; i++) {
 		const struct an_run *r = &ds->runs[t->runs[i].run];
@@ -443,10 +443,13 @@ static void timeline_plot(struct report_data *rd, const char *dir, struct an_rep
 		for (size_t o = 0; o < i; o++)
 			dash += !strcmp(ds->runs[t->runs[o].run].backend, r->backend);
 		fprintf(p.dat, "%s# run %" PRId64 "\n", i ? "\n\n" : "", r->id);
+		/* Each value holds over the interval that ends at its count
+		 * (fsteps), the first from 0. */
+		fprintf(p.dat, "0 %.17g\n", t->runs[i].cpi[0]);
 		for (size_t j = 0; j < t->runs[i].n; j++)
 			fprintf(p.dat, "%.17g %.17g\n", t->runs[i].icount[j], t->runs[i].cpi[j]);
 		snprintf(title, sizeof(title), "run %" PRId64 ": %s", r->id, c ? c->label : r->backend);
-		fprintf(p.gp, "%s'%s/plots/timeline.dat' index %zu using 1:2 with steps lw 1.5 lc rgb '%s' dt %d title ",
+		fprintf(p.gp, "%s'%s/plots/timeline.dat' index %zu using 1:2 with fsteps lw 1.5 lc rgb '%s' dt %d title ",
 			i ? ", \\\n     " : "", dir, i, an_backend_colour(r->backend), dash);
 		an_gp_text(p.gp, title);
 	}

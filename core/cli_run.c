@@ -47,7 +47,21 @@ static void run_usage(FILE *out)
 struct record_sink {
 	struct rec_db *db;
 	int64_t run_id;
+	const struct cost_model *costs;
+	int snapshot_error;
 };
+
+/* A counter snapshot (--timeseries): priced like the run's totals, so
+ * the series holds modelled cycles and their causes too. */
+static void record_snapshot(void *ctx, uint64_t icount, struct ctr_set *totals)
+{
+	struct record_sink *s = ctx;
+
+	if (s->snapshot_error)
+		return;
+	cost_model_apply(s->costs, totals);
+	s->snapshot_error = rec_run_timeseries_snapshot(s->db, s->run_id, -1, icount, totals);
+}
 
 static int record_event(void *ctx, const struct mv_event *ev)
 {
@@ -186,6 +200,11 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 		goto out;
 	}
 	run_plan_vmm_config(p, out->seed, &bus, o->console ? stderr : NULL, &vc);
+	if (db && vc.snapshot_every) {
+		sink.costs = &p->costs;
+		vc.snapshot = record_snapshot;
+		vc.snapshot_ctx = &sink;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = vmm_run(&vc, &out->res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -205,6 +224,11 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 		 * nothing; the kvm engine measures real time instead. */
 		if (p->engine->instructions)
 			out->modelled_cycles = cost_model_apply(&p->costs, &out->res.counters);
+	}
+	if (sink.snapshot_error && out->ok) {
+		out->ok = false;
+		out->exit_code = MV_EXIT_ENV;
+		snprintf(out->error, sizeof(out->error), "recording the time series failed: %s", rec_errmsg(db));
 	}
 	if (bus.sink_error && out->ok) {
 		out->ok = false;

@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{"list", cmd_list, "list engines, backends, workloads or event types"},
 	{"run", cmd_run, "run a workload on an engine under a memory backend"},
 	{"compare", cmd_compare, "show stored runs side by side"},
+	{"export", cmd_export, "stored runs as CSV or JSON, one row per run"},
 	{"sweep", cmd_sweep, "run a grid of configurations from a sweep file, in parallel"},
 	{"report", cmd_report, "statistics, plots and tables comparing stored runs (HTML, CSV, text)"},
 };
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 			names[i] = subcommands[i].name;
 		close = cli_closest(argv[1], names, sizeof(names) / sizeof(names[0]));
 		return cli_fail(MV_EXIT_USAGE, NULL,
-				"unknown subcommand '%s'%s%s%s; accepted: list, run, compare, sweep, report (see memvirt --help)",
+				"unknown subcommand '%s'%s%s%s; accepted: list, run, compare, export, sweep, report (see memvirt --help)",
 				argv[1], close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
 	}
 }

@@ -218,6 +218,11 @@ const struct rc_option rc_options[] = {
 	{.name = "record", .json_key = "record", .kind = RC_TEXT, .metavar = "LEVEL", .def = "summary",
 	 .help = "events to record: summary, sampled:N or full", .flags = RUN | SWEEP, .offset = F(record),
 	 .check = check_record},
+	{.name = "timeseries", .json_key = "timeseries", .kind = RC_NUMBER, .metavar = "N", .unit = "instructions",
+	 .min = 0, .max = UINT64_MAX, .def = "0",
+	 .help = "snapshot the counters every N retired instructions into the timeseries table (0: none; "
+		 "at least 10000)",
+	 .flags = RUN | SWEEP, .offset = F(timeseries)},
 	{.name = "db", .kind = RC_TEXT, .metavar = "FILE", .def = MV_DEFAULT_DB, .help = "results database",
 	 .flags = RUN, .offset = F(db), .check = check_db},
 	{.name = "no-db", .kind = RC_FLAG, .help = "do not record the run", .flags = RUN, .offset = F(no_db)},

@@ -80,6 +80,7 @@ struct run_config {
 	uint64_t insn_limit, timeout;
 	/* where results go */
 	const char *record, *db;
+	uint64_t timeseries;          /* counter snapshots every N instructions; 0 none */
 	bool no_db, json, console, quiet;
 	/* memvirt sweep's tags on its runs */
 	uint64_t rep, sweep_id;

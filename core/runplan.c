@@ -325,6 +325,12 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 		return plan_fail(p, MV_EXIT_USAGE, "--record %s needs a database; drop --no-db", c->record);
 	if (c->no_db && given(c, "db"))
 		return plan_fail(p, MV_EXIT_USAGE, "--db and --no-db together: choose one");
+	if (c->timeseries && c->timeseries < 10000)
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "--timeseries %" PRIu64 ": too often; accepted: 0 (none) or at least 10000 instructions",
+				 c->timeseries);
+	if (c->timeseries && c->no_db)
+		return plan_fail(p, MV_EXIT_USAGE, "--timeseries needs a database; drop --no-db");
 	cost_model_default(&p->costs);
 	if (c->costs && cost_model_override(&p->costs, c->costs, err, sizeof(err)))
 		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
@@ -442,5 +448,6 @@ void run_plan_vmm_config(const struct run_plan *p, uint64_t seed, struct ev_bus 
 		.guest_path = p->guest_path,
 		.bus = bus,
 		.console = console,
+		.snapshot_every = c->timeseries,
 	};
 }

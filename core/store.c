@@ -41,7 +41,7 @@ struct rec_db {
 	int64_t event_seq;
 	char host[256];
 	char boot_id[64];
-	int schema_version;   /* of the file: 1 read-only (not migrated) or 2 */
+	int schema_version;   /* of the file: older ones are read-only (not migrated) */
 	double last_flush_s;
 };
 
@@ -148,6 +148,48 @@ static const char *const schema_v2_sql =
 	"  pid INTEGER NOT NULL,"
 	"  pid_start INTEGER NOT NULL,"
 	"  boot_id TEXT NOT NULL);";
+
+/* Schema version 3: views for reading results without memvirt (SQL,
+ * Python's sqlite3), docs/results-schema.md.  run_summary is one wide
+ * row per run; overhead is each ok run against the mean of the native
+ * runs of its baseline identity (each seed's runs averaged first, as
+ * memvirt's reports do), with the native run of the same seed (else the
+ * first) as its baseline run. */
+#define MAIN_COUNTER(name) \
+	"(SELECT value FROM counters c WHERE c.run_id = r.id AND c.vm = -1 AND c.name = '" name "') AS " name ","
+static const char *const schema_v3_sql =
+	"CREATE VIEW IF NOT EXISTS run_summary AS SELECT"
+	"  r.id AS run_id, r.status, r.sweep_id, r.engine,"
+	"  COALESCE(json_extract(r.config, '$.machine'), 'pt') AS machine, r.backend,"
+	"  json_extract(r.config, '$.backend_options_canonical') AS backend_options,"
+	"  r.workload, r.params, r.vms,"
+	"  json_extract(r.config, '$.quantum') AS quantum,"
+	"  json_extract(r.config, '$.mem') AS mem,"
+	"  json_extract(r.config, '$.tlb_canonical') AS tlb,"
+	"  json_extract(r.config, '$.costs_canonical') AS costs,"
+	"  r.seed, r.rep, r.wall_ns, r.modelled_cycles,"
+	MAIN_COUNTER("instructions") MAIN_COUNTER("vm_exits") MAIN_COUNTER("guest_page_faults")
+	MAIN_COUNTER("shadow_faults_hidden") MAIN_COUNTER("true_faults_reflected") MAIN_COUNTER("pt_writes_emulated")
+	MAIN_COUNTER("nested_faults") MAIN_COUNTER("walks") MAIN_COUNTER("walk_refs") MAIN_COUNTER("tlb_l2_misses")
+	MAIN_COUNTER("guest_tlb_writes") MAIN_COUNTER("hidden_refills") MAIN_COUNTER("reflected_refills")
+	"  json_extract(r.config, '$.identity') AS identity,"
+	"  json_extract(r.config, '$.baseline_identity') AS baseline_identity,"
+	"  r.error, r.started_at, r.ended_at"
+	"  FROM runs r;"
+	"CREATE VIEW IF NOT EXISTS overhead AS"
+	"  WITH native AS (SELECT * FROM run_summary WHERE status = 'ok' AND identity LIKE '%;backend=native;%'),"
+	"  per_seed AS (SELECT baseline_identity, seed, AVG(COALESCE(modelled_cycles, wall_ns)) AS metric"
+	"               FROM native GROUP BY baseline_identity, seed),"
+	"  base AS (SELECT baseline_identity, AVG(metric) AS mean FROM per_seed GROUP BY baseline_identity)"
+	"  SELECT r.run_id,"
+	"    COALESCE((SELECT MIN(n.run_id) FROM native n WHERE n.baseline_identity = r.baseline_identity"
+	"              AND n.seed = r.seed),"
+	"             (SELECT MIN(n.run_id) FROM native n WHERE n.baseline_identity = r.baseline_identity))"
+	"      AS baseline_run_id,"
+	"    COALESCE(r.modelled_cycles, r.wall_ns) / base.mean - 1.0 AS overhead"
+	"  FROM run_summary r JOIN base ON base.baseline_identity = r.baseline_identity"
+	"  WHERE r.status = 'ok';";
+#undef MAIN_COUNTER
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -290,6 +332,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 		return rc;
 	rc = exec_sql(db, schema_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v2_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, schema_v3_sql, err, err_len);
 	if (rc)
 		goto fail;
 	snprintf(sql, sizeof(sql),
@@ -347,6 +390,23 @@ static int migrate_v1_to_v2(struct rec_db *db, char *err, size_t err_len)
 	return exec_sql(db, "COMMIT", err, err_len);
 }
 
+/* Version 2 → 3: the views; nothing stored changes. */
+static int migrate_v2_to_v3(struct rec_db *db, char *err, size_t err_len)
+{
+	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
+
+	if (rc)
+		return rc;
+	rc = exec_sql(db, schema_v3_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 3 WHERE application = 'memvirt'",
+				err, err_len);
+	if (rc) {
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec_sql(db, "COMMIT", err, err_len);
+}
+
 /* Make sure the file is a memvirt database this version can read. */
 static int check_schema(struct rec_db *db, bool may_create, char *err, size_t err_len)
 {
@@ -392,6 +452,12 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		if (rc)
 			return rc;
 		db->schema_version = 2;
+	}
+	if (db->schema_version == 2 && may_create) {
+		rc = migrate_v2_to_v3(db, err, err_len);
+		if (rc)
+			return rc;
+		db->schema_version = 3;
 	}
 	return 0;
 }

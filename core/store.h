@@ -23,7 +23,7 @@
 #include "core/counters.h"
 #include "memvirt/event.h"
 
-#define REC_SCHEMA_VERSION 2
+#define REC_SCHEMA_VERSION 3
 #define REC_APPLICATION "memvirt"
 /* PRAGMA application_id: "MVRT". */
 #define REC_APPLICATION_ID 0x4d565254

@@ -252,6 +252,50 @@ static void snapshot_stat(void *ctx, const char *name, uint64_t value)
 		s->error = -ENOMEM;
 }
 
+uint64_t vmm_total_icount(struct vmm *m)
+{
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < m->cfg->vms; i++)
+		total += vmm_vm_icount(&m->vms[i]);
+	return total;
+}
+
+/* The whole-run totals so far, as collect_results() makes them at the
+ * end: instructions, events, the engine's statistics (less what they
+ * were before the run), the machine's and the backend's. */
+void vmm_snapshot(struct vmm *m, uint64_t icount)
+{
+	const struct ev_bus *bus = m->cfg->bus;
+	struct ctr_set ctr;
+	struct stat_ctx sc = {.ctr = &ctr, .before = m->engine_before};
+
+	if (m->snapshots == VMM_MAX_SNAPSHOTS) {
+		m->snapshots_skipped++;
+		return;
+	}
+	ctr_init(&ctr);
+	sc.error = ctr_set(&ctr, -1, "instructions", (double)icount);
+	for (unsigned i = 0; i < m->cfg->vms && m->cfg->engine->stats; i++) {
+		sc.vm = (int)i;
+		m->cfg->engine->stats(m->vms[i].evm, collect_stat, &sc);
+	}
+	sc.before = NULL;
+	for (uint32_t t = 0; t < MV_EV__COUNT; t++)
+		if (bus->total[t])
+			sc.error |= ctr_set(&ctr, -1, mv_event_describe(t)->counter, (double)bus->total[t]);
+	sc.vm = -1;
+	if (m->cfg->engine->machine_stats && m->machine)
+		m->cfg->engine->machine_stats(m->machine, collect_stat, &sc);
+	if (m->cfg->backend->stats && !m->backend_crashed)
+		vmm_backend_call(m, &(struct hook_call){.hook = HOOK_STATS, .stat_fn = collect_stat, .stat_ctx = &sc});
+	if (!sc.error) {
+		m->snapshots++;
+		m->cfg->snapshot(m->cfg->snapshot_ctx, icount, &ctr);
+	}
+	ctr_free(&ctr);
+}
+
 static int collect_results(struct vmm *m, struct vmm_result *res)
 {
 	const struct ev_bus *bus = m->cfg->bus;
@@ -316,6 +360,10 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 		}
 	}
 	rc |= ctr_set(&res->counters, -1, "backend_frames_peak", (double)m->pool_peak);
+	if (m->cfg->snapshot_every) {
+		rc |= ctr_set(&res->counters, -1, "timeseries_snapshots", (double)m->snapshots);
+		rc |= ctr_set(&res->counters, -1, "timeseries_snapshots_skipped", (double)m->snapshots_skipped);
+	}
 	rc |= sc.error;
 	if (rc && res->ok) {
 		res->ok = false;
@@ -378,6 +426,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	ctr_init(&res->engine_before);
 	if (cfg->vms < 1 || cfg->vms > VMM_MAX_VMS)
 		return fail_setup(res, 2, -EINVAL, "--vms must be 1..%d", VMM_MAX_VMS);
+	if (cfg->snapshot_every && (!cfg->engine->instructions || !cfg->engine->set_limits || !cfg->snapshot))
+		return fail_setup(res, 2, -EINVAL, "engine %s cannot count guest instructions, so it cannot take "
+				  "counter snapshots; drop --timeseries", cfg->engine->name);
 	if (cfg->vms > 1 && !cfg->engine->instructions)
 		return fail_setup(res, 2, -EINVAL,
 				  "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
@@ -387,6 +438,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		return fail_setup(res, 3, -ENOMEM, "out of memory");
 	m->cfg = cfg;
 	m->counters = &res->counters;
+	m->engine_before = &res->engine_before;
+	m->snapshot_next = cfg->snapshot_every;
 	clock_gettime(CLOCK_MONOTONIC, &m->start);
 	if (!cfg->engine->available(err, sizeof(err))) {
 		free(m);

@@ -39,7 +39,23 @@ struct vmm_config {
 	const char *guest_path;        /* guest kernel ELF */
 	struct ev_bus *bus;
 	FILE *console;                 /* guest console echo, may be NULL */
+	/* Counter snapshots: every snapshot_every instructions retired by
+	 * all VMs together (0: none), snapshot() gets the whole-run totals so
+	 * far (vm -1) at the first stop at or after each multiple, with the
+	 * exact count.  The VMM stops the engine at each multiple without a
+	 * VM exit or a turn's end: the run's results are those of a run
+	 * without snapshots, but for the engine's own counts of its stops
+	 * (soft.exit.quantum) and of the instruction-fetch lookups it makes
+	 * on starting again (tlb_accesses, tlb_l1i_hits: hits on the page it
+	 * was fetching from, so no TLB state changes).  At most VMM_MAX_SNAPSHOTS;
+	 * the counter timeseries_snapshots_skipped says how many more there
+	 * would have been. */
+	uint64_t snapshot_every;
+	void (*snapshot)(void *ctx, uint64_t icount, struct ctr_set *totals);
+	void *snapshot_ctx;
 };
+
+#define VMM_MAX_SNAPSHOTS 100000
 
 struct vmm_vm_result {
 	bool exited;                   /* wrote its exit port */

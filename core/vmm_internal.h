@@ -55,7 +55,10 @@ struct vmm {
 	uint64_t pool_peak;
 	struct mv_vm vms[VMM_MAX_VMS];
 	struct ctr_set *counters;
+	const struct ctr_set *engine_before;   /* engine statistics before the first instruction */
 	uint64_t vm_switches;
+	uint64_t snapshot_next;                /* total instructions of the next snapshot */
+	uint64_t snapshots, snapshots_skipped;
 	struct timespec start;
 	/* A backend hook crashed: the backend is not called again. */
 	bool backend_crashed;
@@ -98,5 +101,9 @@ void vmm_post_engine_event(void *bus, const struct mv_event *ev);
 
 /* vmm_sched.c */
 int vmm_schedule(struct vmm *m);
+/* Instructions retired by every VM so far. */
+uint64_t vmm_total_icount(struct vmm *m);
+/* Hand the configuration's snapshot callback the totals so far. */
+void vmm_snapshot(struct vmm *m, uint64_t icount);
 
 #endif

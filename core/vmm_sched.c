@@ -138,6 +138,46 @@ static double elapsed_s(const struct vmm *m)
 	return (double)(now.tv_sec - m->start.tv_sec) + (double)(now.tv_nsec - m->start.tv_nsec) / 1e9;
 }
 
+/* With snapshots, the engine stops at the next multiple of
+ * snapshot_every too: the turn's instructions, or fewer. */
+static uint64_t snapshot_cut(struct vmm *m, struct mv_vm *vm, uint64_t left)
+{
+	uint64_t total;
+
+	(void)vm;
+	if (!m->cfg->snapshot_every)
+		return left;
+	total = vmm_total_icount(m);
+	if (m->snapshot_next > total && m->snapshot_next - total < left)
+		return m->snapshot_next - total;
+	return left;
+}
+
+/* Take the snapshots due; true when the exit was only the stop for one
+ * (the engine stopped before the turn's end): the VM goes on with the
+ * rest of its turn, as if it had not stopped. */
+static bool snapshot_stop(struct vmm *m, struct mv_vm *vm, const struct engine_exit *ex)
+{
+	const struct engine_ops *e = m->cfg->engine;
+	uint64_t total, icount;
+
+	if (!m->cfg->snapshot_every)
+		return false;
+	total = vmm_total_icount(m);
+	if (total >= m->snapshot_next) {
+		vmm_snapshot(m, total);
+		m->snapshot_next = (total / m->cfg->snapshot_every + 1) * m->cfg->snapshot_every;
+	}
+	icount = vmm_vm_icount(vm);
+	if (ex->reason != ENGINE_EXIT_QUANTUM || icount >= vm->turn_end)
+		return false;
+	if (e->set_limits(vm->vcpu, snapshot_cut(m, vm, vm->turn_end - icount), m->cfg->insn_limit)) {
+		vmm_vm_fail(vm, "engine %s cannot set the instruction quantum", e->name);
+		return false;
+	}
+	return true;
+}
+
 /* Sets the engine's limits for the VM's turn: the quantum (or, with one
  * VM, the polling interval for the timeout) and the instruction limit.
  * An engine that cannot count instructions gets a wall-clock timer. */
@@ -149,7 +189,7 @@ static int vm_turn_limits(struct vmm *m, struct mv_vm *vm)
 
 	if (e->instructions && e->set_limits) {
 		vm->turn_end = vmm_vm_icount(vm) + quantum;
-		return e->set_limits(vm->vcpu, quantum, m->cfg->insn_limit);
+		return e->set_limits(vm->vcpu, snapshot_cut(m, vm, quantum), m->cfg->insn_limit);
 	}
 	if (!e->arm_timeout || m->cfg->timeout_s <= 0)
 		return 0;
@@ -214,7 +254,10 @@ int vmm_schedule(struct vmm *m)
 				vmm_vm_fail(vm, "engine %s failed running VM %u: %s", e->name, cur, strerror(-rc));
 				break;
 			} else {
-				yield = dispatch(m, vm, e->exit(vm->vcpu));
+				struct engine_exit *ex = e->exit(vm->vcpu);
+
+				if (!snapshot_stop(m, vm, ex))
+					yield = dispatch(m, vm, ex);
 			}
 			if (m->cfg->timeout_s > 0 && elapsed_s(m) > m->cfg->timeout_s) {
 				for (unsigned i = 0; i < m->cfg->vms; i++)
