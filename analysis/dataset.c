@@ -247,7 +247,15 @@ static void add_list(struct an_config *c, const char *prefix, const char *list, 
 		if (eq) {
 			const char *colon = memchr(eq + 1, ':', (size_t)(item_end - eq - 1));
 
-			if (colon && !strcmp(prefix, "tlb.")) {
+			bool level = !strcmp(prefix, "tlb.") && p[0] == 'l' && eq - p >= 2 && p[1] >= '0' && p[1] <= '9';
+
+			if (level && !colon) {
+				/* "l2=0": a level of 0 entries, no ways. */
+				char key[64];
+
+				snprintf(key, sizeof(key), "%.*s.entries", (int)(eq - p), p);
+				add_dim(c, prefix, key, strlen(key), eq + 1, (size_t)(item_end - eq - 1));
+			} else if (colon && level) {
 				char key[64];
 
 				snprintf(key, sizeof(key), "%.*s.entries", (int)(eq - p), p);
@@ -394,7 +402,7 @@ static void make_labels(struct an_dataset *ds)
 				skip |= !strcmp(key, always[a]);
 			if (skip || an_dim_constant(ds, key))
 				continue;
-			append(c->label, sizeof(c->label), &off, " %s=%s", key, d ? d->value : "default");
+			append(c->label, sizeof(c->label), &off, " %s=%s", key, d ? d->value : "-");
 		}
 	}
 }

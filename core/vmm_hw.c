@@ -148,7 +148,7 @@ static int hw_single_step(struct mv_vm *vm, struct engine_exit **exit)
 	while (rc == -EINTR);
 	/* The rest of the VM's turn, not a new one: a VM that steps often
 	 * must not get longer turns than the others. */
-	quantum = vm->turn_end > vmm_vm_icount(vm) ? vm->turn_end - vmm_vm_icount(vm) : 1;
+	quantum = vmm_turn_left(vm->vmm, vm);
 	rc2 = e->set_limits(vm->vcpu, quantum, cfg->insn_limit);
 	if (rc)
 		return rc;

@@ -101,6 +101,9 @@ void vmm_post_engine_event(void *bus, const struct mv_event *ev);
 
 /* vmm_sched.c */
 int vmm_schedule(struct vmm *m);
+/* The instructions the engine may run before it stops again: the rest
+ * of the VM's turn, or fewer up to the next snapshot. */
+uint64_t vmm_turn_left(struct vmm *m, struct mv_vm *vm);
 /* Instructions retired by every VM so far. */
 uint64_t vmm_total_icount(struct vmm *m);
 /* Hand the configuration's snapshot callback the totals so far. */

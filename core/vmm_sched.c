@@ -153,6 +153,13 @@ static uint64_t snapshot_cut(struct vmm *m, struct mv_vm *vm, uint64_t left)
 	return left;
 }
 
+uint64_t vmm_turn_left(struct vmm *m, struct mv_vm *vm)
+{
+	uint64_t icount = vmm_vm_icount(vm);
+
+	return snapshot_cut(m, vm, vm->turn_end > icount ? vm->turn_end - icount : 1);
+}
+
 /* Take the snapshots due; true when the exit was only the stop for one
  * (the engine stopped before the turn's end): the VM goes on with the
  * rest of its turn, as if it had not stopped. */
@@ -171,7 +178,7 @@ static bool snapshot_stop(struct vmm *m, struct mv_vm *vm, const struct engine_e
 	icount = vmm_vm_icount(vm);
 	if (ex->reason != ENGINE_EXIT_QUANTUM || icount >= vm->turn_end)
 		return false;
-	if (e->set_limits(vm->vcpu, snapshot_cut(m, vm, vm->turn_end - icount), m->cfg->insn_limit)) {
+	if (e->set_limits(vm->vcpu, vmm_turn_left(m, vm), m->cfg->insn_limit)) {
 		vmm_vm_fail(vm, "engine %s cannot set the instruction quantum", e->name);
 		return false;
 	}

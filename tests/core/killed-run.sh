@@ -28,6 +28,12 @@ wait $pid 2>/dev/null
 [ "$(sqlite3 "$db" "SELECT status FROM runs")" = running ] || fail "the row should still say running"
 "$memvirt" compare --db "$db" --runs 1 >"$work/cmp" || fail "compare on the killed run's database"
 grep -q "incomplete" "$work/cmp" || { cat "$work/cmp"; fail "compare should show the run as incomplete"; }
+# The selector filters on the status a reader resolves, not the stored one.
+"$memvirt" export --db "$db" --runs status=incomplete --format csv >"$work/inc" || fail "export status=incomplete"
+[ "$(wc -l <"$work/inc")" -eq 2 ] && grep -q '^1,incomplete,' "$work/inc" ||
+	{ cat "$work/inc"; fail "--runs status=incomplete should select the dead running row"; }
+"$memvirt" export --db "$db" --runs status=running --format csv >"$work/run" 2>&1
+[ "$(wc -l <"$work/run")" -le 1 ] || fail "a dead writer's row is not running"
 "$memvirt" run --db "$db" --workload scan --param wss=64K >/dev/null || fail "a new run in the same database"
 [ "$(sqlite3 "$db" "SELECT status FROM runs WHERE id = 1")" = incomplete ] || fail "the writer should mark it incomplete"
 [ "$(sqlite3 "$db" "SELECT status FROM runs WHERE id = 2")" = ok ] || fail "the second run should be ok"

@@ -111,7 +111,7 @@ if "$memvirt" run --db "$db" --workload ptchurn --backend native >/dev/null 2>"$
 	refs=$(grep '^walk refs per TLB miss' "$work/cmp.out" | awk '{ print $(NF-1), $NF }')
 	awk -v a="${refs% *}" -v b="${refs#* }" 'BEGIN { exit !(b > a && a > 0) }' ||
 		fail "compare: walk refs per TLB miss '$refs', want ept above native"
-	grep -Eq '^overhead vs native +\+0\.0% +\+[0-9.]+%' "$work/cmp.out" ||
+	grep -Eq '^overhead vs native +\+0\.00% +\+[0-9.]+%' "$work/cmp.out" ||
 		fail "compare: overhead row: $(grep '^overhead' "$work/cmp.out")"
 else
 	fail "recording or comparing runs: $(cat "$work/cmp.err")"

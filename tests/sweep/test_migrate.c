@@ -63,10 +63,11 @@ int main(void)
 		CHECK(rec_run_begin(db, &d, &id) == 0 && rec_run_finish(db, id, &res) == 0, "run");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 2, "new databases are version 2");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 3, "new databases are version 3");
+	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'") == 2, "run_summary and overhead");
 	/* Back to version 1. */
-	sql_exec(path, "DROP TABLE sweeps; DROP INDEX runs_sweep_key; ALTER TABLE runs DROP COLUMN sweep_key;"
-		       "UPDATE schema_version SET version = 1");
+	sql_exec(path, "DROP VIEW overhead; DROP VIEW run_summary; DROP TABLE sweeps; DROP INDEX runs_sweep_key;"
+		       "ALTER TABLE runs DROP COLUMN sweep_key; UPDATE schema_version SET version = 1");
 	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'sweeps'") == 0, "downgraded");
 
 	/* Read-only: readable as it is, no sweeps, file untouched. */
@@ -86,13 +87,15 @@ int main(void)
 		CHECK(rec_sweep_finish(db, sweep_id, REC_SWEEP_DONE, 1, 0, 0) == 0, "finish sweep");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 2, "migrated to 2");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 3, "migrated to 3");
+	CHECK(sql_int(path, "SELECT count(*) FROM overhead WHERE run_id = 1") == 0, "the views work on old rows");
+	CHECK(sql_int(path, "SELECT count(*) FROM run_summary WHERE run_id = 1 AND status = 'ok'") == 1, "run_summary");
 	CHECK(sql_int(path, "SELECT count(*) FROM runs WHERE id = 1 AND status = 'ok' AND sweep_key IS NULL") == 1,
 	      "old run kept");
 	CHECK(sql_int(path, "SELECT count(*) FROM sweeps WHERE status = 'done'") == 1, "sweep row");
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
-	printf("schema migration 1 -> 2: all checks passed\n");
+	printf("schema migration 1 -> 2 -> 3: all checks passed\n");
 	return 0;
 }
