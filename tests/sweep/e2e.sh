@@ -110,6 +110,17 @@ done
 [ "$(grep -c '^"soft/' "$work/report/summary.csv")" -eq 6 ] || fail "summary.csv: want 6 configurations"
 grep -q '^"soft/ept scan wss=65536 stride=8 passes=2",.*,3,' "$work/report/summary.csv" || fail "ept 64K: n=3"
 grep -q 'killed by signal 11' "$work/report/failed.csv" || fail "failed.csv lacks the crashes"
+# Runs the interruption cut short and --resume ran again ok are
+# superseded: listed, not counted as failures.
+cut=$(sql "SELECT count(*) FROM runs WHERE sweep_id = 1 AND status != 'ok' AND backend IN ('native','ept')")
+bad=$(sql "SELECT count(*) FROM runs WHERE sweep_id = 1 AND status != 'ok' AND backend NOT IN ('native','ept')")
+superseded=$(awk -F, 'NR > 1 && $3 != ""' "$work/report/failed.csv" | wc -l)
+[ "$superseded" -eq "$cut" ] || fail "failed.csv: $superseded superseded runs, want $cut"
+grep -q "^$bad selected runs are not ok" "$work/report.out" || fail "report: want $bad runs not ok: $(grep 'not ok' "$work/report.out")"
+if [ "$cut" -gt 0 ]; then
+	grep -q "^$cut selected runs were not ok but their sweep points later ran ok" "$work/report.out" ||
+		fail "report does not count the $cut superseded runs"
+fi
 # Deterministic runs: the fit is over the 3 distinct working sets, not 9 runs.
 grep -q '^1,"wss","soft scan stride=8 passes=2","ept","deterministic",3,' "$work/report/regression.csv" ||
 	fail "no regression of ept overhead on wss over its 3 distinct values: $(cat "$work/report/regression.csv")"
