@@ -346,6 +346,16 @@ static void __attribute__((format(printf, 4, 5))) append(char *buf, size_t len, 
 	va_end(ap);
 }
 
+/* A workload parameter of some configuration: in labels with its
+ * workload's parameters, never one of the other settings. */
+static bool param_anywhere(const struct an_dataset *ds, const char *key)
+{
+	for (size_t k = 0; k < ds->config_count; k++)
+		if (is_param(&ds->configs[k], key))
+			return true;
+	return false;
+}
+
 /* Labels name what sets configurations apart; ds->common what they share. */
 static void make_labels(struct an_dataset *ds)
 {
@@ -396,7 +406,7 @@ static void make_labels(struct an_dataset *ds)
 		for (size_t j = 0; j < ds->dim_key_count; j++) {
 			const char *key = ds->dim_keys[j];
 			const struct an_dim *d = an_config_dim(c, key);
-			bool skip = !strncmp(key, "opt.", 4) || is_param(c, key);
+			bool skip = !strncmp(key, "opt.", 4) || param_anywhere(ds, key);
 
 			for (size_t a = 0; a < sizeof(always) / sizeof(always[0]); a++)
 				skip |= !strcmp(key, always[a]);
