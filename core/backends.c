@@ -7,13 +7,17 @@
  */
 #include "core/backends.h"
 
+#include "core/crashguard.h"
 #include "core/registry.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct mv_backend_ops *const backends[] = {
@@ -86,31 +90,154 @@ void be_plugin_path(const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", strchr(name, '/') ? "" : "./", name);
 }
 
+/* dlopen() runs the plugin's constructors and the entry point is its
+ * code: both under the crash guard, so that a plugin that crashes while
+ * loading (or a truncated file the loader maps past its end: SIGBUS) is
+ * reported, not the end of memvirt. */
+struct load_call {
+	const char *path;
+	void *h;
+	const struct mv_backend_ops *(*entry)(void);
+	const struct mv_backend_ops *ops;
+	const char *stage;
+};
+
+static int load_open(void *ctx)
+{
+	struct load_call *c = ctx;
+
+	c->stage = "dlopen (the loader and the plugin's constructors)";
+	c->h = dlopen(c->path, RTLD_NOW | RTLD_LOCAL);
+	return 0;
+}
+
+static int load_entry(void *ctx)
+{
+	struct load_call *c = ctx;
+
+	c->stage = MV_BACKEND_ENTRY_SYMBOL "()";
+	c->ops = c->entry();
+	return 0;
+}
+
+static int guarded(crash_guard_fn fn, struct load_call *c, char *err, size_t err_len)
+{
+	struct crash_report report;
+	bool crashed;
+
+	if (crash_guard_install() == 0) {
+		crash_guard_run(fn, c, &report, &crashed);
+		if (crashed) {
+			/* The loader may be half-way through: the handle, if any, is
+			 * left as it is, not closed. */
+			snprintf(err, err_len, "backend plugin '%s' crashed while loading, in %s: %s", c->path, c->stage,
+				 report.text);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return fn(c);
+}
+
+/* A plugin's name is what runs are filed under: it must be a plain word
+ * and not a built-in backend's, or its runs would pass for that one's. */
+static int check_name(const char *path, const char *name, char *err, size_t err_len)
+{
+	size_t n = strnlen(name, 64);
+
+	if (n == 0 || n == 64 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != n) {
+		snprintf(err, err_len,
+			 "backend plugin '%s' has a bad name: 1 to 63 letters, digits, '_', '-' or '.'", path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < be_count(); i++)
+		if (!strcmp(backends[i]->name, name)) {
+			snprintf(err, err_len,
+				 "backend plugin '%s' calls itself '%s', the name of a built-in backend; give it a name of its own",
+				 path, name);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* The loader maps what the headers say without checking it against the
+ * file: a truncated plugin is a SIGBUS inside dlopen().  Say so first. */
+static int check_complete(const char *path, char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "rb");
+	Elf64_Ehdr eh;
+	struct stat st;
+	uint64_t size, need = 0;
+	int rc = 0;
+
+	if (!f)
+		return 0; /* dlopen() says why */
+	if (fstat(fileno(f), &st) || fread(&eh, sizeof(eh), 1, f) != 1 || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		fclose(f);
+		return 0; /* not a 64-bit ELF: dlopen() refuses it with its reason */
+	}
+	size = (uint64_t)st.st_size;
+	need = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+	for (unsigned i = 0; i < eh.e_phnum && eh.e_phentsize >= sizeof(Elf64_Phdr); i++) {
+		Elf64_Phdr ph;
+
+		if (fseek(f, (long)(eh.e_phoff + (uint64_t)i * eh.e_phentsize), SEEK_SET) || fread(&ph, sizeof(ph), 1, f) != 1) {
+			need = UINT64_MAX;
+			break;
+		}
+		if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > need)
+			need = ph.p_offset + ph.p_filesz;
+	}
+	fclose(f);
+	if (need > size) {
+		if (need == UINT64_MAX)
+			snprintf(err, err_len,
+				 "backend plugin '%s' is not a complete shared object (truncated? its program headers lie past its end)",
+				 path);
+		else
+			snprintf(err, err_len,
+				 "backend plugin '%s' is not a complete shared object (truncated? its headers need %" PRIu64
+				 " bytes, the file has %" PRIu64 ")",
+				 path, need, size);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 static int load_plugin(const char *path, const struct mv_backend_ops **ops, void **dl,
 		       char *err, size_t err_len)
 {
-	const struct mv_backend_ops *(*entry)(void);
+	struct load_call c = {.path = path};
 	const struct mv_backend_ops *o;
 	void *h;
+	int rc;
 
 	if (access(path, R_OK) != 0) {
 		snprintf(err, err_len, "backend plugin '%s': %s", path, strerror(errno));
 		return -ENOENT;
 	}
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	rc = check_complete(path, err, err_len);
+	rc = rc ? rc : guarded(load_open, &c, err, err_len);
+	if (rc)
+		return rc;
+	h = c.h;
 	if (!h) {
 		snprintf(err, err_len, "backend plugin '%s' cannot be loaded: %s", path, dlerror());
 		return -EINVAL;
 	}
-	*(void **)&entry = dlsym(h, MV_BACKEND_ENTRY_SYMBOL);
-	if (!entry) {
+	*(void **)&c.entry = dlsym(h, MV_BACKEND_ENTRY_SYMBOL);
+	if (!c.entry) {
 		snprintf(err, err_len,
 			 "backend plugin '%s' has no '%s' symbol; a plugin exports `const struct mv_backend_ops *%s(void)` (see docs/plugin-abi.md)",
 			 path, MV_BACKEND_ENTRY_SYMBOL, MV_BACKEND_ENTRY_SYMBOL);
 		dlclose(h);
 		return -EINVAL;
 	}
-	o = entry();
+	rc = guarded(load_entry, &c, err, err_len);
+	if (rc)
+		return rc;
+	o = c.ops;
 	if (!o) {
 		snprintf(err, err_len, "backend plugin '%s': %s() returned NULL", path,
 			 MV_BACKEND_ENTRY_SYMBOL);
@@ -131,6 +258,11 @@ static int load_plugin(const char *path, const struct mv_backend_ops **ops, void
 			 path, o->size, (size_t)MV_BACKEND_OPS_MIN_SIZE);
 		dlclose(h);
 		return -EINVAL;
+	}
+	rc = check_name(path, o->name, err, err_len);
+	if (rc) {
+		dlclose(h);
+		return rc;
 	}
 	*ops = o;
 	*dl = h;

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -50,6 +51,40 @@ struct record_sink {
 	const struct cost_model *costs;
 	int snapshot_error;
 };
+
+/*
+ * A backend plugin that calls exit() during a run would end memvirt with
+ * exit status 0 and the run's row 'running'.  An atexit handler catches
+ * that one case: while a run is in the VMM it records the run failed and
+ * ends the process with status 1.  memvirt itself never calls exit()
+ * there.  The handler can reach only global state: this is it.
+ */
+static struct {
+	bool in_vmm;
+	struct rec_db *db;
+	int64_t run_id;
+	const char *backend;
+} exit_guard;
+
+static void exit_during_run(void)
+{
+	static const char why[] = "the backend called exit() during the run";
+
+	if (!exit_guard.in_vmm)
+		return;
+	exit_guard.in_vmm = false;
+	if (exit_guard.db) {
+		struct rec_run_result fr = {.status = REC_STATUS_FAILED, .exit_code = MV_EXIT_RUN_FAILED,
+					    .error = why, .modelled_cycles = -1};
+
+		if (rec_run_flush(exit_guard.db) || rec_run_finish(exit_guard.db, exit_guard.run_id, &fr))
+			fr.error = NULL;
+	}
+	fprintf(stderr, "memvirt run: backend %s called exit() during the run%s\n", exit_guard.backend,
+		exit_guard.db ? "; the run is recorded failed" : "");
+	fflush(stderr);
+	_exit(MV_EXIT_RUN_FAILED);
+}
 
 /* A counter snapshot (--timeseries): priced like the run's totals, so
  * the series holds modelled cycles and their causes too. */
@@ -205,9 +240,20 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 		vc.snapshot = record_snapshot;
 		vc.snapshot_ctx = &sink;
 	}
+	{
+		static bool registered;
+
+		if (!registered)
+			registered = atexit(exit_during_run) == 0;
+	}
+	exit_guard.db = db;
+	exit_guard.run_id = out->run_id;
+	exit_guard.backend = p->backend->name;
+	exit_guard.in_vmm = true;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = vmm_run(&vc, &out->res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	exit_guard.in_vmm = false;
 	if (rc) {
 		out->ok = false;
 		out->exit_code = out->res.exit_code ? out->res.exit_code : MV_EXIT_ENV;
@@ -249,10 +295,22 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 
 		checksum_list(out, &sums);
 		rr.checksum_json = sums.failed ? NULL : json_text(&sums);
-		if (record_counters(db, out->run_id, &out->res) ||
-		    rec_run_finish(db, out->run_id, &rr)) {
-			rc = cli_fail(MV_EXIT_ENV, "run", "%s: cannot finish recording run %" PRId64 ": %s",
-				      o->db, out->run_id, rec_errmsg(db));
+		/* The counters and the run's end in one transaction: a run is
+		 * recorded whole or, failing that, failed with the reason; never
+		 * left 'running' with half its counters. */
+		if (rec_run_flush(db) || rec_begin(db) || record_counters(db, out->run_id, &out->res) ||
+		    rec_run_finish(db, out->run_id, &rr) || rec_commit(db)) {
+			char why[512];
+			struct rec_run_result fr = {.status = REC_STATUS_FAILED, .exit_code = MV_EXIT_ENV,
+						    .error = why, .wall_ns = out->res.wall_ns, .modelled_cycles = -1};
+
+			snprintf(why, sizeof(why), "recording the run's results failed: %s", rec_errmsg(db));
+			rec_rollback(db);
+			rc = cli_fail(MV_EXIT_ENV, "run", "%s: cannot finish recording run %" PRId64 ": %s", o->db,
+				      out->run_id, rec_errmsg(db));
+			if (rec_run_finish(db, out->run_id, &fr))
+				fprintf(stderr, "memvirt run: run %" PRId64 " stays unfinished in %s: %s\n", out->run_id,
+					o->db, rec_errmsg(db));
 		}
 	}
 out:

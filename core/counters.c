@@ -1,6 +1,6 @@
 /*
- * core/counters.c — the counter set (see counters.h).  Runs have a few
- * hundred counters at most, so a linear search is the simple right choice.
+ * core/counters.c — the counter set (see counters.h): an array in
+ * first-set order with a hash index beside it.
  */
 #include "core/counters.h"
 
@@ -17,15 +17,58 @@ void ctr_init(struct ctr_set *set)
 void ctr_free(struct ctr_set *set)
 {
 	free(set->items);
+	free(set->index);
 	memset(set, 0, sizeof(*set));
+}
+
+static size_t hash(int vm, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uint32_t)vm;
+
+	/* A name is kept in its room (cut to sizeof(name) - 1): it is
+	 * looked up by what is kept. */
+	for (size_t i = 0; name[i] && i < sizeof(((struct ctr_entry *)0)->name) - 1; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (vm, name): its entry's, or the empty one it would take. */
+static size_t slot(const struct ctr_set *set, int vm, const char *name)
+{
+	size_t mask = set->index_cap - 1, i = hash(vm, name) & mask;
+
+	while (set->index[i]) {
+		const struct ctr_entry *e = &set->items[set->index[i] - 1];
+
+		if (e->vm == vm && !strncmp(e->name, name, sizeof(e->name) - 1))
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static int reindex(struct ctr_set *set, size_t cap)
+{
+	uint32_t *index = calloc(cap, sizeof(*index));
+
+	if (!index)
+		return -ENOMEM;
+	free(set->index);
+	set->index = index;
+	set->index_cap = cap;
+	for (size_t k = 0; k < set->count; k++)
+		set->index[slot(set, set->items[k].vm, set->items[k].name)] = (uint32_t)(k + 1);
+	return 0;
 }
 
 const struct ctr_entry *ctr_find(const struct ctr_set *set, int vm, const char *name)
 {
-	for (size_t i = 0; i < set->count; i++)
-		if (set->items[i].vm == vm && !strcmp(set->items[i].name, name))
-			return &set->items[i];
-	return NULL;
+	size_t i;
+
+	if (!set->index_cap)
+		return NULL;
+	i = slot(set, vm, name);
+	return set->index[i] ? &set->items[set->index[i] - 1] : NULL;
 }
 
 double ctr_get(const struct ctr_set *set, int vm, const char *name, double fallback)
@@ -43,17 +86,24 @@ static struct ctr_entry *lookup_or_add(struct ctr_set *set, int vm, const char *
 		return e;
 	if (set->count == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 64;
-		struct ctr_entry *items = realloc(set->items, cap * sizeof(*items));
+		struct ctr_entry *items;
 
+		if (cap > UINT32_MAX / 4)
+			return NULL;
+		items = realloc(set->items, cap * sizeof(*items));
 		if (!items)
 			return NULL;
 		set->items = items;
 		set->cap = cap;
 	}
+	if (set->index_cap < 2 * set->cap && reindex(set, 4 * set->cap))
+		return NULL;
 	e = &set->items[set->count++];
 	e->vm = vm;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->value = 0;
+	/* The name as stored (cut to its room) is the key. */
+	set->index[slot(set, vm, e->name)] = (uint32_t)set->count;
 	return e;
 }
 

@@ -8,6 +8,7 @@
 #define MEMVIRT_CORE_COUNTERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ctr_entry {
 	int vm;
@@ -16,8 +17,12 @@ struct ctr_entry {
 };
 
 struct ctr_set {
-	struct ctr_entry *items;
+	struct ctr_entry *items;   /* in the order first set: readers may walk it */
 	size_t count, cap;
+	/* Open-addressing hash of (vm, name) to index + 1, 0 empty: a plugin
+	 * may report 100000 statistics, and each is looked up per VM. */
+	uint32_t *index;
+	size_t index_cap;          /* a power of two, at least 2 * cap */
 };
 
 void ctr_init(struct ctr_set *set);

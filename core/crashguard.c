@@ -2,8 +2,9 @@
  * core/crashguard.c — crash containment for foreign code (crashguard.h).
  *
  * A signal handler can reach only global state; the innermost guard of
- * the thread is therefore a thread-local pointer, the one piece of global
- * state in memvirt, kept here and nowhere else.
+ * the thread is therefore a thread-local pointer, and the deadline's
+ * timer a process-wide one: the global state of memvirt, kept here and
+ * nowhere else.
  */
 #define UNW_LOCAL_ONLY
 #include "core/crashguard.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The landing point of one guarded call. */
 struct crash_guard {
@@ -26,6 +28,9 @@ struct crash_guard {
 };
 
 static _Thread_local struct crash_guard *innermost;
+static timer_t deadline_timer;
+static bool deadline_timer_made;
+static int deadline_signal;
 static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 static const char *signal_name(int signo)
@@ -87,6 +92,56 @@ static void on_crash(int signo, siginfo_t *info, void *ctx)
 	siglongjmp(g->jmp, 1);
 }
 
+/* The deadline passed: end the guarded call that runs now, if any. */
+static void on_deadline(int signo, siginfo_t *info, void *ctx)
+{
+	struct crash_guard *g = innermost;
+
+	(void)signo;
+	(void)info;
+	(void)ctx;
+	if (!g)
+		return;
+	g->report->signo = 0;
+	g->report->timed_out = true;
+	snprintf(g->report->text, sizeof(g->report->text), "the deadline passed while it ran");
+	siglongjmp(g->jmp, 1);
+}
+
+int crash_guard_deadline(double seconds)
+{
+	struct itimerspec it = {0};
+
+	if (!deadline_timer_made) {
+		struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL};
+		struct sigaction sa;
+
+		if (seconds <= 0)
+			return 0;
+		deadline_signal = SIGRTMIN + 2;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_deadline;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(deadline_signal, &sa, NULL) != 0)
+			return -errno;
+		ev.sigev_signo = deadline_signal;
+		if (timer_create(CLOCK_MONOTONIC, &ev, &deadline_timer) != 0)
+			return -errno;
+		deadline_timer_made = true;
+	}
+	if (seconds > 0) {
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
+			it.it_value.tv_nsec = 1;
+		/* Again and again after it: a hook called after the deadline
+		 * must not hang either. */
+		it.it_interval.tv_nsec = 100 * 1000 * 1000;
+	}
+	return timer_settime(deadline_timer, 0, &it, NULL) == 0 ? 0 : -errno;
+}
+
 int crash_guard_install(void)
 {
 	/* Page aligned: sanitizers unpoison the alternate stack by granules. */
@@ -117,6 +172,7 @@ int crash_guard_run(crash_guard_fn fn, void *ctx, struct crash_report *report, b
 	volatile int rc = -EFAULT;
 
 	*crashed = false;
+	report->timed_out = false;
 	innermost = &g;
 	if (sigsetjmp(g.jmp, 1) == 0)
 		rc = fn(ctx);

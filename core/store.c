@@ -42,6 +42,9 @@ struct rec_db {
 	char host[256];
 	char boot_id[64];
 	int schema_version;   /* of the file: older ones are read-only (not migrated) */
+	/* SQLite's message of the last failed write, taken when it failed:
+	 * read later, after a ROLLBACK or a finalize, it says "not an error". */
+	char last_error[512];
 	double last_flush_s;
 };
 
@@ -206,7 +209,31 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 
 const char *rec_errmsg(struct rec_db *db)
 {
+	if (db && db->last_error[0])
+		return db->last_error;
 	return db && db->sql ? sqlite3_errmsg(db->sql) : "no database";
+}
+
+/* A write failed: keep SQLite's reason for rec_errmsg(). */
+static int write_failed(struct rec_db *db)
+{
+	snprintf(db->last_error, sizeof(db->last_error), "%s", sqlite3_errmsg(db->sql));
+	return -EIO;
+}
+
+int rec_begin(struct rec_db *db)
+{
+	return sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : write_failed(db);
+}
+
+int rec_commit(struct rec_db *db)
+{
+	return sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : write_failed(db);
+}
+
+void rec_rollback(struct rec_db *db)
+{
+	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
 const char *rec_status_name(enum rec_status status)
@@ -301,6 +328,7 @@ static int exec_sql(struct rec_db *db, const char *sql, char *err, size_t err_le
 
 	if (rc != SQLITE_OK) {
 		set_err(err, err_len, "%s: %s", db->path, msg ? msg : sqlite3_errstr(rc));
+		snprintf(db->last_error, sizeof(db->last_error), "%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
 	}
@@ -330,6 +358,16 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 	rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
 	if (rc)
 		return rc;
+	/* Another writer may have created it since we looked: now that we
+	 * hold the write lock, look again. */
+	{
+		int64_t tables = 0;
+
+		if (query_int(db, "SELECT count(*) FROM sqlite_schema", &tables) == 0 && tables > 0) {
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+			return -EAGAIN;
+		}
+	}
 	rc = exec_sql(db, schema_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v2_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v3_sql, err, err_len);
@@ -425,7 +463,12 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 			set_err(err, err_len, "%s: empty database, no memvirt runs in it", db->path);
 			return -EPROTO;
 		}
-		return create_schema(db, err, err_len);
+		rc = create_schema(db, err, err_len);
+		if (rc != -EAGAIN)
+			return rc;
+		/* Created by the other writer: check it like any other file. */
+		rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
+		query_int(db, "PRAGMA application_id", &app_id);
 	}
 	if (app_id != REC_APPLICATION_ID ||
 	    query_int(db, "SELECT version FROM schema_version WHERE application = 'memvirt'",
@@ -519,7 +562,7 @@ static int reap_dead_runs(struct rec_db *db)
 			continue;
 		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
 		if (sqlite3_step(upd) != SQLITE_DONE)
-			rc = -EIO;
+			rc = write_failed(db);
 		sqlite3_reset(upd);
 	}
 	sqlite3_finalize(sel);
@@ -588,8 +631,7 @@ int rec_open(const char *path, enum rec_mode mode, struct rec_db **out, char *er
 		}
 		rc = reap_dead_runs(db);
 		if (rc) {
-			set_err(err, err_len, "%s: cannot update runs: %s", path,
-				sqlite3_errmsg(db->sql));
+			set_err(err, err_len, "%s: cannot update runs: %s", path, rec_errmsg(db));
 			goto fail;
 		}
 		db->events = malloc(sizeof(*db->events) * EVENT_BATCH);
@@ -669,9 +711,12 @@ int rec_run_begin(struct rec_db *db, const struct rec_run_desc *d, int64_t *run_
 	else
 		sqlite3_bind_null(st, 17);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		write_failed(db);
+		sqlite3_finalize(st);
 		return -EIO;
+	}
+	sqlite3_finalize(st);
 	*run_id = sqlite3_last_insert_rowid(db->sql);
 	return 0;
 }
@@ -690,6 +735,8 @@ int rec_run_counter(struct rec_db *db, int64_t run_id, int vm, const char *name,
 	else
 		sqlite3_bind_double(st, 4, value);
 	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		write_failed(db);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -718,7 +765,7 @@ int rec_run_flush(struct rec_db *db)
 	if (!db->event_count)
 		return 0;
 	if (sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -EIO;
+		return write_failed(db);
 	for (; i + EVENT_ROWS <= db->event_count; i += EVENT_ROWS) {
 		for (int r = 0; r < EVENT_ROWS; r++)
 			bind_event(db->insert_events, r * EVENT_COLS, db->event_run,
@@ -741,6 +788,7 @@ int rec_run_flush(struct rec_db *db)
 	db->last_flush_s = monotonic_s();
 	return 0;
 fail:
+	write_failed(db);
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	db->event_count = 0;
 	return -EIO;
@@ -794,6 +842,8 @@ int rec_run_timeseries(struct rec_db *db, int64_t run_id, int vm, uint64_t icoun
 	sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(st, 5, value);
 	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		write_failed(db);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -804,11 +854,13 @@ int rec_run_timeseries_snapshot(struct rec_db *db, int64_t run_id, int vm, uint6
 	int rc = 0;
 
 	if (sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -EIO;
+		return write_failed(db);
 	for (size_t i = 0; !rc && i < ctr->count; i++)
 		if (ctr->items[i].vm == vm)
 			rc = rec_run_timeseries(db, run_id, vm, icount, ctr->items[i].name, ctr->items[i].value);
 	if (rc || sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!rc)
+			write_failed(db);
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 		return -EIO;
 	}
@@ -889,6 +941,8 @@ int rec_run_finish(struct rec_db *db, int64_t run_id, const struct rec_run_resul
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_int64(st, 7, run_id);
 	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		write_failed(db);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }

@@ -68,6 +68,13 @@ int rec_run_event(struct rec_db *db, int64_t run_id, const struct mv_event *ev)
 	__attribute__((warn_unused_result));
 int rec_run_flush(struct rec_db *db) __attribute__((warn_unused_result));
 
+/* One transaction around several writes (a run's counters and its
+ * finish: either all are stored or none).  Flush events first: a flush
+ * is a transaction of its own.  rec_errmsg() says why one failed. */
+int rec_begin(struct rec_db *db) __attribute__((warn_unused_result));
+int rec_commit(struct rec_db *db) __attribute__((warn_unused_result));
+void rec_rollback(struct rec_db *db);
+
 int rec_run_timeseries(struct rec_db *db, int64_t run_id, int vm, uint64_t icount,
 		       const char *name, double value) __attribute__((warn_unused_result));
 /* One snapshot: every counter of ctr's VM `vm` at icount, in one

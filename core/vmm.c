@@ -96,7 +96,10 @@ void vmm_backend_failure(struct vmm *m, struct mv_vm *vm, char *buf, size_t len,
 			 vm->backend_reason);
 		return;
 	}
-	if (m->backend_crashed)
+	if (m->backend_crashed && m->crash.timed_out)
+		snprintf(buf, len, "backend %s did not return from its %s hook within the run's %g s timeout (--timeout)",
+			 m->cfg->backend->name, m->crash_hook, m->cfg->timeout_s);
+	else if (m->backend_crashed)
 		/* The backtrace may be long: it is cut to the room left. */
 		snprintf(buf, len, "backend %s crashed in its %s hook: %.*s", m->cfg->backend->name,
 			 m->crash_hook, (int)(len > 96 ? len - 96 : 0), m->crash.text);
@@ -474,13 +477,22 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	}
 	if (!rc) {
 		rc = crash_guard_install();
+		/* --timeout ends the run whatever the backend does: a hook that
+		 * does not return by then is ended like a crash. */
+		if (!rc && cfg->timeout_s > 0)
+			rc = crash_guard_deadline(cfg->timeout_s);
 		if (rc)
 			fail_setup(res, 3, rc, "cannot install the crash guard: %s", strerror(-rc));
 	}
 	if (!rc) {
-		err[0] = '\0';
+		/* The backend's message is foreign text: the last byte stays a
+		 * NUL whatever it writes, and it is printed as one line. */
+		memset(err, 0, sizeof(err));
 		rc = vmm_backend_call(m, &(struct hook_call){.hook = HOOK_CREATE, .err = err,
-							 .err_len = sizeof(err)});
+							 .err_len = sizeof(err) - 1});
+		for (char *p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
 		if (m->backend_crashed) {
 			vmm_backend_failure(m, NULL, res->error, sizeof(res->error), "", rc);
 			res->exit_code = 1;
@@ -516,6 +528,18 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (!rc)
 		collect_results(m, res);
 	teardown(m);
+	/* A crash or a hang in destroy is the backend's failure too. */
+	if (m->backend_crashed && !rc && res->ok) {
+		res->ok = false;
+		res->exit_code = 1;
+		vmm_backend_failure(m, NULL, res->error, sizeof(res->error), "", -EFAULT);
+	}
+	{
+		/* Disarming cannot fail in a way that matters now. */
+		int disarmed = crash_guard_deadline(0);
+
+		(void)disarmed;
+	}
 	free(m);
 	return rc;
 }
