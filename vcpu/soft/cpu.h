@@ -110,6 +110,12 @@ struct soft_vcpu {
 	 * whose delivery hit a nested page fault). */
 	bool inj_pending, inj_has_err;
 	bool inj_delivering;      /* soft_deliver_event() of the injected event */
+	/* The pending event is one whose delivery faulted (a VM exit came in
+	 * between): a fault the VMM reflects now happened while delivering
+	 * it, and combines with it as the CPU's would. */
+	bool inj_redeliver;
+	bool inj_shutdown;        /* the combination is a triple fault */
+	uint8_t inj_shutdown_second;
 	uint8_t inj_kind;         /* enum soft_event_kind of the pending event */
 	uint8_t inj_vec;
 	uint32_t inj_err;
@@ -171,6 +177,8 @@ _Noreturn void soft_exit_unwind(struct soft_vcpu *v);
 enum soft_event_kind { SOFT_EV_EXC = 0, SOFT_EV_SOFTINT, SOFT_EV_EXTINT };
 /* Deliver an event through the IDT (or to the VMM when intercepted),
  * handling double and triple faults.  ret_rip: the RIP pushed. */
+/* End the run with a triple fault: `second` while delivering `first`. */
+void soft_triple_fault(struct soft_vcpu *v, unsigned first, unsigned second);
 void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
 			uint64_t cr2, enum soft_event_kind kind, uint64_t ret_rip);
 /* Executes a system instruction; returns true when the run must stop

@@ -139,6 +139,11 @@ static void shutdown(struct soft_vcpu *v, unsigned first, unsigned second, const
 		 soft_vec_name(first), first, v->rip, v->r[4], v->idt.base, v->idt.limit, v->cr2);
 }
 
+void soft_triple_fault(struct soft_vcpu *v, unsigned first, unsigned second)
+{
+	shutdown(v, first, second, NULL);
+}
+
 void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err,
 			uint64_t cr2, enum soft_event_kind kind, uint64_t ret_rip)
 {
@@ -185,6 +190,7 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
 			    ((v->icpt.exceptions >> 14) & 1)) {
 				v->inj_pending = true;
+				v->inj_redeliver = true;
 				v->inj_kind = kind;
 				v->inj_vec = vec;
 				v->inj_has_err = has_err;
@@ -207,6 +213,7 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			if (kind != SOFT_EV_SOFTINT && soft_intercepted(v, ENGINE_ICPT_EXCEPTION) &&
 			    ((v->icpt.exceptions >> MV_ATLB_REFILL_VECTOR) & 1)) {
 				v->inj_pending = true;
+				v->inj_redeliver = true;
 				v->inj_kind = kind;
 				v->inj_vec = vec;
 				v->inj_has_err = has_err;
@@ -223,6 +230,8 @@ void soft_deliver_event(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t
 			/* Nested fault or no memory while delivering: the VMM
 			 * sees it; the event is delivered again on the next run. */
 			v->inj_pending = true;
+			v->inj_redeliver = true;
+			v->inj_kind = kind;
 			v->inj_vec = vec;
 			v->inj_has_err = has_err;
 			v->inj_err = err;
@@ -270,8 +279,36 @@ int soft_vcpu_inject(struct engine_vcpu *vcpu, uint8_t vector, bool has_error,
 	struct soft_vcpu *v = soft_vcpu_of(vcpu);
 	if (vector > 31)
 		return -EINVAL;
+	if (v->inj_pending && v->inj_redeliver) {
+		/* The fault came while the pending event was being delivered
+		 * (its stack or IDT faulted, the VMM reflects that fault): the
+		 * CPU's rules for a fault during delivery decide, as in
+		 * soft_deliver_event(). */
+		unsigned first = v->inj_vec;
+		bool exc = v->inj_kind == SOFT_EV_EXC;
+
+		if (exc && first == 8 && (vector == 14 || contributory(vector))) {
+			v->inj_shutdown = true;
+			v->inj_shutdown_second = vector;
+			return 0;
+		}
+		if (exc && ((contributory(first) && contributory(vector)) ||
+			    (first == 14 && (vector == 14 || contributory(vector))))) {
+			v->n_double_faults++;
+			vector = 8;
+			has_error = true;
+			error_code = 0;
+			cr2 = 0;
+		} else if (v->inj_kind == SOFT_EV_EXTINT) {
+			/* A benign first event: the exception goes first, the
+			 * interrupt is raised again to come after it. */
+			soft_vcpu_irq(vcpu, first);
+		}
+		v->inj_pending = false;
+	}
 	if (v->inj_pending)
 		return -EBUSY;
+	v->inj_redeliver = false;
 	v->inj_pending = true;
 	v->inj_kind = SOFT_EV_EXC;
 	v->inj_vec = vector;

@@ -1395,8 +1395,14 @@ int soft_cpu_run(struct soft_vcpu *v)
 			v->rip = v->in_next_rip;
 			v->icount++;
 		}
+		if (v->inj_pending && v->inj_shutdown) {
+			v->inj_pending = v->inj_shutdown = v->inj_redeliver = false;
+			soft_triple_fault(v, 8, v->inj_shutdown_second);
+			goto out;
+		}
 		if (v->inj_pending) {
 			v->inj_pending = false;
+			v->inj_redeliver = false;
 			v->inj_delivering = true;
 			soft_deliver_event(v, v->inj_vec, v->inj_has_err, v->inj_err, v->inj_cr2,
 					   (enum soft_event_kind)v->inj_kind, v->rip);
@@ -1419,6 +1425,7 @@ void soft_cpu_reset(struct soft_vcpu *v)
 	v->rflags = 2;
 	v->cc_op = SOFT_CC_EAGER;
 	v->halted = v->shutdown = v->in_pending = v->inj_pending = false;
+	v->inj_redeliver = v->inj_shutdown = false;
 	v->quantum_end = v->limit = SOFT_NEVER;
 	v->fetch_vpage = SOFT_NEVER;
 	soft_apic_reset(&v->apic);
