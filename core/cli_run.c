@@ -306,6 +306,8 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 
 			snprintf(why, sizeof(why), "recording the run's results failed: %s", rec_errmsg(db));
 			rec_rollback(db);
+			out->ok = false;
+			out->exit_code = MV_EXIT_ENV;
 			rc = cli_fail(MV_EXIT_ENV, "run", "%s: cannot finish recording run %" PRId64 ": %s", o->db,
 				      out->run_id, rec_errmsg(db));
 			if (rec_run_finish(db, out->run_id, &fr))
@@ -524,7 +526,8 @@ int cmd_run(int argc, char **argv)
 	}
 	for (unsigned r = 0; r < o.reps; r++) {
 		rc = run_one(&o, &p, db, (unsigned)o.rep + r, &reps[r]);
-		if (!reps[r].ok && !o.json)
+		/* A failure said already (cli_fail) leaves no text here. */
+		if (!reps[r].ok && !o.json && reps[r].error[0])
 			fprintf(stderr, "memvirt run: %s\n", reps[r].error);
 		if (rc > worst)
 			worst = rc;

@@ -45,6 +45,7 @@ struct rec_db {
 	/* SQLite's message of the last failed write, taken when it failed:
 	 * read later, after a ROLLBACK or a finalize, it says "not an error". */
 	char last_error[512];
+	bool created;         /* this open made the schema */
 	double last_flush_s;
 };
 
@@ -401,6 +402,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 	}
 	sqlite3_finalize(st);
 	db->schema_version = REC_SCHEMA_VERSION;
+	db->created = true;
 	return exec_sql(db, "COMMIT", err, err_len);
 fail:
 	if (err && !err[0])
@@ -489,6 +491,28 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 			db->path, version);
 		return -EPROTO;
 	}
+	/* A memvirt database with a table gone is damaged: say which. */
+	{
+		static const char *const tables_v1[] = {"runs", "counters", "events", "event_types", "timeseries",
+							 "kvm_stats"};
+
+		for (size_t i = 0; i <= sizeof(tables_v1) / sizeof(tables_v1[0]); i++) {
+			const char *name = i < sizeof(tables_v1) / sizeof(tables_v1[0]) ? tables_v1[i] : "sweeps";
+			char sql[128];
+			int64_t n = 0;
+
+			if (!strcmp(name, "sweeps") && version < 2)
+				continue;
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
+				 name);
+			if (query_int(db, sql, &n) != 0 || n != 1) {
+				set_err(err, err_len,
+					"%s: a damaged memvirt database: its table '%s' is missing; give --db another file",
+					db->path, name);
+				return -EPROTO;
+			}
+		}
+	}
 	db->schema_version = (int)version;
 	if (version == 1 && may_create) {
 		rc = migrate_v1_to_v2(db, err, err_len);
@@ -534,6 +558,57 @@ static int prepare_writers(struct rec_db *db)
 		: prepare(db, &db->insert_series,
 			  "INSERT INTO timeseries VALUES (?,?,?,?,?)");
 	return rc;
+}
+
+/* Stops quick_check() past its time: a large database is appended to
+ * without the whole check (a few MB/s would hold every run of a sweep). */
+static int check_budget(void *ctx)
+{
+	return monotonic_s() > *(double *)ctx;
+}
+
+/* Runs are not added to a damaged database: what is there might be lost
+ * with them, and what is added might not read back. */
+static int quick_check(struct rec_db *db, char *err, size_t err_len)
+{
+	double until = monotonic_s() + 0.5;
+	sqlite3_stmt *st;
+	int rc;
+
+	sqlite3_progress_handler(db->sql, 1000, check_budget, &until);
+	rc = sqlite3_prepare_v2(db->sql, "PRAGMA quick_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *first = (const char *)sqlite3_column_text(st, 0);
+
+			if (first && strcmp(first, "ok")) {
+				char what[256];
+
+				snprintf(what, sizeof(what), "%s", first);
+				for (char *c = what; *c; c++)
+					if ((unsigned char)*c < 0x20)
+						*c = ' ';
+				first = what;
+				set_err(err, err_len,
+					"%s fails SQLite's quick_check (%s); memvirt adds no runs to a damaged database: "
+					"read it with memvirt compare or export, or recover it with sqlite3's .recover",
+					db->path, first);
+				sqlite3_finalize(st);
+				sqlite3_progress_handler(db->sql, 0, NULL, NULL);
+				return -EPROTO;
+			}
+		} else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+			set_err(err, err_len, "%s fails SQLite's quick_check (%s); memvirt adds no runs to a damaged database",
+				db->path, sqlite3_errmsg(db->sql));
+			sqlite3_finalize(st);
+			sqlite3_progress_handler(db->sql, 0, NULL, NULL);
+			return -EPROTO;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_progress_handler(db->sql, 0, NULL, NULL);
+	return 0;
 }
 
 /* Mark this host's runs whose writer died as incomplete, for good. */
@@ -612,17 +687,38 @@ int rec_open(const char *path, enum rec_mode mode, struct rec_db **out, char *er
 		 * but not enforced: this module is the only writer and inserts
 		 * only run ids it created and event types from the table, and
 		 * enforcement costs a fifth of the event rate (bench/recorder). */
-		rc = exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-				  "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768;", err, err_len);
+		/* Switching a new file to WAL takes a lock SQLite does not wait
+		 * for (no busy handler there): another writer opening the same
+		 * new file at the same moment makes it fail at once, so try
+		 * again for a while. */
+		for (int tries = 0;; tries++) {
+			rc = exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+					  "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768;", err, err_len);
+			if (!rc || tries == 200 || !strstr(db->last_error, "locked"))
+				break;
+			usleep(25000);
+		}
 		if (rc) {
-			if (strstr(err, "not a database") || strstr(err, "file is not"))
+			if (strstr(err, "not a database") || strstr(err, "file is not") || strstr(err, "malformed")) {
+				char why[sizeof(db->last_error)];
+
+				snprintf(why, sizeof(why), "%s", db->last_error);
+				set_err(err, err_len,
+					"%s: not an SQLite database (%s); memvirt reads only the databases it wrote", path,
+					why);
 				rc = -EPROTO;
+			}
 			goto fail;
 		}
 	}
 	rc = check_schema(db, db->writable, err, err_len);
 	if (rc)
 		goto fail;
+	if (db->writable && !db->created) {
+		rc = quick_check(db, err, err_len);
+		if (rc)
+			goto fail;
+	}
 	if (db->writable) {
 		rc = prepare_writers(db);
 		if (rc) {
