@@ -3,8 +3,11 @@
  * (a malformed one is refused, FILE:LINE: problem, before anything runs),
  * then run its grid in worker processes (core/sweeprun.h).
  *
- * The SIGINT/SIGTERM flag lives here, at the command's edge: a signal
- * handler can only reach a global, and the runner only reads it.
+ * The stop flag lives here, at the command's edge: a signal handler can
+ * only reach a global, and the runner only reads it.  SIGINT, SIGTERM and
+ * SIGHUP all stop the sweep cleanly (a closed terminal or a service
+ * manager ends a sweep as surely as Ctrl-C does), but a SIGHUP that was
+ * ignored when memvirt started (nohup) stays ignored.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,13 +42,15 @@ static void sweep_usage(FILE *out)
 		"Run every configuration of a sweep file (engines x backends x workloads x\n"
 		"parameters x VMs x TLB geometries x repetitions; see docs/sweep-format.md),\n"
 		"one `memvirt run` process per run, N at a time.  A run that fails or crashes\n"
-		"is recorded as failed with its reason and the sweep goes on.  Ctrl-C stops\n"
-		"the running runs, keeps the finished ones and marks the sweep interrupted.\n"
+		"is recorded as failed with its reason and the sweep goes on; one that outlives\n"
+		"its timeout is killed.  Ctrl-C (or SIGTERM, SIGHUP) stops the running runs,\n"
+		"keeps the finished ones and marks the sweep interrupted.\n"
 		"\n"
 		"  -j, --jobs N      worker processes (default: the number of CPUs, %ld here)\n"
 		"  --db FILE         results database (default %s)\n"
 		"  --resume          skip runs whose exact configuration is already 'ok' in\n"
-		"                    the database, continuing the last sweep of this file\n"
+		"                    the database, or being run by another live process,\n"
+		"                    continuing the last sweep of this file\n"
 		"  --check           only check the sweep file and print its size\n"
 		"  -h, --help        this help\n"
 		"\n"
@@ -149,7 +154,7 @@ int cmd_sweep(int argc, char **argv)
 	bool resume = false, check_only = false;
 	struct sweep_file *f = NULL;
 	struct sweep_totals t;
-	struct sigaction sa, old_int, old_term;
+	struct sigaction sa, old_int, old_term, old_hup;
 	char err[4096], command[4096];
 	size_t off = 0;
 	int c, rc;
@@ -203,6 +208,9 @@ int cmd_sweep(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, NULL, &old_hup);
+	if (old_hup.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 	{
 		struct sweep_run_opts o = {
 			.exe = "/proc/self/exe",
@@ -219,16 +227,26 @@ int cmd_sweep(int argc, char **argv)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	if (rc && rc != -EINTR) {
 		sweep_free(f);
 		return cli_fail(rc == -EPROTO || rc == -ERANGE ? MV_EXIT_USAGE : MV_EXIT_ENV, "sweep", "%s", err);
 	}
-	printf("sweep %" PRId64 " (%s)%s: %" PRIu32 " runs: %" PRIu32 " ok, %" PRIu32 " failed, %" PRIu32
-	       " skipped (already ok)%s in %.1f s\n",
-	       t.sweep_id, f->name, t.interrupted ? " INTERRUPTED" : "", t.points, t.ok, t.failed, t.skipped,
-	       t.interrupted ? ", the rest not run" : "", t.elapsed_s);
+	{
+		char busy[64] = "";
+
+		if (t.busy)
+			snprintf(busy, sizeof(busy), ", %" PRIu32 " being run by another process", t.busy);
+		printf("sweep %" PRId64 " (%s)%s: %" PRIu32 " runs: %" PRIu32 " ok, %" PRIu32 " failed, %" PRIu32
+		       " skipped (already ok)%s%s in %.1f s\n",
+		       t.sweep_id, f->name, t.interrupted ? " INTERRUPTED" : "", t.points, t.ok, t.failed, t.skipped,
+		       busy, t.interrupted ? ", the rest not run" : "", t.elapsed_s);
+	}
 	if (t.interrupted)
 		printf("resume with: memvirt sweep %s --db %s --resume\n", f->path, db_path);
+	else if (t.busy)
+		printf("once those runs end, memvirt sweep %s --db %s --resume runs the points they did not finish ok\n",
+		       f->path, db_path);
 	printf("report with: memvirt report --db %s --runs sweep=%" PRId64 " -o DIR\n", db_path, t.sweep_id);
 	sweep_free(f);
 	if (t.interrupted)

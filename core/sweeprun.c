@@ -6,9 +6,18 @@
  * Polling keeps it simple and signal-safe: the SIGINT handler only sets a
  * flag, and the loop notices it within one tick.  Each child's stderr goes
  * to a memfd so the runner can quote its last line as the failure reason.
+ *
+ * Three things a child must not do: outlive the runner (the kernel kills
+ * it when the runner dies, set between fork and exec), outlive its run's
+ * timeout (a run stuck where memvirt run cannot check its own clock, such
+ * as a plugin looping in create(), is killed by the watchdog each tick), and
+ * run a point some other live process is already running (with --resume
+ * the runner asks the store which points are being run before it starts
+ * one).
  */
 #include "core/sweeprun.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,22 +27,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/json.h"
 #include "core/runconf.h"
 #include "core/store.h"
 
 #define STOP_GRACE_S 5.0
 #define TICK_NS 50000000L
+/* How long past its timeout a run may take before the watchdog kills it:
+ * memvirt run loads its guest and backend before its clock starts, and
+ * then ends a run that is over time by itself at its next check.  A
+ * quarter of the timeout, within these bounds, leaves it that room
+ * without making a short sweep wait half a minute for a stuck run. */
+#define WATCHDOG_GRACE_MIN_S 2.0
+#define WATCHDOG_GRACE_MAX_S 30.0
 
 struct slot {
 	pid_t pid;              /* 0: free */
 	int errfd;
 	struct sweep_point point;
 	struct timespec start;
+	uint64_t timeout_s;     /* the run's --timeout */
+	double term_at;         /* when the watchdog sent SIGTERM, s since start; 0: not yet */
+	bool killed;            /* and SIGKILL after it */
+};
+
+/* A run row some other process was running when the runner last looked. */
+struct busy_run {
+	int64_t run_id;
+	char *key;
 };
 
 struct runner {
@@ -47,6 +74,12 @@ struct runner {
 	uint32_t to_run;        /* points this invocation runs (not skipped) */
 	double drawn_at;        /* when the bar was last drawn, s since t0 */
 	uint32_t drawn_done;    /* and how many runs it showed finished */
+	/* With --resume: the rows other processes are running, from every run
+	 * up to seen_id; rows are only ever appended, so each look reads only
+	 * the new ones. */
+	struct busy_run *busy;
+	size_t busy_count, busy_cap;
+	int64_t seen_id;
 	char *err;
 	size_t err_len;
 };
@@ -81,11 +114,23 @@ static void fmt_duration(double s, char *buf, size_t len)
 		snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
 }
 
+/* Runs this invocation has to account for: what it neither skipped as
+ * ok nor left to the process running it. */
+static uint32_t runs_total(const struct sweep_totals *t)
+{
+	return t->points - t->skipped - t->busy;
+}
+
+static uint32_t runs_finished(const struct sweep_totals *t)
+{
+	return t->ok + t->failed + t->stopped;
+}
+
 static void progress(struct runner *r, bool final)
 {
 	const struct sweep_totals *t = r->t;
-	uint32_t finished = t->ok + t->failed + t->stopped;
-	uint32_t total = t->points - t->skipped;
+	uint32_t finished = runs_finished(t);
+	uint32_t total = runs_total(t);
 	double el = since(&r->t0);
 	char e[32], eta[32];
 	int width = 30, fill;
@@ -153,13 +198,35 @@ static void last_line(int fd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* The --timeout the point passes to memvirt run, or memvirt run's default:
+ * the watchdog holds the run to the same clock. */
+static uint64_t point_timeout(const struct sweep_point *p)
+{
+	const struct rc_option *o = rc_find("timeout");
+	uint64_t v = 0;
+
+	for (int i = 0; i + 1 < p->argc; i++)
+		if (!strcmp(p->argv[i], "--timeout") && cli_parse_u64(p->argv[i + 1], &v) && v)
+			return v;
+	if (o && o->def && cli_parse_u64(o->def, &v) && v)
+		return v;
+	return 600;
+}
+
+static double watchdog_grace(uint64_t timeout_s)
+{
+	double g = (double)timeout_s / 4;
+
+	return g < WATCHDOG_GRACE_MIN_S ? WATCHDOG_GRACE_MIN_S : g > WATCHDOG_GRACE_MAX_S ? WATCHDOG_GRACE_MAX_S : g;
+}
+
 static int start_child(struct runner *r, struct slot *s, size_t index)
 {
 	const struct sweep_run_opts *o = r->o;
 	char sweep_id[32];
 	char *argv[SWEEP_MAX_ARGS + 16];
 	int argc = 0, rc;
-	pid_t pid;
+	pid_t pid, runner = getpid();
 
 	rc = sweep_point_at(r->f, index, &s->point);
 	if (rc) {
@@ -197,8 +264,18 @@ static int start_child(struct runner *r, struct slot *s, size_t index)
 		int null = open("/dev/null", O_RDWR);
 		sigset_t none;
 
-		/* Own process group: a terminal's SIGINT is the runner's alone. */
+		/* Own process group: a terminal's SIGINT is the runner's alone.
+		 * Which also means nothing reaches the child when the runner is
+		 * killed outright, so the kernel must: SIGKILL when the runner
+		 * dies.  A runner that died before prctl() took effect left the
+		 * child to a new parent, which getppid() shows. */
 		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+			dprintf(s->errfd, "cannot tie memvirt run to its sweep: %s\n", strerror(errno));
+			_exit(127);
+		}
+		if (getppid() != runner)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		sigemptyset(&none);
@@ -214,6 +291,9 @@ static int start_child(struct runner *r, struct slot *s, size_t index)
 	}
 	setpgid(pid, pid); /* also here, so kill(-pid) works at once */
 	s->pid = pid;
+	s->timeout_s = point_timeout(&s->point);
+	s->term_at = 0;
+	s->killed = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	return 0;
 }
@@ -277,7 +357,16 @@ static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
 	last_line(s->errfd, last, sizeof(last));
 	close(s->errfd);
 	s->errfd = -1;
-	if (WIFSIGNALED(wstatus)) {
+	if (s->term_at > 0 && WIFSIGNALED(wstatus)) {
+		/* The watchdog's doing, even if the sweep is being stopped too:
+		 * the run had overrun its timeout, which is a failure of its own.
+		 * (A run that exits after the SIGTERM has said why itself.) */
+		exit_code = 128 + WTERMSIG(wstatus);
+		stopping = false;
+		snprintf(reason, sizeof(reason),
+			 "killed by the sweep after its %" PRIu64 " s timeout (the run did not stop by itself)",
+			 s->timeout_s);
+	} else if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
 
 		exit_code = 128 + sig;
@@ -323,15 +412,14 @@ static int settle(struct runner *r, struct slot *s, int wstatus, bool stopping)
 		r->t->ok++;
 		if (!r->o->tty)
 			say(r, "[%" PRIu32 "/%" PRIu32 "] ok     run %" PRId64 ": %s (%.1f s)",
-			    r->t->ok + r->t->failed + r->t->stopped, r->t->points - r->t->skipped, ok_id,
-			    s->point.label, since(&s->start));
+			    runs_finished(r->t), runs_total(r->t), ok_id, s->point.label, since(&s->start));
 	} else if (status == REC_STATUS_INCOMPLETE) {
 		r->t->stopped++;
 		say(r, "stopped: %s", s->point.label);
 	} else {
 		r->t->failed++;
-		say(r, "[%" PRIu32 "/%" PRIu32 "] FAILED %s: %s", r->t->ok + r->t->failed + r->t->stopped,
-		    r->t->points - r->t->skipped, s->point.label, reason);
+		say(r, "[%" PRIu32 "/%" PRIu32 "] FAILED %s: %s", runs_finished(r->t), runs_total(r->t),
+		    s->point.label, reason);
 	}
 	s->pid = 0;
 	return 0;
@@ -367,6 +455,29 @@ static int reap(struct runner *r, bool stopping)
 	return 0;
 }
 
+/* Kill the runs that overran their timeout by the grace period: SIGTERM,
+ * then SIGKILL if that did not end them within a short grace (a run stuck
+ * in a plugin may not be able to act on SIGTERM).  settle() records why. */
+static void watchdog(struct runner *r)
+{
+	for (unsigned i = 0; i < r->o->jobs; i++) {
+		struct slot *s = &r->slots[i];
+		double grace, el;
+
+		if (!s->pid || s->killed)
+			continue;
+		grace = watchdog_grace(s->timeout_s);
+		el = since(&s->start);
+		if (s->term_at == 0 && el > (double)s->timeout_s + grace) {
+			kill(-s->pid, SIGTERM);
+			s->term_at = el;
+		} else if (s->term_at > 0 && el - s->term_at > (grace < STOP_GRACE_S ? grace : STOP_GRACE_S)) {
+			kill(-s->pid, SIGKILL);
+			s->killed = true;
+		}
+	}
+}
+
 static unsigned running(const struct runner *r)
 {
 	unsigned n = 0;
@@ -381,6 +492,158 @@ static void tick(void)
 	struct timespec ts = {0, TICK_NS};
 
 	nanosleep(&ts, NULL); /* EINTR just ends the tick early */
+}
+
+/* ---- points other processes are running (--resume) ---- */
+
+struct busy_scan {
+	struct runner *r;
+	int64_t want_id;        /* still_running(): the one row asked for */
+	bool running;           /* and whether it is still being run */
+	int rc;
+};
+
+static bool started_here(const struct runner *r, const char *key)
+{
+	for (unsigned i = 0; i < r->o->jobs; i++)
+		if (r->slots[i].pid && !strcmp(r->slots[i].point.key, key))
+			return true;
+	return false;
+}
+
+/* The store resolves a 'running' row whose writer is gone as incomplete,
+ * so RUNNING here means a live process (or one on another host, which
+ * the store cannot see and so must presume alive). */
+static int note_busy(void *ctx, const struct rec_run_row *row)
+{
+	struct busy_scan *b = ctx;
+	struct runner *r = b->r;
+
+	if (row->id > r->seen_id)
+		r->seen_id = row->id;
+	if (row->status != REC_STATUS_RUNNING || !row->sweep_key || started_here(r, row->sweep_key))
+		return 0;
+	if (r->busy_count == r->busy_cap) {
+		size_t cap = r->busy_cap ? 2 * r->busy_cap : 16;
+		struct busy_run *nb = realloc(r->busy, cap * sizeof(*nb));
+
+		if (!nb)
+			return b->rc = -ENOMEM;
+		r->busy = nb;
+		r->busy_cap = cap;
+	}
+	r->busy[r->busy_count].key = strdup(row->sweep_key);
+	if (!r->busy[r->busy_count].key)
+		return b->rc = -ENOMEM;
+	r->busy[r->busy_count++].run_id = row->id;
+	return 0;
+}
+
+static int still_running(void *ctx, const struct rec_run_row *row)
+{
+	struct busy_scan *b = ctx;
+
+	b->running = row->id == b->want_id && row->status == REC_STATUS_RUNNING;
+	return 0;
+}
+
+/* The process running a point: the one whose command line names its key
+ * (the store keeps the writer's pid but does not hand it out).  0 when
+ * none is found here, e.g. it runs on another host. */
+static long process_running_key(const char *key)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long found = 0;
+	char path[64], buf[8192];
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		ssize_t n;
+		int fd;
+
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (char *a = buf; a < buf + n; a += strlen(a) + 1) {
+			char *next = a + strlen(a) + 1;
+
+			if ((!strcmp(a, "--sweep-key") && next < buf + n && !strcmp(next, key)) ||
+			    (!strncmp(a, "--sweep-key=", 12) && !strcmp(a + 12, key))) {
+				found = pid;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Whether another live process is running point p's key: 1 (and the run
+ * id), 0, or a negative errno with a message.  Reads the rows added since
+ * the last look, then looks again at the rows of this key it noted. */
+static int point_busy(struct runner *r, const struct sweep_point *p, int64_t *run_id)
+{
+	struct busy_scan b = {.r = r};
+	char sel[64];
+	int rc;
+
+	snprintf(sel, sizeof(sel), "%" PRId64 "-%" PRId64, r->seen_id + 1, INT64_MAX);
+	rc = rec_select_runs(r->db, sel, note_busy, &b, r->err, r->err_len);
+	if (rc || b.rc)
+		goto fail;
+	for (size_t i = 0; i < r->busy_count;) {
+		struct busy_run *br = &r->busy[i];
+
+		if (strcmp(br->key, p->key)) {
+			i++;
+			continue;
+		}
+		snprintf(sel, sizeof(sel), "%" PRId64, br->run_id);
+		b.want_id = br->run_id;
+		b.running = false;
+		rc = rec_select_runs(r->db, sel, still_running, &b, r->err, r->err_len);
+		if (rc)
+			goto fail;
+		if (b.running) {
+			*run_id = br->run_id;
+			return 1;
+		}
+		/* Ended since: forget it, so the list holds only live runs. */
+		free(br->key);
+		*br = r->busy[--r->busy_count];
+	}
+	return 0;
+fail:
+	rc = rc ? rc : b.rc;
+	if (rc == -ENOMEM)
+		set_err(r->err, r->err_len, "out of memory");
+	else
+		set_err(r->err, r->err_len, "%s: cannot read which runs are being run: %s", r->o->db_path,
+			rec_errmsg(r->db));
+	return rc;
+}
+
+static void say_busy(struct runner *r, const struct sweep_point *p, int64_t run_id)
+{
+	long pid = process_running_key(p->key);
+
+	if (pid)
+		say(r, "point %zu (%s) is being run by process %ld; not started again", p->index, p->label, pid);
+	else
+		say(r, "point %zu (%s) is being run by another process (run %" PRId64 "); not started again",
+		    p->index, p->label, run_id);
 }
 
 /* Stop every child: SIGTERM, then SIGKILL after the grace period. */
@@ -478,17 +741,38 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 		rc = reap(&r, false);
 		if (rc)
 			break;
+		watchdog(&r);
 		for (unsigned i = 0; i < o->jobs && next < count && !*o->stop; i++) {
 			if (r.slots[i].pid)
 				continue;
-			/* Skip points already ok (only with --resume). */
+			/* With --resume, skip points already ok, and points another
+			 * process is running: a second run of one would give it two
+			 * results (or race the first). */
 			while (next < count && o->resume) {
 				struct sweep_point p;
+				int64_t busy_id = 0;
+				int busy;
 
-				if (sweep_point_at(f, next, &p) != 0 || rec_sweep_key_ok(r.db, p.key, NULL) != 0)
+				if (sweep_point_at(f, next, &p) != 0)
 					break;
+				if (rec_sweep_key_ok(r.db, p.key, NULL) == 0) {
+					next++;
+					continue;
+				}
+				busy = point_busy(&r, &p, &busy_id);
+				if (busy < 0) {
+					rc = busy;
+					break;
+				}
+				if (!busy)
+					break;
+				t->busy++;
+				r.to_run--;
+				say_busy(&r, &p, busy_id);
 				next++;
 			}
+			if (rc)
+				break;
 			if (next == count)
 				break;
 			rc = start_child(&r, &r.slots[i], next);
@@ -524,6 +808,9 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 		rc = -EINTR;
 out:
 	rec_close(r.db);
+	for (size_t i = 0; i < r.busy_count; i++)
+		free(r.busy[i].key);
+	free(r.busy);
 	free(r.slots);
 	return rc;
 }

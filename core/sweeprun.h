@@ -11,6 +11,14 @@
  * - Children run in their own process groups, so a terminal's Ctrl-C
  *   reaches only the runner, which then stops them itself (SIGTERM, then
  *   SIGKILL after a grace period) and marks the sweep interrupted.
+ * - No child outlives the runner: each is SIGKILLed by the kernel when the
+ *   runner dies, however it dies (PR_SET_PDEATHSIG), so its row reads as
+ *   incomplete.  This ties children to the thread that forked them: call
+ *   sweep_run() from a thread that lives as long as the sweep.
+ * - No child outlives its run's timeout by more than a grace period: the
+ *   runner kills it and records it failed with that reason.
+ * - With resume, a point another live process is running (its 'running'
+ *   row's writer is alive) is not started a second time.
  * - The runner holds no global state; the caller owns the stop flag its
  *   signal handler sets.
  */
@@ -29,7 +37,8 @@ struct sweep_run_opts {
 	const char *db_path;
 	const char *command;      /* this sweep's command line, recorded */
 	unsigned jobs;            /* worker processes, >= 1 */
-	bool resume;              /* skip points with an 'ok' run of the same key */
+	bool resume;              /* skip points with an 'ok' run of the same key, or one
+				   * another live process is running */
 	bool tty;                 /* progress bar (true) or one line per run */
 	FILE *out;                /* where progress goes */
 	volatile sig_atomic_t *stop;   /* set asynchronously to stop the sweep */
@@ -39,6 +48,7 @@ struct sweep_totals {
 	int64_t sweep_id;
 	bool resumed;             /* continued an earlier sweep of the same file */
 	uint32_t points, skipped, ok, failed, stopped;
+	uint32_t busy;            /* not started: another process was running them */
 	bool interrupted;
 	double elapsed_s;
 };

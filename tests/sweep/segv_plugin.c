@@ -1,10 +1,13 @@
 /*
  * tests/sweep/segv_plugin.c — a backend plugin that crashes the process
  * that loads it: its constructor writes through a wild pointer while
- * dlopen() runs, outside any crash guard.  `memvirt run --backend
- * segv-plugin.so` therefore dies of SIGSEGV, which is what the sweep
- * runner must survive and record.
+ * dlopen() runs.  memvirt run guards dlopen() and would report that crash
+ * itself, so the constructor first puts SIGSEGV back to its default
+ * action: this plugin stands for the crash no handler in the process
+ * survives.  `memvirt run --backend segv-plugin.so` therefore dies of
+ * SIGSEGV, which is what the sweep runner must survive and record.
  */
+#include <signal.h>
 #include <stdint.h>
 
 #include <memvirt/backend.h>
@@ -16,6 +19,7 @@ static int *volatile segv_plugin_wild = (int *)(uintptr_t)8;
 
 __attribute__((constructor)) static void segv_plugin_load(void)
 {
+	signal(SIGSEGV, SIG_DFL);
 	*segv_plugin_wild = 1;
 }
 
