@@ -298,6 +298,10 @@ static uint64_t process_start_time(long pid)
 	if (!p)
 		return 0;
 	p++;
+	/* A zombie (Z) or a dying process (X) writes no more: it is gone,
+	 * though its parent has not reaped it yet. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
 	/* After ')' come fields 3..; starttime is field 22. */
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
