@@ -72,7 +72,7 @@ struct run_config {
 	const char *engine, *backend, *backend_opt, *workload;
 	const char *params[RC_MAX_PARAMS];
 	unsigned param_count;
-	uint64_t vms, quantum, mem;
+	uint64_t vms, quantum, slice, mem;
 	const char *tlb, *machine, *costs, *guest;
 	/* the sample */
 	uint64_t seed, reps;

@@ -164,10 +164,6 @@ static int check_machine(const struct run_config *c, struct run_plan *p)
 		return plan_fail(p, MV_EXIT_USAGE,
 				 "backend %s virtualizes the architected-TLB machine: add --machine archtlb",
 				 backend_name);
-	if (c->vms > 1 && !(offers & MV_CAP_ICOUNT))
-		return plan_fail(p, MV_EXIT_USAGE,
-				 "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
-				 p->engine->name);
 	if (p->arch_tlb && c->vms > 1 && p->backend && !(backend_engines & MV_BACKEND_ARCH_TLB))
 		return plan_fail(p, MV_EXIT_USAGE,
 				 "backend %s cannot timeshare VMs on the architected-TLB machine (its TLB is not virtualized); use softtlb or asid, or --vms 1",
@@ -252,11 +248,15 @@ static bool identity_value(const struct run_plan *p, const struct rc_option *o, 
 		for (unsigned i = 0; i < p->workload->param_count; i++)
 			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s=%" PRIu64, i ? "," : "",
 						p->workload->params[i].name, p->param_values[i]);
-	} else if (!strcmp(o->name, "quantum")) {
-		/* One VM runs without turns: the quantum changes nothing. */
-		if (c->vms < 2)
+	} else if (!strcmp(o->name, "quantum") || !strcmp(o->name, "slice")) {
+		/* One VM runs without turns; VMs take turns by instructions
+		 * where the engine counts them (the quantum), by time where it
+		 * does not (the slice): the other changes nothing. */
+		bool icount = p->engine->capabilities() & MV_CAP_ICOUNT;
+
+		if (c->vms < 2 || icount != !strcmp(o->name, "quantum"))
 			return false;
-		snprintf(buf, len, "%" PRIu64, c->quantum);
+		snprintf(buf, len, "%" PRIu64, icount ? c->quantum : c->slice);
 	} else if (!strcmp(o->name, "tlb"))
 		snprintf(buf, len, "%s", p->tlb_canonical[0] ? p->tlb_canonical : "host");
 	else if (!strcmp(o->name, "costs"))
@@ -440,6 +440,7 @@ void run_plan_vmm_config(const struct run_plan *p, uint64_t seed, struct ev_bus 
 		.seed = seed,
 		.vms = (unsigned)c->vms,
 		.quantum = c->quantum,
+		.slice_s = (double)c->slice / 1e6,
 		.mem_size = c->mem,
 		.insn_limit = c->insn_limit,
 		.timeout_s = (double)c->timeout,

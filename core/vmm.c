@@ -214,6 +214,7 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 		.params_text = cfg->params_text,
 		.entry = img->entry,
 		.flags = cfg->arch_tlb ? MV_BOOT_ARCH_TLB : 0,
+		.timer_period = cfg->engine->capabilities() & MV_CAP_ICOUNT ? 0 : VMM_WALL_TIMER_PERIOD,
 	};
 	rc = boot_prepare(vm->ram, &bp, &regs, &sregs);
 	if (rc)
@@ -432,9 +433,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (cfg->snapshot_every && (!cfg->engine->instructions || !cfg->engine->set_limits || !cfg->snapshot))
 		return fail_setup(res, 2, -EINVAL, "engine %s cannot count guest instructions, so it cannot take "
 				  "counter snapshots; drop --timeseries", cfg->engine->name);
-	if (cfg->vms > 1 && !cfg->engine->instructions)
+	if (cfg->vms > 1 && !cfg->engine->instructions && (!cfg->engine->arm_timeout || !(cfg->slice_s > 0)))
 		return fail_setup(res, 2, -EINVAL,
-				  "engine %s cannot count guest instructions, so it cannot timeshare VMs with a quantum; use --vms 1",
+				  "engine %s can neither count guest instructions nor end a VM's turn by time, so it cannot timeshare VMs; use --vms 1",
 				  cfg->engine->name);
 	m = calloc(1, sizeof(*m));
 	if (!m)

@@ -31,6 +31,7 @@ struct vmm_config {
 	uint64_t seed;
 	unsigned vms;                  /* 1..VMM_MAX_VMS */
 	uint64_t quantum;              /* retired instructions per VM turn (vms > 1) */
+	double slice_s;                /* wall time per VM turn (vms > 1) where the engine counts no instructions */
 	uint64_t mem_size;             /* guest RAM per VM, bytes */
 	uint64_t insn_limit;           /* per VM; 0 = none (soft engine) */
 	double timeout_s;              /* wall clock; 0 = none */

@@ -20,6 +20,12 @@
  * that the wall-clock timeout is checked; these returns are not exits. */
 #define POLL_QUANTUM 20000000ull
 
+/* The guest's scheduler tick where its APIC timer counts time, not
+ * instructions (the kvm engine: KVM's APIC bus runs at 1 GHz): 10 ms, a
+ * usual kernel's HZ=100.  The soft engine's timer counts retired
+ * instructions, and there the kernel's default (100000) stays. */
+#define VMM_WALL_TIMER_PERIOD 10000000ull
+
 struct mv_vm {
 	struct vmm *vmm;
 	unsigned index;
@@ -37,6 +43,7 @@ struct mv_vm {
 	uint64_t guest_cr3;     /* virtualized CR3 when the backend intercepts it */
 	uint64_t frames_held;   /* backend frames charged to it */
 	uint64_t turn_end;      /* instruction count at which its turn ends */
+	double turn_deadline;   /* engines that count no instructions: when its turn ends (s since start) */
 	char backend_reason[512]; /* what the backend said about its last error */
 };
 

@@ -185,6 +185,8 @@ static bool snapshot_stop(struct vmm *m, struct mv_vm *vm, const struct engine_e
 	return true;
 }
 
+static int arm_turn_timer(struct vmm *m, struct mv_vm *vm);
+
 /* Sets the engine's limits for the VM's turn: the quantum (or, with one
  * VM, the polling interval for the timeout) and the instruction limit.
  * An engine that cannot count instructions gets a wall-clock timer. */
@@ -192,15 +194,31 @@ static int vm_turn_limits(struct vmm *m, struct mv_vm *vm)
 {
 	const struct engine_ops *e = m->cfg->engine;
 	uint64_t quantum = m->cfg->vms > 1 ? m->cfg->quantum : POLL_QUANTUM;
-	double left;
 
 	if (e->instructions && e->set_limits) {
 		vm->turn_end = vmm_vm_icount(vm) + quantum;
 		return e->set_limits(vm->vcpu, snapshot_cut(m, vm, quantum), m->cfg->insn_limit);
 	}
-	if (!e->arm_timeout || m->cfg->timeout_s <= 0)
+	/* No instruction count: a VM's turn is a slice of wall time, ended by
+	 * the engine's timer like the run's timeout. */
+	if (m->cfg->vms > 1)
+		vm->turn_deadline = elapsed_s(m) + m->cfg->slice_s;
+	return arm_turn_timer(m, vm);
+}
+
+/* The engine's timer for what comes first: the turn's end (with several
+ * VMs) or the run's timeout. */
+static int arm_turn_timer(struct vmm *m, struct mv_vm *vm)
+{
+	const struct engine_ops *e = m->cfg->engine;
+	double now = elapsed_s(m), left = m->cfg->timeout_s > 0 ? m->cfg->timeout_s - now : -1;
+
+	if (!e->arm_timeout)
 		return 0;
-	left = m->cfg->timeout_s - elapsed_s(m);
+	if (m->cfg->vms > 1 && (left < 0 || vm->turn_deadline - now < left))
+		left = vm->turn_deadline - now;
+	if (left < 0 && m->cfg->timeout_s <= 0)
+		return 0;
 	return e->arm_timeout(vm->vcpu, left > 0 ? left : 0);
 }
 
@@ -256,7 +274,14 @@ int vmm_schedule(struct vmm *m)
 		while (!yield) {
 			rc = e->run(vm->vcpu);
 			if (rc == -EINTR) {
-				/* A timer signal interrupted the run: only the timeout uses it. */
+				/* The engine's timer: the turn's end, or the timeout
+				 * (checked below); else the rest of the turn. */
+				if (!e->instructions && m->cfg->vms > 1) {
+					if (elapsed_s(m) >= vm->turn_deadline)
+						yield = true;
+					else if (arm_turn_timer(m, vm))
+						vmm_vm_fail(vm, "engine %s cannot set the VM's turn", e->name);
+				}
 			} else if (rc) {
 				vmm_vm_fail(vm, "engine %s failed running VM %u: %s", e->name, cur, strerror(-rc));
 				break;
@@ -268,9 +293,14 @@ int vmm_schedule(struct vmm *m)
 			}
 			if (m->cfg->timeout_s > 0 && elapsed_s(m) > m->cfg->timeout_s) {
 				for (unsigned i = 0; i < m->cfg->vms; i++)
-					if (!m->vms[i].done)
-						vmm_vm_fail(&m->vms[i], "VM %u still running after the %.0f s timeout (raise --timeout)",
-							i, m->cfg->timeout_s);
+					if (!m->vms[i].done) {
+						char state[256];
+
+						report_guest_state(&m->vms[i], state, sizeof(state));
+						vmm_vm_fail(&m->vms[i],
+							    "VM %u still running after the %.0f s timeout (raise --timeout); %s", i,
+							    m->cfg->timeout_s, state);
+					}
 				return 0;
 			}
 			if (vm->done)

@@ -133,17 +133,6 @@ static bool kvm_available(char *why, size_t why_len)
 			return false;
 		}
 	}
-	/* PVM (kvm_pvm, "pagetable-based virtual machine") offers /dev/kvm
-	 * without VMX/SVM but runs only PVM-enabled guest kernels: memvirt's
-	 * guest boots there and then stalls in failed instruction emulation,
-	 * so say so instead of letting a run hang until its timeout. */
-	if (access("/sys/module/kvm_pvm", F_OK) == 0 &&
-	    access("/sys/module/kvm_amd", F_OK) != 0 && access("/sys/module/kvm_intel", F_OK) != 0) {
-		snprintf(why, why_len, "the host's KVM is PVM (kvm_pvm), which runs only PVM-enabled "
-			 "guest kernels and not memvirt's guest; use --engine soft");
-		close(fd);
-		return false;
-	}
 	/* A loaded module can still refuse VMs (virtualization disabled in
 	 * firmware, another hypervisor owning VMX): try one. */
 	vm = ioctl(fd, KVM_CREATE_VM, 0);

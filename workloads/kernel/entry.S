@@ -64,7 +64,11 @@ trap_stub_\n:
 	.align 8
 	.globl trap_stubs
 trap_stubs:
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12
+	.quad trap_stub_\n
+	.endr
+	.quad fixup_stub_13, fixup_stub_14
+	.irp n, 15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad trap_stub_\n
 	.endr
 	.text
@@ -148,6 +152,56 @@ syscall_return:
 	popq %rsp                       /* user RSP; interrupts stay off until sysretq */
 	swapgs
 	sysretq
+
+/*
+ * A system call that reached syscall_entry with CPL still 3.  A correct
+ * `syscall` loads CS from STAR, so CPL 0; some hosts (one KVM that runs
+ * guests on its shadow MMU without VMX/SVM) jump to LSTAR with RCX and
+ * R11 set but leave CPL 3, and the entry's first instruction faults at
+ * CPL 3: #PF (its page is supervisor-only) or #GP (swapgs).  #GP and #PF
+ * come here first: a fault at syscall_entry from CPL 3 is that system
+ * call.  The hardware frame on the kernel stack (error code, RIP, CS,
+ * RFLAGS, RSP, SS) has the user RSP; RCX and R11 hold what `syscall` put
+ * there; rewritten into the frame syscall_entry builds, it takes the
+ * system call's own path and returns by sysretq.  Anything else goes on
+ * to the usual stub.  On a correct host this costs two compares per #GP
+ * and #PF.  In .fixup.text, which kernel.ld puts past all other code, so
+ * the code every trap runs keeps its place.
+ */
+	.section .fixup.text, "ax"
+	.macro FIXUP_STUB n
+	.globl fixup_stub_\n
+fixup_stub_\n:
+	cmpq $syscall_entry, 8(%rsp)    /* RIP */
+	jne trap_stub_\n
+	testb $3, 16(%rsp)              /* CS */
+	jz trap_stub_\n
+	jmp syscall_at_cpl3
+	.endm
+	FIXUP_STUB 13
+	FIXUP_STUB 14
+
+syscall_at_cpl3:
+	incq syscall_entry_fixups(%rip)
+	movq $0, 0(%rsp)                /* error code */
+	movq %rcx, 8(%rsp)              /* user RIP */
+	movq $0x23, 16(%rsp)            /* user CS */
+	movq %r11, 24(%rsp)             /* user RFLAGS */
+	movq $0x1b, 40(%rsp)            /* user SS; 32(%rsp) is the user RSP */
+	pushq $0x80                     /* TRAP_SYSCALL */
+	swapgs
+	SAVE_REGS
+	cld
+	movq %rsp, %rdi
+	call syscall_dispatch
+	jmp syscall_return
+
+	.section .fixup.data, "aw"
+	.balign 8
+	.globl syscall_entry_fixups
+syscall_entry_fixups:
+	.quad 0
+	.text
 
 /* void ctx_switch(uint64_t *save_rsp, uint64_t next_rsp) */
 	.globl ctx_switch
