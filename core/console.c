@@ -21,6 +21,10 @@ static void parse_line(struct console *c, const char *line)
 	const char *p;
 	char *end;
 
+	if (!strncmp(line, CONSOLE_BANNER, strlen(CONSOLE_BANNER))) {
+		c->booted = true;
+		return;
+	}
 	if (!strncmp(line, "result checksum=", 16)) {
 		unsigned long long v;
 

@@ -1,7 +1,8 @@
 /*
  * core/console.h — a VM's console (COM1): collects bytes into lines,
  * echoes them if asked, and parses the machine-readable lines of the boot
- * protocol ("result checksum=HEX", "stat NAME=VALUE").  The last lines are
+ * protocol: the banner ("memvirt guest: ...", the guest's boot handshake:
+ * its kernel is up), "result checksum=HEX", "stat NAME=VALUE".  The last lines are
  * kept for failure reports (a guest panic explains itself there).
  */
 #ifndef MEMVIRT_CORE_CONSOLE_H
@@ -14,6 +15,7 @@
 #include "core/counters.h"
 
 #define CONSOLE_LINE_MAX 256
+#define CONSOLE_BANNER "memvirt guest: "
 #define CONSOLE_TAIL 4
 
 struct console {
@@ -24,6 +26,7 @@ struct console {
 	unsigned len;
 	char tail[CONSOLE_TAIL][CONSOLE_LINE_MAX];
 	unsigned tail_next;
+	bool booted;                    /* the banner line came */
 	bool has_checksum;
 	uint64_t checksum;
 	uint64_t bytes;

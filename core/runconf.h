@@ -77,7 +77,7 @@ struct run_config {
 	/* the sample */
 	uint64_t seed, reps;
 	/* limits: they end a run, and change nothing of one that finishes */
-	uint64_t insn_limit, timeout;
+	uint64_t insn_limit, timeout, boot_timeout;
 	/* where results go */
 	const char *record, *db;
 	uint64_t timeseries;          /* counter snapshots every N instructions; 0 none */

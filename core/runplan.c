@@ -444,6 +444,7 @@ void run_plan_vmm_config(const struct run_plan *p, uint64_t seed, struct ev_bus 
 		.mem_size = c->mem,
 		.insn_limit = c->insn_limit,
 		.timeout_s = (double)c->timeout,
+		.boot_timeout_s = (double)c->boot_timeout,
 		.tlb = c->tlb,
 		.arch_tlb = p->arch_tlb,
 		.guest_path = p->guest_path,

@@ -35,6 +35,7 @@ struct vmm_config {
 	uint64_t mem_size;             /* guest RAM per VM, bytes */
 	uint64_t insn_limit;           /* per VM; 0 = none (soft engine) */
 	double timeout_s;              /* wall clock; 0 = none */
+	double boot_timeout_s;         /* wall clock to the guest's boot handshake (its banner); 0 = none */
 	const char *tlb;               /* soft engine --tlb text, may be NULL */
 	bool arch_tlb;                 /* the architected-TLB machine (docs/arch-tlb.md) */
 	const char *guest_path;        /* guest kernel ELF */

@@ -44,6 +44,12 @@ struct mv_vm {
 	uint64_t frames_held;   /* backend frames charged to it */
 	uint64_t turn_end;      /* instruction count at which its turn ends */
 	double turn_deadline;   /* engines that count no instructions: when its turn ends (s since start) */
+	struct {                /* the guest's last port access, for reports */
+		bool any, write;
+		uint16_t port;
+		uint8_t size;
+		uint32_t data;
+	} last_io;
 	char backend_reason[512]; /* what the backend said about its last error */
 };
 

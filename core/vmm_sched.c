@@ -18,6 +18,11 @@ static void handle_io(struct mv_vm *vm, struct engine_exit *ex)
 	uint16_t port = ex->io.port;
 
 	vmm_post_simple(vm, MV_EV_IO, port);
+	vm->last_io.any = true;
+	vm->last_io.write = ex->io.is_write;
+	vm->last_io.port = port;
+	vm->last_io.size = ex->io.size;
+	vm->last_io.data = ex->io.is_write ? ex->io.data : 0;
 	if (ex->io.is_write) {
 		if (port == MV_PORT_CONSOLE) {
 			console_put(&vm->console, (uint8_t)ex->io.data);
@@ -187,6 +192,42 @@ static bool snapshot_stop(struct vmm *m, struct mv_vm *vm, const struct engine_e
 
 static int arm_turn_timer(struct vmm *m, struct mv_vm *vm);
 
+/* "out 0x3f8 byte 0x6d" */
+static void last_io_text(const struct mv_vm *vm, char *buf, size_t len)
+{
+	static const char *const sizes[] = {"", "byte", "word", "", "dword"};
+
+	if (!vm->last_io.any)
+		snprintf(buf, len, "it did no port I/O at all");
+	else if (vm->last_io.write)
+		snprintf(buf, len, "its last I/O: out %#x %s %#x", vm->last_io.port,
+			 vm->last_io.size <= 4 ? sizes[vm->last_io.size] : "", vm->last_io.data);
+	else
+		snprintf(buf, len, "its last I/O: in %#x %s", vm->last_io.port,
+			 vm->last_io.size <= 4 ? sizes[vm->last_io.size] : "");
+}
+
+/* A guest that has not printed its banner within the bound will not: a
+ * host that cannot run it (or a broken image) ends the run now, with
+ * what the guest last did, rather than at --timeout. */
+static void boot_overdue(struct vmm *m)
+{
+	if (!(m->cfg->boot_timeout_s > 0) || elapsed_s(m) <= m->cfg->boot_timeout_s)
+		return;
+	for (unsigned i = 0; i < m->cfg->vms; i++) {
+		struct mv_vm *v = &m->vms[i];
+		char io[128], state[256];
+
+		if (v->done || v->console.booted)
+			continue;
+		last_io_text(v, io, sizeof(io));
+		report_guest_state(v, state, sizeof(state));
+		vmm_vm_fail(v, "VM %u did not reach its boot handshake (the guest's banner line) within %g s "
+			       "(--boot-timeout); %s, %" PRIu64 " console bytes; %s",
+			    i, m->cfg->boot_timeout_s, io, v->console.bytes, state);
+	}
+}
+
 /* Sets the engine's limits for the VM's turn: the quantum (or, with one
  * VM, the polling interval for the timeout) and the instruction limit.
  * An engine that cannot count instructions gets a wall-clock timer. */
@@ -217,7 +258,9 @@ static int arm_turn_timer(struct vmm *m, struct mv_vm *vm)
 		return 0;
 	if (m->cfg->vms > 1 && (left < 0 || vm->turn_deadline - now < left))
 		left = vm->turn_deadline - now;
-	if (left < 0 && m->cfg->timeout_s <= 0)
+	if (m->cfg->boot_timeout_s > 0 && !vm->console.booted && (left < 0 || m->cfg->boot_timeout_s - now < left))
+		left = m->cfg->boot_timeout_s - now;
+	if (left < 0 && m->cfg->timeout_s <= 0 && !(m->cfg->boot_timeout_s > 0 && !vm->console.booted))
 		return 0;
 	return e->arm_timeout(vm->vcpu, left > 0 ? left : 0);
 }
@@ -303,6 +346,7 @@ int vmm_schedule(struct vmm *m)
 					}
 				return 0;
 			}
+			boot_overdue(m);
 			if (vm->done)
 				break;
 		}

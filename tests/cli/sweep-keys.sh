@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 declare -A good=([backend-opt]="" [tlb]='"l1=32:4,l2=512:8"' [costs]='"vm_exits=900"' [guest]="$guest")
 declare -A bad=([engine]=qemu [machine]=mips [backend]=turbo [backend-opt]="" [workload]=doom [vms]=99
 	[quantum]=10 [mem]=17M [tlb]='"l1=64:3"' [costs]='"coffee=1"' [guest]="$work/absent.elf" [seed]=x
-	[insn-limit]=-1 [timeout]=0 [record]=everything [timeseries]=5 [slice]=10)
+	[insn-limit]=-1 [timeout]=0 [record]=everything [timeseries]=5 [slice]=10 [boot-timeout]=x)
 
 checked=0
 while read -r name role default sweep _; do

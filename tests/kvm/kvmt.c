@@ -3,6 +3,7 @@
  */
 #include "tests/kvm/kvmt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -118,6 +119,18 @@ struct engine_exit *kvmt_run(struct kvmt *t)
 
 	CHECK(ret == 0, "run: %s", strerror(-ret));
 	return kvm_engine_ops.exit(t->vcpu);
+}
+
+int kvmt_run_for(struct kvmt *t, double seconds, struct engine_exit **e)
+{
+	int ret;
+
+	CHECK(kvm_engine_ops.arm_timeout(t->vcpu, seconds) == 0, "arm the timer");
+	ret = kvm_engine_ops.run(t->vcpu);
+	kvm_engine_ops.disarm_timeout();
+	CHECK(ret == 0 || ret == -EINTR, "run: %s", strerror(-ret));
+	*e = kvm_engine_ops.exit(t->vcpu);
+	return ret;
 }
 
 uint32_t kvmt_expect_out(struct kvmt *t, uint16_t port, uint8_t size)

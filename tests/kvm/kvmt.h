@@ -40,6 +40,9 @@ void kvmt_teardown(struct kvmt *t);
 
 /* One engine run; CHECKs that it returned 0 and returns the exit. */
 struct engine_exit *kvmt_run(struct kvmt *t);
+/* Run with the engine's timer armed for `seconds`: 0 and *e for an exit,
+ * -EINTR when the timer ended the run first (the guest made no exit). */
+int kvmt_run_for(struct kvmt *t, double seconds, struct engine_exit **e);
 
 /* Run and CHECK that the exit is an OUT of `size` bytes to `port`;
  * returns the value written. */
