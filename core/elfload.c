@@ -17,9 +17,28 @@ static int bad(char *err, size_t len, const char *what, const char *path)
 	return -ENOEXEC;
 }
 
+/* The file is a byte buffer: a header may lie at any offset (an odd
+ * e_phoff is legal), so every header is copied out, never cast in place. */
+static Elf64_Ehdr ehdr_at(const struct elf_image *img)
+{
+	Elf64_Ehdr eh;
+
+	memcpy(&eh, img->data, sizeof(eh));
+	return eh;
+}
+
+static Elf64_Phdr phdr_at(const struct elf_image *img, const Elf64_Ehdr *eh, unsigned i)
+{
+	Elf64_Phdr ph;
+
+	memcpy(&ph, img->data + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
 int elf_open(const char *path, struct elf_image *img, char *err, size_t err_len)
 {
-	const Elf64_Ehdr *eh;
+	Elf64_Ehdr ehdr;
+	const Elf64_Ehdr *eh = &ehdr;
 	FILE *f;
 	long size;
 	int rc;
@@ -55,7 +74,7 @@ int elf_open(const char *path, struct elf_image *img, char *err, size_t err_len)
 	}
 	fclose(f);
 
-	eh = (const Elf64_Ehdr *)img->data;
+	ehdr = ehdr_at(img);
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		rc = bad(err, err_len, "no ELF magic", path);
 	else if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
@@ -78,7 +97,7 @@ int elf_open(const char *path, struct elf_image *img, char *err, size_t err_len)
 	img->load_lo = UINT64_MAX;
 	img->load_hi = 0;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(img->data + eh->e_phoff) + i;
+		const Elf64_Phdr phdr = phdr_at(img, eh, i), *ph = &phdr;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
@@ -107,7 +126,7 @@ int elf_open(const char *path, struct elf_image *img, char *err, size_t err_len)
 int elf_load(const struct elf_image *img, uint8_t *ram, uint64_t ram_size, char *err,
 	     size_t err_len)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->data;
+	const Elf64_Ehdr ehdr = ehdr_at(img), *eh = &ehdr;
 
 	if (img->load_hi > ram_size) {
 		snprintf(err, err_len,
@@ -116,7 +135,7 @@ int elf_load(const struct elf_image *img, uint8_t *ram, uint64_t ram_size, char 
 		return -E2BIG;
 	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(img->data + eh->e_phoff) + i;
+		const Elf64_Phdr phdr = phdr_at(img, eh, i), *ph = &phdr;
 
 		if (ph->p_type != PT_LOAD)
 			continue;

@@ -15,10 +15,12 @@ cd "$(dirname "$0")/.."
 # Everything comes from Debian 12 packages.  Run-time and build needs,
 # then what only the tests need (the unicorn oracle, QEMU for the guest
 # image and for KVM-in-QEMU, busybox and cpio for its initramfs, headless
-# Chromium to check that generated reports render).
+# Chromium to check that generated reports render, clang and its
+# libFuzzer for the fuzz suite).
 build_packages=(gcc meson ninja-build pkg-config libsqlite3-dev libgsl-dev libunwind-dev
 	linux-libc-dev binutils gnuplot-nox)
-test_packages=(libunicorn-dev qemu-system-x86 busybox-static cpio sqlite3 apt-utils dpkg-dev chromium)
+test_packages=(libunicorn-dev qemu-system-x86 busybox-static cpio sqlite3 apt-utils dpkg-dev chromium
+	clang libclang-rt-14-dev)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -94,9 +96,11 @@ test)
 	meson test -C build --print-errorlogs --num-processes 2 | tee build/quickstart-test.log || rc=1
 	logs+=(build/quickstart-test.log)
 	# The sanitizer build runs the same tests, except the KVM-in-QEMU suite,
-	# whose guest is a whole machine emulated in software (too slow under ASan).
+	# whose guest is a whole machine emulated in software (too slow under
+	# ASan), and the fuzz suite, whose harnesses are sanitizer builds of
+	# their own (clang's), the same in both.
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-	meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite kvm |
+	meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite kvm --no-suite fuzz |
 		tee build-asan/quickstart-test.log || rc=1
 	logs+=(build-asan/quickstart-test.log)
 	summarize "${logs[@]}"

@@ -36,13 +36,18 @@ guest badstatus "b803000000 e7f4" 1 "exited with status 3"
 # mov eax, [0xfffff000]: the boot map stops at the VM's RAM (128 MiB), a
 # 4 GiB address is not mapped: #PF with no IDT, then a triple fault.
 guest wildread "8b0425 00f0ffff" 1 "triple-faulted"
+# An instruction longer than 15 bytes across a page boundary (jmp to
+# 0x100ff0: 14 operand-size prefixes, then add eax, imm32): #UD, then, with
+# no IDT, a triple fault.  The decoder once asked for more bytes instead,
+# and the page-crossing fetch copied guest RAM over memvirt's stack.
+guest longinsn "e9eb0f0000 $(printf '00%.0s' $(seq 1 4075)) $(printf '66%.0s' $(seq 1 14)) 0511111111" 1 "triple-faulted"
 # The same endless loop is stopped by the wall-clock timeout too.
 guest timeout "ebfe" 1 "timeout" --insn-limit 0 --timeout 1
 
 # Every one of those runs is in the database, failed, with its reason.
 n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'failed' AND error IS NOT NULL AND exit_code = 1")
-if [ "$n" != 7 ]; then
-	echo "FAIL: want 7 failed runs with reasons, database has $n:"
+if [ "$n" != 8 ]; then
+	echo "FAIL: want 8 failed runs with reasons, database has $n:"
 	sqlite3 "$db" "SELECT id, status, exit_code, error FROM runs" | sed 's/^/    /'
 	failures=$((failures + 1))
 fi

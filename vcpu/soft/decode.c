@@ -21,10 +21,21 @@ struct prefixes {
 	uint8_t rex;
 };
 
+/* The bytes before `end` are needed.  Past SOFT_INSN_MAX the encoding is
+ * too long (-EILSEQ) however many bytes are available: -EAGAIN asks the
+ * caller to fetch more and retry, into a buffer of SOFT_INSN_MAX bytes. */
+static int need(size_t end, size_t avail)
+{
+	if (end > SOFT_INSN_MAX)
+		return -EILSEQ;
+	return end > avail ? -EAGAIN : 0;
+}
+
 static int read_n(const uint8_t *b, size_t avail, size_t pos, unsigned n, uint64_t *v)
 {
-	if (pos + n > avail)
-		return -EAGAIN;
+	int r = need(pos + n, avail);
+	if (r)
+		return r;
 	uint64_t x = 0;
 	for (unsigned i = 0; i < n; i++)
 		x |= (uint64_t)b[pos + i] << (8 * i);
@@ -95,14 +106,13 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 {
 	struct prefixes p = { 0 };
 	size_t pos = 0;
+	int rc;
 
 	/* Legacy prefixes, any order, then at most one REX right before the
 	 * opcode (a REX followed by a legacy prefix is ignored, as on hardware). */
 	for (;;) {
-		if (pos >= avail)
-			return -EAGAIN;
-		if (pos >= SOFT_INSN_MAX)
-			return -EILSEQ;
+		if ((rc = need(pos + 1, avail)))
+			return rc;
 		uint8_t c = b[pos];
 		if (c == 0x66)
 			p.opsize = 1;
@@ -121,8 +131,8 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 		else if ((c & 0xf0) == 0x40) {
 			p.rex = c;
 			pos++;
-			if (pos >= avail)
-				return -EAGAIN;
+			if ((rc = need(pos + 1, avail)))
+				return rc;
 			if ((b[pos] & 0xf0) == 0x40)
 				continue; /* a later REX replaces this one */
 			uint8_t n = b[pos];
@@ -140,13 +150,13 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 	unsigned map = SOFT_MAP_1B;
 	uint8_t opc = b[pos++];
 	if (opc == 0x0f) {
-		if (pos >= avail)
-			return -EAGAIN;
+		if ((rc = need(pos + 1, avail)))
+			return rc;
 		opc = b[pos++];
 		map = SOFT_MAP_0F;
 		if (opc == 0x38) {
-			if (pos >= avail)
-				return -EAGAIN;
+			if ((rc = need(pos + 1, avail)))
+				return rc;
 			opc = b[pos++];
 			map = SOFT_MAP_0F38;
 		}
@@ -165,8 +175,8 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			continue;
 		if (c->attr & SOFT_A_MODRM) {
 			if (modrm < 0) {
-				if (pos >= avail)
-					return -EAGAIN;
+				if ((rc = need(pos + 1, avail)))
+					return rc;
 				modrm = b[pos];
 			}
 			unsigned mod = (unsigned)modrm >> 6;
@@ -222,8 +232,8 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			out->mem = 1;
 			uint64_t v;
 			if (rm == 4) {
-				if (pos >= avail)
-					return -EAGAIN;
+				if ((rc = need(pos + 1, avail)))
+					return rc;
 				uint8_t sib = b[pos++];
 				unsigned idx = ((sib >> 3) & 7) | ((p.rex & 2) << 2);
 				unsigned base = (sib & 7) | ((p.rex & 1) << 3);

@@ -194,7 +194,9 @@ struct soft_dinsn {
 /* Decode the instruction at bytes[0..avail).  Returns its length (> 0) with
  * *out filled, -EAGAIN when more bytes than avail are needed (the caller
  * fetches across the page and retries), or -EILSEQ for an encoding the
- * table does not hold (#UD).  Pure: no state, no side effects. */
+ * table does not hold or one longer than SOFT_INSN_MAX (#UD).  -EAGAIN
+ * only with fewer than SOFT_INSN_MAX bytes available: the first
+ * SOFT_INSN_MAX bytes always decide.  Pure: no state, no side effects. */
 int soft_decode(const uint8_t *bytes, size_t avail, struct soft_dinsn *out);
 
 #endif
