@@ -243,6 +243,45 @@ static const struct sweep_axis *find_option(const struct sweep_file *f, const ch
 
 static int check_fits(const struct sweep_file *f, char *why, size_t why_len);
 
+/* A sweep file is UTF-8 text: control characters other than tab, CR and
+ * newline, or bytes that are not UTF-8, mean it is something else, and
+ * are not echoed into a terminal in an error message.  0, or -EINVAL with
+ * the first such byte's place. */
+static int check_text(const char *path, const unsigned char *t, char *err, size_t err_len)
+{
+	unsigned line = 1, col = 1;
+
+	for (size_t i = 0; t[i]; i++, col++) {
+		unsigned c = t[i], more = 0;
+
+		if (c == '\n') {
+			line++;
+			col = 0;
+			continue;
+		}
+		if (c < 0x20 && c != '\t' && c != '\r') {
+			set_err(err, err_len, "%s:%u:%u: not a text file (control character 0x%02x)", path, line, col, c);
+			return -EINVAL;
+		}
+		if (c == 0x7f) {
+			set_err(err, err_len, "%s:%u:%u: not a text file (control character 0x7f)", path, line, col);
+			return -EINVAL;
+		}
+		if (c < 0x80)
+			continue;
+		more = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+		for (unsigned k = 1; more && k <= more; k++)
+			if ((t[i + k] & 0xc0) != 0x80)
+				more = 0;
+		if (!more) {
+			set_err(err, err_len, "%s:%u:%u: not UTF-8 text (byte 0x%02x)", path, line, col, c);
+			return -EINVAL;
+		}
+		i += more;
+	}
+	return 0;
+}
+
 int sweep_parse_text(const char *path, const char *text, struct sweep_file **out, char *err,
 		     size_t err_len)
 {
@@ -253,6 +292,15 @@ int sweep_parse_text(const char *path, const char *text, struct sweep_file **out
 	unsigned line = 0;
 	char why[512];
 	int rc = 0;
+
+	/* An editor's UTF-8 byte-order mark is not part of the first line. */
+	if (!strncmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	rc = check_text(path, (const unsigned char *)p, err, err_len);
+	if (rc) {
+		*out = NULL;
+		return rc;
+	}
 
 	f = calloc(1, sizeof(*f));
 	if (!f) {

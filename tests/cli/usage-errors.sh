@@ -84,6 +84,20 @@ expect 2 "not a memvirt results database" compare --db "$work/foreign.db"
 expect 3 "cannot open" run --db "$work/no/such/dir/r.db"
 expect 2 "no such database" compare --db "$work/missing.db"
 
+# Sweep files are UTF-8 text: a byte-order mark is fine; control
+# characters and bytes that are not UTF-8 are refused by place, never
+# echoed raw into the terminal.
+printf '\xef\xbb\xbf[sweep]\nbackend = native\n' >"$work/bom.sweep"
+"$memvirt" sweep --check "$work/bom.sweep" >/dev/null 2>"$work/err" || {
+	echo "FAIL: a sweep file with a UTF-8 byte-order mark: $(cat "$work/err")"
+	failures=$((failures + 1))
+}
+printf '[sweep]\n\033[31mred = 1\n' >"$work/ctl.sweep"
+expect 2 "ctl.sweep:2:1: not a text file (control character 0x1b)" sweep --check "$work/ctl.sweep"
+grep -q $'\033' "$work/err" && { echo "FAIL: the escape byte was echoed"; failures=$((failures + 1)); }
+printf '[sweep]\nname = \xff\xfe\n' >"$work/latin.sweep"
+expect 2 "latin.sweep:2:8: not UTF-8 text (byte 0xff)" sweep --check "$work/latin.sweep"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures usage checks failed"
 	exit 1
