@@ -15,7 +15,13 @@
  *   be looked at (timer, quantum, limit, a pending interrupt); the hot
  *   loop compares the count with it once per instruction.
  * - A code page's predecoded instructions describe the bytes currently in
- *   machine memory: every guest store to a page with decoded code resets it.
+ *   machine memory: every guest store to a page with decoded code resets it,
+ *   and counts m->code_resets, which ends the block being run (its entries
+ *   may be reused by the next decode).
+ * - The run loop runs a block of n instructions without looking at stop_at
+ *   only when icount + n <= stop_at, so everything asynchronous is seen at
+ *   the same instruction boundary as when it looked before each one; an
+ *   instruction that can move stop_at ends its block.
  */
 #ifndef MEMVIRT_VCPU_SOFT_CPU_H
 #define MEMVIRT_VCPU_SOFT_CPU_H
@@ -32,11 +38,31 @@
 #define SOFT_PAGE 4096u
 #define SOFT_NEVER UINT64_MAX
 
+struct soft_vcpu;
+
+/* Executes one decoded instruction at v->rip: retires it (RIP, count) or
+ * unwinds on a fault.  Returns false when the run must stop (an exit is
+ * filled in). */
+typedef bool (*soft_exec_fn)(struct soft_vcpu *v, const struct soft_dinsn *d);
+
+/* A predecoded instruction: its handler (specialised for its form when
+ * there is one, cpu_fast.c) and how many instructions its block has left.
+ * A block is a straight run decoded in one go inside one page, ending with
+ * the first instruction that may leave it (a branch, a system instruction,
+ * a string instruction, POPF) or change what the run loop must look at
+ * between instructions; every instruction but the last retires exactly one
+ * count and falls through to the next entry of the array. */
+struct soft_cinsn {
+	soft_exec_fn fn;
+	uint32_t left;               /* this one and those after it in its block, >= 1 */
+	struct soft_dinsn d;
+};
+
 /* Predecoded instructions of one 4 KiB page of machine memory. */
 struct soft_code_page {
 	uint16_t slot[SOFT_PAGE];    /* 0: not decoded; else 1 + index in insns */
 	uint32_t n, cap;
-	struct soft_dinsn *insns;
+	struct soft_cinsn *insns;
 };
 
 struct soft_machine {
@@ -164,6 +190,12 @@ static inline struct soft_vcpu *soft_vcpu_of(struct engine_vcpu *v)
 
 /* cpu_exec.c */
 int soft_cpu_run(struct soft_vcpu *v);
+/* The generic executor: every form (cpu_exec.c). */
+bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d);
+/* cpu_fast.c: the handler for a decoded instruction (the generic one when
+ * its form has no specialised handler), and whether it ends a block. */
+soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
+bool soft_ends_block(const struct soft_dinsn *d);
 uint64_t soft_flags(struct soft_vcpu *v);          /* full RFLAGS, flags materialized */
 void soft_set_flags(struct soft_vcpu *v, uint64_t rflags);
 void soft_cpu_reset(struct soft_vcpu *v);

@@ -22,83 +22,12 @@
  * instruction counts 1 per iteration (at least 1), so it can be interrupted
  * between iterations like on hardware.
  */
-#include "vcpu/soft/cpu.h"
+#include "vcpu/soft/cpu_ops.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-/* Hot-path helpers are forced inline into the run loop. */
-#define HOT static inline __attribute__((always_inline))
-
-static inline uint64_t szmask(unsigned sz)
-{
-	return sz == 8 ? ~0ull : (1ull << (sz * 8)) - 1;
-}
-
-static inline uint64_t signbit(unsigned sz)
-{
-	return 1ull << (sz * 8 - 1);
-}
-
-static inline int64_t sext(uint64_t x, unsigned sz)
-{
-	unsigned sh = 64 - sz * 8;
-	return (int64_t)(x << sh) >> sh;
-}
-
-static inline bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
-/* ---- registers ---- */
-
-HOT uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
-{
-	if (r >= SOFT_HIBYTE)
-		return (v->r[r - SOFT_HIBYTE] >> 8) & 0xff;
-	return v->r[r] & szmask(sz);
-}
-
-HOT void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
-{
-	switch (sz) {
-	case 1:
-		if (r >= SOFT_HIBYTE) {
-			uint64_t *p = &v->r[r - SOFT_HIBYTE];
-			*p = (*p & ~0xff00ull) | ((val & 0xff) << 8);
-		} else {
-			v->r[r] = (v->r[r] & ~0xffull) | (val & 0xff);
-		}
-		break;
-	case 2:
-		v->r[r] = (v->r[r] & ~0xffffull) | (val & 0xffff);
-		break;
-	case 4:
-		v->r[r] = (uint32_t)val;
-		break;
-	default:
-		v->r[r] = val;
-	}
-}
-
-/* ---- flags ---- */
-
-HOT uint32_t szp(uint64_t res, unsigned sz)
-{
-	uint32_t f = 0;
-	if (res == 0)
-		f |= SOFT_ZF;
-	if (res & signbit(sz))
-		f |= SOFT_SF;
-	if (!__builtin_parity((unsigned)(res & 0xff)))
-		f |= SOFT_PF;
-	return f;
-}
 
 static uint32_t cc_compute(const struct soft_vcpu *v)
 {
@@ -180,101 +109,6 @@ void soft_set_flags(struct soft_vcpu *v, uint64_t rflags)
 	v->rflags = rflags | 2;
 }
 
-/* CF alone, without materializing the other flags (INC/DEC, ADC/SBB). */
-HOT uint64_t cc_cf(struct soft_vcpu *v)
-{
-	switch (v->cc_op) {
-	case SOFT_CC_ADD: return v->cc_res < v->cc_s1;
-	case SOFT_CC_SUB: return v->cc_s1 < v->cc_s2;
-	case SOFT_CC_LOGIC: return 0;
-	case SOFT_CC_INC:
-	case SOFT_CC_DEC: return v->cc_s2 & 1;
-	default: return soft_flags(v) & SOFT_CF;
-	}
-}
-
-HOT void set_arith(struct soft_vcpu *v, uint32_t f)
-{
-	v->cc_op = SOFT_CC_EAGER;
-	v->rflags = (v->rflags & ~(uint64_t)SOFT_ARITH) | f;
-}
-
-HOT void lazy(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t res, uint64_t a,
-			uint64_t b)
-{
-	v->cc_op = op;
-	v->cc_size = sz;
-	v->cc_res = res;
-	v->cc_s1 = a;
-	v->cc_s2 = b;
-}
-
-HOT bool cond(struct soft_vcpu *v, unsigned cc)
-{
-	bool r;
-	/* Every lazy kind derives ZF and SF from the result alone. */
-	if (v->cc_op != SOFT_CC_EAGER && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
-		r = (cc >> 1) == 2 ? v->cc_res == 0 : (v->cc_res & signbit(v->cc_size)) != 0;
-		return r ^ (cc & 1);
-	}
-	if (v->cc_op == SOFT_CC_SUB) {
-		uint64_t a = v->cc_s1, b = v->cc_s2;
-		unsigned sz = v->cc_size;
-		switch (cc >> 1) {
-		case 1: r = a < b; return r ^ (cc & 1);
-		case 2: r = a == b; return r ^ (cc & 1);
-		case 3: r = a <= b; return r ^ (cc & 1);
-		case 6: r = sext(a, sz) < sext(b, sz); return r ^ (cc & 1);
-		case 7: r = sext(a, sz) <= sext(b, sz); return r ^ (cc & 1);
-		default: break;
-		}
-	} else if (v->cc_op == SOFT_CC_LOGIC) {
-		uint64_t res = v->cc_res;
-		bool neg = (res & signbit(v->cc_size)) != 0;
-		switch (cc >> 1) {
-		case 1: return cc & 1;
-		case 2: case 3: r = res == 0; return r ^ (cc & 1);
-		case 4: case 6: r = neg; return r ^ (cc & 1);
-		case 7: r = res == 0 || neg; return r ^ (cc & 1);
-		default: break;
-		}
-	}
-	uint64_t f = soft_flags(v);
-	switch (cc >> 1) {
-	case 0: r = f & SOFT_OF; break;
-	case 1: r = f & SOFT_CF; break;
-	case 2: r = f & SOFT_ZF; break;
-	case 3: r = f & (SOFT_CF | SOFT_ZF); break;
-	case 4: r = f & SOFT_SF; break;
-	case 5: r = f & SOFT_PF; break;
-	case 6: r = !(f & SOFT_SF) != !(f & SOFT_OF); break;
-	default: r = (f & SOFT_ZF) || (!(f & SOFT_SF) != !(f & SOFT_OF)); break;
-	}
-	return r ^ (cc & 1);
-}
-
-/* ---- memory ---- */
-
-HOT uint64_t ld(const uint8_t *p, unsigned sz)
-{
-	switch (sz) {
-	case 1: return *p;
-	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
-	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
-	default: { uint64_t x; memcpy(&x, p, 8); return x; }
-	}
-}
-
-HOT void st(uint8_t *p, unsigned sz, uint64_t v)
-{
-	switch (sz) {
-	case 1: *p = (uint8_t)v; break;
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	default: memcpy(p, &v, 8); break;
-	}
-}
-
 void soft_code_reset(struct soft_machine *m, uint64_t page)
 {
 	struct soft_code_page *cp = m->code[page];
@@ -285,27 +119,9 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 	m->code_resets++;
 }
 
-/* Translate one access that stays inside a page.  false with *f on a fault. */
-HOT bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
-			 unsigned sz, uint64_t *hpa, struct soft_fault *f)
-{
-	struct soft_machine *m = v->m;
-	if (unlikely(!soft_mmu_translate(m->mmu, va, acc, user, hpa, f)))
-		return false;
-	if (unlikely(*hpa > m->mem_size - sz)) {
-		/* The MMU must not hand out an HPA outside machine memory; treat
-		 * one as an access to nothing rather than touch host memory. */
-		*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = *hpa, .gva = va };
-		return false;
-	}
-	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[*hpa / SOFT_PAGE] != NULL))
-		soft_code_reset(m, *hpa / SOFT_PAGE);
-	return true;
-}
-
 /* Accesses crossing a page: both pages are translated before any byte moves. */
-static bool cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
-			 bool user, uint8_t *buf, struct soft_fault *f)
+bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
+		       bool user, uint8_t *buf, struct soft_fault *f)
 {
 	unsigned first = SOFT_PAGE - (unsigned)(va & (SOFT_PAGE - 1));
 	uint64_t h0, h1;
@@ -324,65 +140,6 @@ static bool cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum sof
 	return true;
 }
 
-HOT bool try_rd(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t *val,
-			  struct soft_fault *f)
-{
-	uint64_t hpa;
-	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
-		if (!xlate(v, va, SOFT_ACCESS_READ, user, sz, &hpa, f))
-			return false;
-		*val = ld(v->m->mem + hpa, sz);
-		return true;
-	}
-	uint8_t buf[8] = { 0 };
-	if (!cross_access(v, va, sz, SOFT_ACCESS_READ, user, buf, f))
-		return false;
-	*val = ld(buf, sz);
-	return true;
-}
-
-HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64_t val,
-			  struct soft_fault *f)
-{
-	uint64_t hpa;
-	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
-		if (!xlate(v, va, SOFT_ACCESS_WRITE, user, sz, &hpa, f))
-			return false;
-		st(v->m->mem + hpa, sz, val);
-		return true;
-	}
-	uint8_t buf[8];
-	st(buf, sz, val);
-	return cross_access(v, va, sz, SOFT_ACCESS_WRITE, user, buf, f);
-}
-
-HOT uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
-{
-	uint64_t val;
-	struct soft_fault f;
-	if (unlikely(!try_rd(v, va, sz, v->cpl == 3, &val, &f)))
-		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, sz);
-	return val;
-}
-
-HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
-{
-	struct soft_fault f;
-	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
-		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
-}
-
-/* A read-modify-write destination must be writable before it is read:
- * check the write translation first so that a fault reports W=1. */
-HOT void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
-{
-	struct soft_fault f;
-	uint64_t hpa;
-	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
-		if (unlikely(!xlate(v, va, SOFT_ACCESS_WRITE, v->cpl == 3, sz, &hpa, &f)))
-			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
-	}
-}
 
 uint64_t soft_read(struct soft_vcpu *v, uint64_t va, unsigned size, bool sys)
 {
@@ -410,59 +167,6 @@ bool soft_try_write(struct soft_vcpu *v, uint64_t va, unsigned size, uint64_t va
 		    struct soft_fault *f)
 {
 	return try_wr(v, va, size, false, val, f);
-}
-
-/* ---- operands ---- */
-
-HOT uint64_t ea_noseg(const struct soft_vcpu *v, const struct soft_dinsn *d)
-{
-	uint64_t a = (uint64_t)(int64_t)d->disp;
-	if (d->base == SOFT_RIPREL)
-		a += v->rip + d->len;
-	else if (d->base != SOFT_NOREG)
-		a += v->r[d->base];
-	if (d->index != SOFT_NOREG)
-		a += v->r[d->index] << d->scale;
-	if (unlikely(d->addr32))
-		a = (uint32_t)a;
-	return a;
-}
-
-HOT uint64_t ea(const struct soft_vcpu *v, const struct soft_dinsn *d)
-{
-	uint64_t a = ea_noseg(v, d);
-	if (unlikely(d->seg))
-		a += v->seg[d->seg == SOFT_SEG_FS ? SOFT_FS : SOFT_GS].base;
-	return a;
-}
-
-/* Read the r/m operand at size sz. */
-HOT uint64_t rm_rd(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
-{
-	if (d->mem)
-		return mem_rd(v, ea(v, d), sz);
-	return reg_rd(v, d->rm, sz);
-}
-
-HOT void push(struct soft_vcpu *v, unsigned sz, uint64_t val)
-{
-	uint64_t sp = v->r[4] - sz;
-	mem_wr(v, sp, sz, val);
-	v->r[4] = sp;
-}
-
-HOT uint64_t pop(struct soft_vcpu *v, unsigned sz)
-{
-	uint64_t val = mem_rd(v, v->r[4], sz);
-	v->r[4] += sz;
-	return val;
-}
-
-HOT void branch(struct soft_vcpu *v, uint64_t target)
-{
-	if (unlikely(!canonical(target)))
-		soft_raise(v, 13, true, 0);
-	v->rip = target;
 }
 
 /* ---- instruction fetch ---- */
@@ -497,54 +201,101 @@ static void fetch_block(struct soft_vcpu *v)
 	v->fetch_cp = cp;
 }
 
-/* Decode at RIP (slot empty).  Returns the cached instruction, or *tmp for
- * an instruction straddling two pages. */
-static const struct soft_dinsn *fetch_decode(struct soft_vcpu *v, struct soft_dinsn *tmp)
+/* Longest block decoded in one go: bounds the work done ahead of
+ * execution for code that leaves early. */
+#define SOFT_BLOCK_MAX 64
+
+/* Decode the instruction at bytes[off..) of the fetch page into *c, with
+ * its handler.  Returns its length, -EAGAIN when it straddles the page
+ * end, -EILSEQ for an encoding the table does not hold. */
+static int decode_one(const uint8_t *page, unsigned off, struct soft_cinsn *c)
+{
+	int n = soft_decode(page + off, SOFT_PAGE - off, &c->d);
+	if (n > 0) {
+		c->fn = soft_select_handler(&c->d);
+		c->left = 1;
+	}
+	return n;
+}
+
+/* Decode the instruction at RIP when it straddles two pages: fetched
+ * with two translations into *tmp, never cached. */
+static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	struct soft_machine *m = v->m;
 	unsigned off = (unsigned)(v->rip & (SOFT_PAGE - 1));
 	const uint8_t *bytes = m->mem + v->fetch_hpage * SOFT_PAGE + off;
-	int n = soft_decode(bytes, SOFT_PAGE - off, tmp);
-	m->decodes++;
-	if (n == -EAGAIN) {
-		uint8_t buf[SOFT_INSN_MAX];
-		unsigned first = SOFT_PAGE - off;
-		uint64_t hpa;
-		struct soft_fault f;
-		memcpy(buf, bytes, first);
-		uint64_t next = (v->rip & ~(uint64_t)(SOFT_PAGE - 1)) + SOFT_PAGE;
-		if (!xlate(v, next, SOFT_ACCESS_FETCH, v->cpl == 3, 1, &hpa, &f))
-			soft_raise_fault(v, &f, SOFT_ACCESS_FETCH, next, 1);
-		unsigned rest = SOFT_INSN_MAX - first;
-		if (hpa / SOFT_PAGE * SOFT_PAGE + rest > m->mem_size)
-			rest = (unsigned)(m->mem_size - hpa);
-		memcpy(buf + first, m->mem + hpa, rest);
-		n = soft_decode(buf, first + rest, tmp);
-		if (n < 0) {
-			v->n_ud++;
-			soft_raise(v, 6, false, 0);
-		}
-		return tmp;
-	}
+	uint8_t buf[SOFT_INSN_MAX];
+	unsigned first = SOFT_PAGE - off;
+	uint64_t hpa;
+	struct soft_fault f;
+	memcpy(buf, bytes, first);
+	uint64_t next = (v->rip & ~(uint64_t)(SOFT_PAGE - 1)) + SOFT_PAGE;
+	if (!xlate(v, next, SOFT_ACCESS_FETCH, v->cpl == 3, 1, &hpa, &f))
+		soft_raise_fault(v, &f, SOFT_ACCESS_FETCH, next, 1);
+	unsigned rest = SOFT_INSN_MAX - first;
+	if (hpa / SOFT_PAGE * SOFT_PAGE + rest > m->mem_size)
+		rest = (unsigned)(m->mem_size - hpa);
+	memcpy(buf + first, m->mem + hpa, rest);
+	int n = soft_decode(buf, first + rest, &tmp->d);
 	if (n < 0) {
 		v->n_ud++;
 		soft_raise(v, 6, false, 0);
 	}
+	tmp->fn = soft_select_handler(&tmp->d);
+	tmp->left = 1;
+	return tmp;
+}
+
+/* Decode the block at RIP (its slot is empty) into the fetch page's
+ * cache: instructions up to the first that ends a block, the page's end,
+ * an instruction already decoded, one that does not decode (it raises #UD
+ * when reached, not before) or SOFT_BLOCK_MAX.  Decoding ahead reads
+ * machine memory only: no translation, no counter, no guest-visible
+ * effect.  Returns the cached first instruction, or *tmp for one
+ * straddling two pages or when the cache cannot grow. */
+static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_cinsn *tmp)
+{
+	struct soft_machine *m = v->m;
 	struct soft_code_page *cp = v->fetch_cp;
-	if (cp->n == cp->cap) {
-		uint32_t cap = cp->cap ? cp->cap * 2 : 64;
-		struct soft_dinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
+	const uint8_t *page = m->mem + v->fetch_hpage * SOFT_PAGE;
+	unsigned off = (unsigned)(v->rip & (SOFT_PAGE - 1));
+	int n = decode_one(page, off, tmp);
+	m->decodes++;
+	if (n == -EAGAIN)
+		return fetch_straddling(v, tmp);
+	if (n < 0) {
+		v->n_ud++;
+		soft_raise(v, 6, false, 0);
+	}
+	if (cp->cap - cp->n < SOFT_BLOCK_MAX) {
+		uint32_t cap = cp->cap ? cp->cap * 2 : 128;
+		struct soft_cinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
 		if (!ni)
 			return tmp; /* run uncached rather than fail */
 		cp->insns = ni;
 		cp->cap = cap;
 	}
-	cp->insns[cp->n] = *tmp;
-	cp->slot[off] = (uint16_t)(++cp->n);
-	return &cp->insns[cp->n - 1];
+	uint32_t first = cp->n, count = 0;
+	for (;;) {
+		cp->insns[cp->n] = *tmp;
+		cp->slot[off] = (uint16_t)(++cp->n);
+		count++;
+		off += (unsigned)n;
+		if (soft_ends_block(&tmp->d) || count == SOFT_BLOCK_MAX || off >= SOFT_PAGE ||
+		    cp->slot[off])
+			break;
+		n = decode_one(page, off, tmp);
+		if (n <= 0)
+			break;
+		m->decodes++;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		cp->insns[first + i].left = count - i;
+	return &cp->insns[first];
 }
 
-HOT const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_dinsn *tmp)
+HOT const struct soft_cinsn *fetch(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	if (unlikely(v->rip / SOFT_PAGE != v->fetch_vpage))
 		fetch_block(v);
@@ -555,58 +306,6 @@ HOT const struct soft_dinsn *fetch(struct soft_vcpu *v, struct soft_dinsn *tmp)
 }
 
 /* ---- instruction groups ---- */
-
-HOT uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint64_t b)
-{
-	uint64_t m = szmask(sz), r;
-	switch (op) {
-	case SOFT_ALU_ADD:
-		r = (a + b) & m;
-		lazy(v, SOFT_CC_ADD, sz, r, a, b);
-		return r;
-	case SOFT_ALU_OR:
-		r = a | b;
-		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
-		return r;
-	case SOFT_ALU_AND:
-		r = a & b;
-		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
-		return r;
-	case SOFT_ALU_XOR:
-		r = a ^ b;
-		lazy(v, SOFT_CC_LOGIC, sz, r, a, b);
-		return r;
-	case SOFT_ALU_SUB:
-	case SOFT_ALU_CMP:
-		r = (a - b) & m;
-		lazy(v, SOFT_CC_SUB, sz, r, a, b);
-		return r;
-	case SOFT_ALU_ADC: {
-		uint64_t c = cc_cf(v);
-		r = (a + b + c) & m;
-		uint32_t f = szp(r, sz);
-		if (c ? r <= a : r < a)
-			f |= SOFT_CF;
-		if ((a ^ r) & (b ^ r) & signbit(sz))
-			f |= SOFT_OF;
-		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
-		set_arith(v, f);
-		return r;
-	}
-	default: { /* SBB */
-		uint64_t c = cc_cf(v);
-		r = (a - b - c) & m;
-		uint32_t f = szp(r, sz);
-		if (c ? a <= b : a < b)
-			f |= SOFT_CF;
-		if ((a ^ b) & (a ^ r) & signbit(sz))
-			f |= SOFT_OF;
-		f |= (uint32_t)((a ^ b ^ r) & SOFT_AF);
-		set_arith(v, f);
-		return r;
-	}
-	}
-}
 
 /* Shifts and rotates of a (sz bytes) by the raw count; returns the result
  * and updates flags as the SDM says (count 0: nothing changes). */
@@ -1344,23 +1043,40 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return true;
 }
 
+bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	return exec(v, d);
+}
+
 /* ---- the run loop ---- */
 
-/* The hot loop, apart from soft_cpu_run() so that the executor inlines
- * into it and nothing here lives across the setjmp.  Returns when an exit
- * is filled in; faults unwind past it to soft_cpu_run(). */
+/* The hot loop, apart from soft_cpu_run() so that nothing here lives
+ * across the setjmp.  Runs a block at a time: as many of its instructions
+ * as the budget to stop_at allows (all of them but near an asynchronous
+ * event), each through its handler, and stops the block early when a
+ * store reset a code page (the entries may be stale).  Returns when an
+ * exit is filled in; faults unwind past it to soft_cpu_run(). */
 static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 {
-	struct soft_dinsn tmp;
+	struct soft_cinsn tmp;
+	struct soft_machine *m = v->m;
 	for (;;) {
+		uint64_t budget = v->stop_at - v->icount;
 		if (unlikely(v->icount >= v->stop_at)) {
 			if (soft_async(v))
 				return;
 			continue;
 		}
-		const struct soft_dinsn *d = fetch(v, &tmp);
-		if (unlikely(!exec(v, d)))
-			return;
+		const struct soft_cinsn *c = fetch(v, &tmp);
+		uint64_t n = c->left < budget ? c->left : budget;
+		const uint64_t resets = m->code_resets;
+		for (;;) {
+			if (unlikely(!c->fn(v, &c->d)))
+				return;
+			if (--n == 0 || unlikely(m->code_resets != resets))
+				break;
+			c++;
+		}
 	}
 }
 
