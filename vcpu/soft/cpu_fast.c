@@ -36,8 +36,391 @@ bool soft_ends_block(const struct soft_dinsn *d)
 	}
 }
 
-soft_exec_fn soft_select_handler(const struct soft_dinsn *d)
+/* ---- bodies, instantiated below with constant forms ---- */
+
+/* Every handler but a branch's ends like the generic executor's cases. */
+HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	v->rip += d->len;
+	v->icount++;
+	return true;
+}
+
+/* Where an ALU form's operands are. */
+enum fast_alu_form {
+	FAST_GE_RR = 0,  /* reg dst, r/m register src */
+	FAST_EG_RR,      /* r/m register dst, reg src */
+	FAST_EI_R,       /* r/m register dst, immediate src */
+	FAST_GE_M,       /* reg dst, memory src */
+	FAST_EG_M,       /* memory dst, reg src */
+	FAST_EI_M,       /* memory dst, immediate src */
+	FAST_ALU_FORMS
+};
+
+HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind, unsigned sz,
+		  enum fast_alu_form form)
+{
+	uint64_t a, b, r;
+	if (form == FAST_EG_M || form == FAST_EI_M) {
+		b = form == FAST_EG_M ? reg_rd(v, d->reg, sz) : d->imm & szmask(sz);
+		uint64_t addr = ea(v, d);
+		if (kind != SOFT_ALU_CMP)
+			mem_probe_wr(v, addr, sz);
+		a = mem_rd(v, addr, sz);
+		if (kind == SOFT_ALU_CMP) {
+			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
+			return retire(v, d);
+		}
+		/* As exec(): the flags become visible with the store only. */
+		uint64_t sf = soft_flags(v);
+		r = alu(v, kind, sz, a, b);
+		struct soft_fault f;
+		if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+			soft_set_flags(v, sf);
+			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
+		}
+		return retire(v, d);
+	}
+	unsigned dst = form == FAST_GE_RR || form == FAST_GE_M ? d->reg : d->rm;
+	a = reg_rd(v, dst, sz);
+	switch (form) {
+	case FAST_GE_RR: b = reg_rd(v, d->rm, sz); break;
+	case FAST_EG_RR: b = reg_rd(v, d->reg, sz); break;
+	case FAST_EI_R: b = d->imm & szmask(sz); break;
+	default: b = mem_rd(v, ea(v, d), sz); break;
+	}
+	if (kind == SOFT_ALU_CMP)
+		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
+	else
+		reg_wr(v, dst, sz, alu(v, kind, sz, a, b));
+	return retire(v, d);
+}
+
+/* TEST r/m, reg and TEST r/m, imm: flags only. */
+HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
+		   enum fast_alu_form form)
+{
+	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
+							      : reg_rd(v, d->reg, sz);
+	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? mem_rd(v, ea(v, d), sz)
+							      : reg_rd(v, d->rm, sz);
+	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
+	return retire(v, d);
+}
+
+/* Where a MOV's operands are. */
+enum fast_mov_form {
+	FAST_MOV_RR = 0,  /* reg <- r/m register (8b) or r/m <- reg (89) */
+	FAST_MOV_LOAD,    /* reg <- memory */
+	FAST_MOV_STORE,   /* memory <- reg */
+	FAST_MOV_RI,      /* register <- immediate (b8+r, c7 /0 register) */
+	FAST_MOV_MI,      /* memory <- immediate */
+	FAST_MOV_FORMS
+};
+
+HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
+		  enum fast_mov_form form, bool to_rm)
+{
+	switch (form) {
+	case FAST_MOV_RR:
+		if (to_rm)
+			reg_wr(v, d->rm, sz, reg_rd(v, d->reg, sz));
+		else
+			reg_wr(v, d->reg, sz, reg_rd(v, d->rm, sz));
+		break;
+	case FAST_MOV_LOAD:
+		reg_wr(v, d->reg, sz, mem_rd(v, ea(v, d), sz));
+		break;
+	case FAST_MOV_STORE:
+		mem_wr(v, ea(v, d), sz, reg_rd(v, d->reg, sz));
+		break;
+	case FAST_MOV_RI:
+		reg_wr(v, to_rm ? d->rm : d->reg, sz, d->imm);
+		break;
+	default:
+		mem_wr(v, ea(v, d), sz, d->imm);
+		break;
+	}
+	return retire(v, d);
+}
+
+/* ---- handlers ---- */
+
+#define ALU_HANDLERS(name, kind)                                                              \
+	static bool alu_##name##_ge_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
+	{ return alu_body(v, d, kind, 4, FAST_GE_RR); }                                        \
+	static bool alu_##name##_ge_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
+	{ return alu_body(v, d, kind, 8, FAST_GE_RR); }                                        \
+	static bool alu_##name##_eg_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
+	{ return alu_body(v, d, kind, 4, FAST_EG_RR); }                                        \
+	static bool alu_##name##_eg_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
+	{ return alu_body(v, d, kind, 8, FAST_EG_RR); }                                        \
+	static bool alu_##name##_ei_r_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 4, FAST_EI_R); }                                         \
+	static bool alu_##name##_ei_r_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 8, FAST_EI_R); }                                         \
+	static bool alu_##name##_ge_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 4, FAST_GE_M); }                                         \
+	static bool alu_##name##_ge_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 8, FAST_GE_M); }                                         \
+	static bool alu_##name##_eg_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 4, FAST_EG_M); }                                         \
+	static bool alu_##name##_eg_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 8, FAST_EG_M); }                                         \
+	static bool alu_##name##_ei_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 4, FAST_EI_M); }                                         \
+	static bool alu_##name##_ei_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 8, FAST_EI_M); }
+#define ALU_ROW(name)                                                                          \
+	{ { alu_##name##_ge_rr_4, alu_##name##_ge_rr_8 }, { alu_##name##_eg_rr_4, alu_##name##_eg_rr_8 }, \
+	  { alu_##name##_ei_r_4, alu_##name##_ei_r_8 }, { alu_##name##_ge_m_4, alu_##name##_ge_m_8 },   \
+	  { alu_##name##_eg_m_4, alu_##name##_eg_m_8 }, { alu_##name##_ei_m_4, alu_##name##_ei_m_8 } }
+
+ALU_HANDLERS(add, SOFT_ALU_ADD)
+ALU_HANDLERS(or, SOFT_ALU_OR)
+ALU_HANDLERS(and, SOFT_ALU_AND)
+ALU_HANDLERS(sub, SOFT_ALU_SUB)
+ALU_HANDLERS(xor, SOFT_ALU_XOR)
+ALU_HANDLERS(cmp, SOFT_ALU_CMP)
+
+/* [kind][form][size 4, 8]; ADC and SBB read CF and stay generic. */
+static const soft_exec_fn alu_handlers[8][FAST_ALU_FORMS][2] = {
+	[SOFT_ALU_ADD] = ALU_ROW(add),
+	[SOFT_ALU_OR] = ALU_ROW(or),
+	[SOFT_ALU_AND] = ALU_ROW(and),
+	[SOFT_ALU_SUB] = ALU_ROW(sub),
+	[SOFT_ALU_XOR] = ALU_ROW(xor),
+	[SOFT_ALU_CMP] = ALU_ROW(cmp),
+};
+
+#define SIZED_HANDLERS(name, call)                                                             \
+	static bool name##_4(struct soft_vcpu *v, const struct soft_dinsn *d) { enum { SZ = 4 }; return call; } \
+	static bool name##_8(struct soft_vcpu *v, const struct soft_dinsn *d) { enum { SZ = 8 }; return call; }
+#define SIZED(name) { name##_4, name##_8 }
+
+SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR))
+SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R))
+SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M))
+SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M))
+SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false))
+SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true))
+SIZED_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false))
+SIZED_HANDLERS(mov_store, mov_body(v, d, SZ, FAST_MOV_STORE, false))
+SIZED_HANDLERS(mov_ri_reg, mov_body(v, d, SZ, FAST_MOV_RI, false))
+SIZED_HANDLERS(mov_ri_rm, mov_body(v, d, SZ, FAST_MOV_RI, true))
+SIZED_HANDLERS(mov_mi, mov_body(v, d, SZ, FAST_MOV_MI, false))
+
+HOT bool lea_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
+{
+	reg_wr(v, d->reg, sz, ea_noseg(v, d));
+	return retire(v, d);
+}
+SIZED_HANDLERS(lea, lea_body(v, d, SZ))
+
+HOT bool incdec_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc)
+{
+	uint64_t a = reg_rd(v, d->rm, sz);
+	uint64_t r = (inc ? a + 1 : a - 1) & szmask(sz);
+	reg_wr(v, d->rm, sz, r);
+	uint64_t cf = cc_cf(v);
+	lazy(v, inc ? SOFT_CC_INC : SOFT_CC_DEC, sz, r, a, cf);
+	return retire(v, d);
+}
+SIZED_HANDLERS(inc_r, incdec_body(v, d, SZ, true))
+SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false))
+
+/* Shifts and rotates of a register by an immediate count (or 1). */
+HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
+{
+	unsigned cnt = d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm;
+	reg_wr(v, d->rm, sz, shift(v, kind, sz, reg_rd(v, d->rm, sz), cnt));
+	return retire(v, d);
+}
+SIZED_HANDLERS(rol_ri, shift_body(v, d, SZ, SOFT_SH_ROL))
+SIZED_HANDLERS(ror_ri, shift_body(v, d, SZ, SOFT_SH_ROR))
+SIZED_HANDLERS(shl_ri, shift_body(v, d, SZ, SOFT_SH_SHL))
+SIZED_HANDLERS(shr_ri, shift_body(v, d, SZ, SOFT_SH_SHR))
+SIZED_HANDLERS(sar_ri, shift_body(v, d, SZ, SOFT_SH_SAR))
+
+/* [enum soft_shift][size 4, 8]; RCL/RCR stay generic (SAL is SHL). */
+static const soft_exec_fn shift_handlers[8][2] = {
+	[SOFT_SH_ROL] = SIZED(rol_ri),
+	[SOFT_SH_ROR] = SIZED(ror_ri),
+	[SOFT_SH_SHL] = SIZED(shl_ri),
+	[SOFT_SH_SAL] = SIZED(shl_ri),
+	[SOFT_SH_SHR] = SIZED(shr_ri),
+	[SOFT_SH_SAR] = SIZED(sar_ri),
+};
+
+/* IMUL reg, r/m (register or memory) and IMUL reg, r/m, imm. */
+HOT bool imul2_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool mem,
+		    bool with_imm)
+{
+	uint64_t b = mem ? mem_rd(v, ea(v, d), sz) : reg_rd(v, d->rm, sz);
+	uint64_t a = with_imm ? d->imm : reg_rd(v, d->reg, sz);
+	__int128 p = (__int128)sext(a, sz) * sext(b, sz);
+	uint64_t lo = (uint64_t)p & szmask(sz);
+	bool over = p != (__int128)sext(lo, sz);
+	reg_wr(v, d->reg, sz, lo);
+	lazy(v, SOFT_CC_MUL, sz, lo, 0, over);
+	return retire(v, d);
+}
+SIZED_HANDLERS(imul_rr, imul2_body(v, d, SZ, false, false))
+SIZED_HANDLERS(imul_rm, imul2_body(v, d, SZ, true, false))
+SIZED_HANDLERS(imul_rri, imul2_body(v, d, SZ, false, true))
+SIZED_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true))
+
+static bool push_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	push(v, 8, reg_rd(v, d->reg, 8));
+	return retire(v, d);
+}
+
+static bool pop_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t a = mem_rd(v, v->r[4], 8);
+	v->r[4] += 8;
+	reg_wr(v, d->reg, 8, a);
+	return retire(v, d);
+}
+
+static bool nop(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	return retire(v, d);
+}
+
+/* Branches retire themselves, as in exec(). */
+static bool call_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t next = v->rip + d->len;
+	push(v, 8, next);
+	branch(v, next + d->imm);
+	v->icount++;
+	return true;
+}
+
+static bool ret_near(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	(void)d;
-	return soft_exec_generic;
+	uint64_t a = mem_rd(v, v->r[4], 8);
+	branch(v, a);
+	v->r[4] += 8;
+	v->icount++;
+	return true;
+}
+
+static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	branch(v, v->rip + d->len + d->imm);
+	v->icount++;
+	return true;
+}
+
+static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t next = v->rip + d->len;
+	if (cond(v, d->sub))
+		next += d->imm;
+	branch(v, next);
+	v->icount++;
+	return true;
+}
+
+/* ---- selection ---- */
+
+static unsigned size_index(const struct soft_dinsn *d)
+{
+	return d->osize == 8;
+}
+
+static soft_exec_fn select_alu(const struct soft_dinsn *d)
+{
+	enum fast_alu_form form;
+	switch (d->opnds) {
+	case SOFT_P_GE: form = d->mem ? FAST_GE_M : FAST_GE_RR; break;
+	case SOFT_P_EG: form = d->mem ? FAST_EG_M : FAST_EG_RR; break;
+	case SOFT_P_EI: form = d->mem ? FAST_EI_M : FAST_EI_R; break;
+	default: return NULL;
+	}
+	if (d->op == SOFT_OP_TEST) {
+		static const soft_exec_fn test[FAST_ALU_FORMS][2] = {
+			[FAST_EG_RR] = SIZED(test_eg_rr), [FAST_EI_R] = SIZED(test_ei_r),
+			[FAST_EG_M] = SIZED(test_eg_m), [FAST_EI_M] = SIZED(test_ei_m),
+		};
+		return test[form][size_index(d)];
+	}
+	/* A LOCKed RMW is executed like an unlocked one (one CPU). */
+	return alu_handlers[d->sub & 7][form][size_index(d)];
+}
+
+static soft_exec_fn select_mov(const struct soft_dinsn *d)
+{
+	switch (d->opnds) {
+	case SOFT_P_EG:
+		return d->mem ? (soft_exec_fn[2])SIZED(mov_store)[size_index(d)]
+			      : (soft_exec_fn[2])SIZED(mov_rr_to_rm)[size_index(d)];
+	case SOFT_P_GE:
+		return d->mem ? (soft_exec_fn[2])SIZED(mov_load)[size_index(d)]
+			      : (soft_exec_fn[2])SIZED(mov_rr_to_reg)[size_index(d)];
+	case SOFT_P_OI:
+		return (soft_exec_fn[2])SIZED(mov_ri_reg)[size_index(d)];
+	case SOFT_P_EI:
+		return d->mem ? (soft_exec_fn[2])SIZED(mov_mi)[size_index(d)]
+			      : (soft_exec_fn[2])SIZED(mov_ri_rm)[size_index(d)];
+	default:
+		return NULL;
+	}
+}
+
+static soft_exec_fn select_fast(const struct soft_dinsn *d)
+{
+	/* Specialised handlers cover 32- and 64-bit operands without segment
+	 * overrides or 32-bit addressing; the rest stays generic. */
+	if ((d->osize != 4 && d->osize != 8) || d->seg || d->addr32)
+		return NULL;
+	switch (d->op) {
+	case SOFT_OP_ALU:
+	case SOFT_OP_TEST:
+		return select_alu(d);
+	case SOFT_OP_MOV:
+		return select_mov(d);
+	case SOFT_OP_LEA:
+		return (soft_exec_fn[2])SIZED(lea)[size_index(d)];
+	case SOFT_OP_INC:
+		return d->mem ? NULL : (soft_exec_fn[2])SIZED(inc_r)[size_index(d)];
+	case SOFT_OP_DEC:
+		return d->mem ? NULL : (soft_exec_fn[2])SIZED(dec_r)[size_index(d)];
+	case SOFT_OP_SHIFT:
+		if (d->mem || (d->count != SOFT_CNT_1 && d->count != SOFT_CNT_IMM))
+			return NULL;
+		return shift_handlers[d->sub & 7][size_index(d)];
+	case SOFT_OP_IMUL2:
+		if (d->opnds == SOFT_P_GEI)
+			return d->mem ? (soft_exec_fn[2])SIZED(imul_rmi)[size_index(d)]
+				      : (soft_exec_fn[2])SIZED(imul_rri)[size_index(d)];
+		return d->mem ? (soft_exec_fn[2])SIZED(imul_rm)[size_index(d)]
+			      : (soft_exec_fn[2])SIZED(imul_rr)[size_index(d)];
+	case SOFT_OP_PUSH:
+		return d->opnds == SOFT_P_O && d->osize == 8 ? push_r64 : NULL;
+	case SOFT_OP_POP:
+		return d->opnds == SOFT_P_O && d->osize == 8 ? pop_r64 : NULL;
+	case SOFT_OP_NOP:
+		return nop;
+	case SOFT_OP_CALL:
+		return call_rel;
+	case SOFT_OP_RET:
+		return d->opnds == SOFT_P_I ? NULL : ret_near;
+	case SOFT_OP_JMP:
+		return jmp_rel;
+	case SOFT_OP_JCC:
+		return jcc_rel;
+	default:
+		return NULL;
+	}
+}
+
+soft_exec_fn soft_select_handler(const struct soft_dinsn *d)
+{
+	soft_exec_fn fn = select_fast(d);
+	return fn ? fn : soft_exec_generic;
 }

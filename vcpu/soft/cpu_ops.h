@@ -375,4 +375,90 @@ HOT uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint
 }
 
 
+/* Shifts and rotates of a (sz bytes) by the raw count; returns the result
+ * and updates flags as the SDM says (count 0: nothing changes). */
+HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
+{
+	unsigned bits = sz * 8;
+	uint64_t m = szmask(sz), sb = signbit(sz), r;
+	cnt &= sz == 8 ? 0x3f : 0x1f;
+	if (cnt == 0)
+		return a;
+	/* Shifts leave their flags lazy (cc_compute: SHL/SHR/SAR). */
+	switch (kind) {
+	case SOFT_SH_SHL:
+	case SOFT_SH_SAL:
+		r = (a << cnt) & m;
+		lazy(v, SOFT_CC_SHL, sz, r, a, cnt);
+		return r;
+	case SOFT_SH_SHR:
+		r = a >> cnt;
+		lazy(v, SOFT_CC_SHR, sz, r, a, cnt);
+		return r;
+	case SOFT_SH_SAR:
+		r = (uint64_t)(sext(a, sz) >> cnt) & m;
+		lazy(v, SOFT_CC_SAR, sz, r, a, cnt);
+		return r;
+	default:
+		break;
+	}
+	uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
+	switch (kind) {
+	case SOFT_SH_ROL: {
+		unsigned e = cnt % bits;
+		r = e ? ((a << e) | (a >> (bits - e))) & m : a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (r & 1)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!(r & 1))
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_ROR: {
+		unsigned e = cnt % bits;
+		r = e ? ((a >> e) | (a << (bits - e))) & m : a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (r & sb)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!(r & (sb >> 1)))
+			f |= SOFT_OF;
+		break;
+	}
+	case SOFT_SH_RCL: {
+		unsigned e = sz == 1 ? cnt % 9 : sz == 2 ? cnt % 17 : cnt;
+		uint64_t c = f & SOFT_CF;
+		r = a;
+		for (unsigned i = 0; i < e; i++) {
+			uint64_t out = (r & sb) != 0;
+			r = ((r << 1) | c) & m;
+			c = out;
+		}
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (c)
+			f |= SOFT_CF;
+		if (!!(r & sb) != !!c)
+			f |= SOFT_OF;
+		break;
+	}
+	default: { /* RCR */
+		unsigned e = sz == 1 ? cnt % 9 : sz == 2 ? cnt % 17 : cnt;
+		uint64_t c = f & SOFT_CF;
+		r = a;
+		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
+		if (!!(a & sb) != !!c)
+			f |= SOFT_OF;
+		for (unsigned i = 0; i < e; i++) {
+			uint64_t out = r & 1;
+			r = (r >> 1) | (c ? sb : 0);
+			c = out;
+		}
+		if (c)
+			f |= SOFT_CF;
+		break;
+	}
+	}
+	set_arith(v, f);
+	return r;
+}
+
 #endif
