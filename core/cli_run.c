@@ -112,6 +112,7 @@ struct rep_outcome {
 	bool ok;
 	int exit_code;
 	char error[1024];
+	bool error_said;          /* already on stderr: not again at the end */
 	struct vmm_result res;
 	uint64_t expected[VMM_MAX_VMS];
 	double modelled_cycles;
@@ -310,7 +311,10 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 			out->exit_code = MV_EXIT_ENV;
 			rc = cli_fail(MV_EXIT_ENV, "run", "%s: cannot finish recording run %" PRId64 ": %s", o->db,
 				      out->run_id, rec_errmsg(db));
-			if (rec_run_finish(db, out->run_id, &fr))
+			out->error_said = true;
+			/* The log that filled the disk may be most of the file:
+			 * fold it in and try the one small write that matters. */
+			if (rec_run_finish(db, out->run_id, &fr) && (rec_make_room(db) || rec_run_finish(db, out->run_id, &fr)))
 				fprintf(stderr, "memvirt run: run %" PRId64 " stays unfinished in %s: %s\n", out->run_id,
 					o->db, rec_errmsg(db));
 		}
@@ -527,7 +531,7 @@ int cmd_run(int argc, char **argv)
 	for (unsigned r = 0; r < o.reps; r++) {
 		rc = run_one(&o, &p, db, (unsigned)o.rep + r, &reps[r]);
 		/* A failure said already (cli_fail) leaves no text here. */
-		if (!reps[r].ok && !o.json && reps[r].error[0])
+		if (!reps[r].ok && !o.json && reps[r].error[0] && !reps[r].error_said)
 			fprintf(stderr, "memvirt run: %s\n", reps[r].error);
 		if (rc > worst)
 			worst = rc;

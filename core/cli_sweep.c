@@ -24,6 +24,7 @@
 #include "core/cli.h"
 #include "core/runconf.h"
 #include "core/runplan.h"
+#include "core/slurm.h"
 #include "workloads/catalog.h"
 
 static volatile sig_atomic_t sweep_stop;
@@ -37,7 +38,9 @@ static void on_stop_signal(int sig)
 static void sweep_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: memvirt sweep FILE [-j N] [--db FILE] [--resume]\n"
+		"Usage: memvirt sweep FILE [-j N] [--db FILE] [--resume] [--shard I/N]\n"
+		"       memvirt sweep FILE --slurm [--shards N] [--slurm-opt OPT]... [--db FILE] [--resume]\n"
+		"       memvirt sweep FILE --status [--db FILE] [--shards N]\n"
 		"\n"
 		"Run every configuration of a sweep file (engines x backends x workloads x\n"
 		"parameters x VMs x TLB geometries x repetitions; see docs/sweep-format.md),\n"
@@ -51,11 +54,26 @@ static void sweep_usage(FILE *out)
 		"  --resume          skip runs whose exact configuration is already 'ok' in\n"
 		"                    the database, or being run by another live process,\n"
 		"                    continuing the last sweep of this file\n"
+		"  --shard I/N       run only the I-th of N disjoint, balanced slices of the\n"
+		"                    grid (merge the slices' databases with memvirt merge)\n"
 		"  --check           only check the sweep file and print its size\n"
+		"  --list            print the runs (of the shard, with --shard): index, key\n"
+		"\n"
+		"On a Slurm cluster (docs/cluster.md):\n"
+		"  --slurm           submit a job array, one task per shard, each into its own\n"
+		"                    database under <folder of --db>/shards/, and a job that\n"
+		"                    merges them into --db after it; print the job ids, return\n"
+		"  --shards N        shards (array tasks) for --slurm (default: one per run,\n"
+		"                    at most 64)\n"
+		"  --slurm-opt OPT   an sbatch option for both jobs, e.g. --slurm-opt\n"
+		"                    --partition=short (repeatable)\n"
+		"  --status          per-shard progress of the submitted sweep, the merged\n"
+		"                    database's, and the queue's (squeue)\n"
+		"  with --slurm, --resume submits again only the shards with runs not ok\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 every run ok, 1 some runs failed, 2 bad command line or sweep\n"
-		"file, 3 environment error (database), 130 interrupted.\n",
+		"file, 3 environment error (database, sbatch), 130 interrupted.\n",
 		sysconf(_SC_NPROCESSORS_ONLN), MV_DEFAULT_DB);
 }
 
@@ -146,12 +164,22 @@ int cmd_sweep(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"resume", no_argument, NULL, 'r'},
 		{"check", no_argument, NULL, 'c'},
+		{"list", no_argument, NULL, 'l'},
+		{"shard", required_argument, NULL, 's'},
+		{"slurm", no_argument, NULL, 'S'},
+		{"shards", required_argument, NULL, 'N'},
+		{"slurm-opt", required_argument, NULL, 'o'},
+		{"status", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = MV_DEFAULT_DB;
-	uint64_t jobs = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN);
-	bool resume = false, check_only = false;
+	uint64_t jobs = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN), shards_opt = 0;
+	bool resume = false, check_only = false, list = false, slurm = false, status = false;
+	uint32_t shard = 0, shards = 0;
+	size_t *shard_points = NULL, shard_point_count = 0;
+	struct slurm_submit_opts so = {0};
+	char why[512];
 	struct sweep_file *f = NULL;
 	struct sweep_totals t;
 	struct sigaction sa, old_int, old_term, old_hup;
@@ -173,6 +201,27 @@ int cmd_sweep(int argc, char **argv)
 		case 'd': db_path = optarg; break;
 		case 'r': resume = true; break;
 		case 'c': check_only = true; break;
+		case 'l': list = true; break;
+		case 's':
+			if (!sweep_shard_parse(optarg, &shard, &shards))
+				return cli_fail(MV_EXIT_USAGE, "sweep",
+						"bad value '%s' for --shard: expected I/N, 1 <= I <= N <= %u (e.g. 2/8)", optarg,
+						SWEEP_MAX_SHARDS);
+			break;
+		case 'S': slurm = true; break;
+		case 'N':
+			if (!cli_parse_u64(optarg, &shards_opt) || shards_opt < 1 || shards_opt > SWEEP_MAX_SHARDS)
+				return cli_fail(MV_EXIT_USAGE, "sweep", "bad value '%s' for --shards: expected a number from 1 to %u",
+						optarg, SWEEP_MAX_SHARDS);
+			break;
+		case 'o':
+			if (!slurm_opt_check(optarg, why, sizeof(why)))
+				return cli_fail(MV_EXIT_USAGE, "sweep", "bad --slurm-opt: %s", why);
+			if (so.sbatch_opt_count == SLURM_MAX_OPTS)
+				return cli_fail(MV_EXIT_USAGE, "sweep", "too many --slurm-opt (at most %d)", SLURM_MAX_OPTS);
+			so.sbatch_opts[so.sbatch_opt_count++] = optarg;
+			break;
+		case 'T': status = true; break;
 		case 'h':
 			sweep_usage(stdout);
 			return MV_EXIT_OK;
@@ -184,6 +233,16 @@ int cmd_sweep(int argc, char **argv)
 		return cli_fail(MV_EXIT_USAGE, "sweep", optind == argc ? "no sweep file given (memvirt sweep FILE)"
 								 : "one sweep file, not several ('%s')",
 				argv[optind + (optind < argc - 1)]);
+	if (slurm + status + (shard != 0) > 1)
+		return cli_fail(MV_EXIT_USAGE, "sweep", "--slurm, --status and --shard go one at a time: %s",
+				slurm && status ? "--slurm submits, --status reads what was submitted"
+					       : "--slurm cuts the grid into shards itself (--shards N)");
+	if (shards_opt && !slurm && !status)
+		return cli_fail(MV_EXIT_USAGE, "sweep", "--shards N goes with --slurm or --status (for one slice: --shard I/N)");
+	if (so.sbatch_opt_count && !slurm)
+		return cli_fail(MV_EXIT_USAGE, "sweep", "--slurm-opt goes with --slurm");
+	if (!db_path[0])
+		return cli_fail(MV_EXIT_USAGE, "sweep", "empty --db: give the results database's path");
 	rc = sweep_parse(argv[optind], &f, err, sizeof(err));
 	if (rc)
 		return cli_fail(rc == -EINVAL ? MV_EXIT_USAGE : MV_EXIT_USAGE, "sweep", "%s", err);
@@ -194,9 +253,53 @@ int cmd_sweep(int argc, char **argv)
 		sweep_free(f);
 		return cli_fail(MV_EXIT_USAGE, "sweep", "%s", err);
 	}
-	if (check_only) {
-		printf("%s: %zu runs (%" PRIu32 " repetitions)\n", f->path, sweep_point_count(f), f->repetitions);
+	if (shard) {
+		rc = sweep_shard_points(sweep_point_count(f), shard, shards, &shard_points, &shard_point_count);
+		if (rc) {
+			sweep_free(f);
+			return cli_fail(MV_EXIT_ENV, "sweep", "cannot cut the grid into shards: %s", strerror(-rc));
+		}
+	}
+	if (check_only || list) {
+		rc = MV_EXIT_OK;
+		if (check_only && shard)
+			printf("%s: shard %" PRIu32 "/%" PRIu32 ": %zu of the grid's %zu runs (%" PRIu32 " repetitions)\n",
+			       f->path, shard, shards, shard_point_count, sweep_point_count(f), f->repetitions);
+		else if (check_only)
+			printf("%s: %zu runs (%" PRIu32 " repetitions)\n", f->path, sweep_point_count(f), f->repetitions);
+		if (list) {
+			struct sweep_point *pt = malloc(sizeof(*pt));
+			size_t n = shard ? shard_point_count : sweep_point_count(f);
+
+			for (size_t i = 0; pt && i < n; i++) {
+				if (sweep_point_at(f, shard ? shard_points[i] : i, pt)) {
+					rc = cli_fail(MV_EXIT_USAGE, "sweep", "%s: point %zu cannot be built", f->path, i);
+					break;
+				}
+				printf("%zu\t%s\n", pt->index, pt->key);
+			}
+			free(pt);
+		}
+		free(shard_points);
 		sweep_free(f);
+		return rc;
+	}
+	if (status || slurm) {
+		if (status) {
+			rc = slurm_status(f, db_path, (uint32_t)shards_opt, stdout, err, sizeof(err));
+		} else {
+			so.f = f;
+			so.db_path = db_path;
+			so.shards = (uint32_t)shards_opt;
+			so.resume = resume;
+			rc = slurm_submit(&so, stdout, err, sizeof(err));
+		}
+		sweep_free(f);
+		if (rc)
+			return cli_fail(rc == -ENOENT && slurm && strstr(err, "sbatch") ? MV_EXIT_ENV
+					: rc == -EIO						  ? MV_EXIT_ENV
+												  : MV_EXIT_USAGE,
+					"sweep", "%s", err);
 		return MV_EXIT_OK;
 	}
 	if (!strcmp(db_path, MV_DEFAULT_DB))
@@ -221,6 +324,10 @@ int cmd_sweep(int argc, char **argv)
 			.tty = isatty(STDERR_FILENO),
 			.out = stderr,
 			.stop = &sweep_stop,
+			.points = shard_points,
+			.point_count = shard_point_count,
+			.shard_index = shard,
+			.shard_count = shards,
 		};
 
 		rc = sweep_run(f, &o, &t, err, sizeof(err));
@@ -228,6 +335,7 @@ int cmd_sweep(int argc, char **argv)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+	free(shard_points);
 	if (rc && rc != -EINTR) {
 		sweep_free(f);
 		return cli_fail(rc == -EPROTO || rc == -ERANGE ? MV_EXIT_USAGE : MV_EXIT_ENV, "sweep", "%s", err);
@@ -242,7 +350,10 @@ int cmd_sweep(int argc, char **argv)
 		       t.sweep_id, f->name, t.interrupted ? " INTERRUPTED" : "", t.points, t.ok, t.failed, t.skipped,
 		       busy, t.interrupted ? ", the rest not run" : "", t.elapsed_s);
 	}
-	if (t.interrupted)
+	if (t.interrupted && shard)
+		printf("resume with: memvirt sweep %s --shard %" PRIu32 "/%" PRIu32 " --db %s --resume\n", f->path, shard,
+		       shards, db_path);
+	else if (t.interrupted)
 		printf("resume with: memvirt sweep %s --db %s --resume\n", f->path, db_path);
 	else if (t.busy)
 		printf("once those runs end, memvirt sweep %s --db %s --resume runs the points they did not finish ok\n",

@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
 	{"compare", cmd_compare, "show stored runs side by side"},
 	{"export", cmd_export, "stored runs as CSV or JSON, one row per run"},
 	{"sweep", cmd_sweep, "run a grid of configurations from a sweep file, in parallel"},
+	{"merge", cmd_merge, "merge results databases (a sweep's shards, other machines' runs) into one"},
 	{"report", cmd_report, "statistics, plots and tables comparing stored runs (HTML, CSV, text)"},
 };
 

@@ -20,34 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/store_internal.h"
 #include "memvirt-config.h"
 
 #define EVENT_ROWS 128                /* rows per INSERT statement */
 #define EVENT_COLS 11
 #define EVENT_BATCH (EVENT_ROWS * 128) /* events per transaction */
 
-struct rec_db {
-	sqlite3 *sql;
-	char path[PATH_MAX];
-	bool writable;
-	sqlite3_stmt *insert_events;    /* EVENT_ROWS rows */
-	sqlite3_stmt *insert_event_one; /* the tail of a batch */
-	sqlite3_stmt *insert_counter;
-	sqlite3_stmt *insert_series;
-	/* Buffered events, all of one run. */
-	struct mv_event *events;
-	size_t event_count;
-	int64_t event_run;
-	int64_t event_seq;
-	char host[256];
-	char boot_id[64];
-	int schema_version;   /* of the file: older ones are read-only (not migrated) */
-	/* SQLite's message of the last failed write, taken when it failed:
-	 * read later, after a ROLLBACK or a finalize, it says "not an error". */
-	char last_error[512];
-	bool created;         /* this open made the schema */
-	double last_flush_s;
-};
+
 
 static double monotonic_s(void)
 {
@@ -195,6 +175,29 @@ static const char *const schema_v3_sql =
 	"  WHERE r.status = 'ok';";
 #undef MAIN_COUNTER
 
+/* Schema version 4: what merging databases needs.  A uid names each run
+ * and sweep across databases (so a merge recognises what it already
+ * copied); a sweep may be one slice of its grid (memvirt sweep --shard);
+ * sweep_sources says which input sweeps a merged sweep was made of. */
+static const char *const schema_v4_sql =
+	"ALTER TABLE runs ADD COLUMN uid TEXT;"
+	"UPDATE runs SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;"
+	"CREATE UNIQUE INDEX runs_uid ON runs(uid);"
+	"ALTER TABLE sweeps ADD COLUMN uid TEXT;"
+	"UPDATE sweeps SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;"
+	"CREATE UNIQUE INDEX sweeps_uid ON sweeps(uid);"
+	"ALTER TABLE sweeps ADD COLUMN shard_index INTEGER;"
+	"ALTER TABLE sweeps ADD COLUMN shard_count INTEGER;"
+	"ALTER TABLE sweeps ADD COLUMN grid_points INTEGER;"
+	"UPDATE sweeps SET grid_points = points WHERE grid_points IS NULL;"
+	"CREATE TABLE sweep_sources ("
+	"  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),"
+	"  source_uid TEXT NOT NULL UNIQUE,"
+	"  shard_index INTEGER,"
+	"  shard_count INTEGER,"
+	"  source_path TEXT NOT NULL,"
+	"  merged_at TEXT NOT NULL);";
+
 static void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -208,6 +211,16 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+int rec_make_room(struct rec_db *db)
+{
+	return sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int rec_schema_version(const struct rec_db *db)
+{
+	return db->schema_version;
+}
+
 const char *rec_errmsg(struct rec_db *db)
 {
 	if (db && db->last_error[0])
@@ -216,10 +229,15 @@ const char *rec_errmsg(struct rec_db *db)
 }
 
 /* A write failed: keep SQLite's reason for rec_errmsg(). */
-static int write_failed(struct rec_db *db)
+int rec_write_failed(struct rec_db *db)
 {
 	snprintf(db->last_error, sizeof(db->last_error), "%s", sqlite3_errmsg(db->sql));
 	return -EIO;
+}
+
+static int write_failed(struct rec_db *db)
+{
+	return rec_write_failed(db);
 }
 
 int rec_begin(struct rec_db *db)
@@ -312,8 +330,8 @@ static uint64_t process_start_time(long pid)
 }
 
 /* Resolve the status of a stored 'running' row. */
-static enum rec_status running_row_status(const struct rec_db *db, const char *host,
-					  const char *boot_id, long pid, uint64_t pid_start)
+enum rec_status rec_running_row_status(const struct rec_db *db, const char *host, const char *boot_id, long pid,
+				       uint64_t pid_start)
 {
 	if (!host || strcmp(host, db->host) != 0)
 		return REC_STATUS_RUNNING; /* another machine's writer: cannot tell */
@@ -376,6 +394,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 	rc = exec_sql(db, schema_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v2_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v3_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, schema_v4_sql, err, err_len);
 	if (rc)
 		goto fail;
 	snprintf(sql, sizeof(sql),
@@ -451,6 +470,23 @@ static int migrate_v2_to_v3(struct rec_db *db, char *err, size_t err_len)
 	return exec_sql(db, "COMMIT", err, err_len);
 }
 
+/* Version 3 → 4: uids for the runs and sweeps already there, shards. */
+static int migrate_v3_to_v4(struct rec_db *db, char *err, size_t err_len)
+{
+	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
+
+	if (rc)
+		return rc;
+	rc = exec_sql(db, schema_v4_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 4 WHERE application = 'memvirt'",
+				err, err_len);
+	if (rc) {
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec_sql(db, "COMMIT", err, err_len);
+}
+
 /* Make sure the file is a memvirt database this version can read. */
 static int check_schema(struct rec_db *db, bool may_create, char *err, size_t err_len)
 {
@@ -500,12 +536,14 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		static const char *const tables_v1[] = {"runs", "counters", "events", "event_types", "timeseries",
 							 "kvm_stats"};
 
-		for (size_t i = 0; i <= sizeof(tables_v1) / sizeof(tables_v1[0]); i++) {
-			const char *name = i < sizeof(tables_v1) / sizeof(tables_v1[0]) ? tables_v1[i] : "sweeps";
+		size_t n_v1 = sizeof(tables_v1) / sizeof(tables_v1[0]);
+
+		for (size_t i = 0; i < n_v1 + 2; i++) {
+			const char *name = i < n_v1 ? tables_v1[i] : i == n_v1 ? "sweeps" : "sweep_sources";
 			char sql[128];
 			int64_t n = 0;
 
-			if (!strcmp(name, "sweeps") && version < 2)
+			if ((!strcmp(name, "sweeps") && version < 2) || (!strcmp(name, "sweep_sources") && version < 4))
 				continue;
 			snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
 				 name);
@@ -529,6 +567,12 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		if (rc)
 			return rc;
 		db->schema_version = 3;
+	}
+	if (db->schema_version == 3 && may_create) {
+		rc = migrate_v3_to_v4(db, err, err_len);
+		if (rc)
+			return rc;
+		db->schema_version = 4;
 	}
 	return 0;
 }
@@ -632,7 +676,7 @@ static int reap_dead_runs(struct rec_db *db)
 		return -EIO;
 	}
 	while (sqlite3_step(sel) == SQLITE_ROW) {
-		enum rec_status st = running_row_status(
+		enum rec_status st = rec_running_row_status(
 			db, (const char *)sqlite3_column_text(sel, 1),
 			(const char *)sqlite3_column_text(sel, 2), (long)sqlite3_column_int64(sel, 3),
 			(uint64_t)sqlite3_column_int64(sel, 4));
@@ -778,8 +822,9 @@ int rec_run_begin(struct rec_db *db, const struct rec_run_desc *d, int64_t *run_
 	rc = sqlite3_prepare_v2(db->sql,
 				"INSERT INTO runs (status, engine, backend, workload, params, config, seed, vms, rep,"
 				" record_level, sweep_id, command, host, memvirt_version, started_at, pid, pid_start, boot_id,"
-				" sweep_key)"
-				" VALUES ('running',?,?,?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?,?)",
+				" sweep_key, uid)"
+				" VALUES ('running',?,?,?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?,?,"
+				" lower(hex(randomblob(16))))",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return -EIO;
@@ -1261,7 +1306,7 @@ static void read_run_row(struct rec_db *db, sqlite3_stmt *st, struct rec_run_row
 		.sweep_key = db->schema_version >= 2 ? col_text(st, 25) : NULL,
 	};
 	if (row->status == REC_STATUS_RUNNING) {
-		row->status = running_row_status(db, row->host, col_text(st, 22),
+		row->status = rec_running_row_status(db, row->host, col_text(st, 22),
 						 (long)sqlite3_column_int64(st, 23),
 						 (uint64_t)sqlite3_column_int64(st, 24));
 		if (row->status == REC_STATUS_INCOMPLETE && !row->error)
@@ -1374,8 +1419,10 @@ int rec_sweep_begin(struct rec_db *db, const struct rec_sweep_desc *d, int64_t *
 		return rc;
 	if (sqlite3_prepare_v2(db->sql,
 			       "INSERT INTO sweeps (status, name, file, file_text, command, jobs, points, host,"
-			       " memvirt_version, started_at, pid, pid_start, boot_id)"
-			       " VALUES ('running',?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?)",
+			       " memvirt_version, started_at, pid, pid_start, boot_id, uid, shard_index, shard_count,"
+			       " grid_points)"
+			       " VALUES ('running',?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?,?,"
+			       " lower(hex(randomblob(16))),?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, d->name ? d->name : "", -1, SQLITE_TRANSIENT);
@@ -1389,25 +1436,44 @@ int rec_sweep_begin(struct rec_db *db, const struct rec_sweep_desc *d, int64_t *
 	sqlite3_bind_int64(st, 9, (int64_t)getpid());
 	sqlite3_bind_int64(st, 10, (int64_t)process_start_time((long)getpid()));
 	sqlite3_bind_text(st, 11, db->boot_id, -1, SQLITE_TRANSIENT);
+	if (d->shard_count) {
+		sqlite3_bind_int64(st, 12, d->shard_index);
+		sqlite3_bind_int64(st, 13, d->shard_count);
+	} else {
+		sqlite3_bind_null(st, 12);
+		sqlite3_bind_null(st, 13);
+	}
+	sqlite3_bind_int64(st, 14, d->grid_points ? d->grid_points : d->points);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return -EIO;
+		return write_failed(db);
 	*sweep_id = sqlite3_last_insert_rowid(db->sql);
 	return 0;
 }
 
-int rec_sweep_find(struct rec_db *db, const char *file_text, int64_t *sweep_id)
+int rec_sweep_find(struct rec_db *db, const char *file_text, uint32_t shard_index, uint32_t shard_count,
+		   int64_t *sweep_id)
 {
 	sqlite3_stmt *st;
 	int rc = need_v2(db);
 
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v2(db->sql, "SELECT max(id) FROM sweeps WHERE file_text = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (db->schema_version < 4 && shard_count)
+		return -ENOENT; /* no shards before version 4 */
+	if (sqlite3_prepare_v2(db->sql,
+			       db->schema_version < 4
+				       ? "SELECT max(id) FROM sweeps WHERE file_text = ?"
+				       : "SELECT max(id) FROM sweeps WHERE file_text = ?"
+					 " AND coalesce(shard_index, 0) = ? AND coalesce(shard_count, 0) = ?",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, file_text, -1, SQLITE_TRANSIENT);
+	if (db->schema_version >= 4) {
+		sqlite3_bind_int64(st, 2, shard_index);
+		sqlite3_bind_int64(st, 3, shard_count);
+	}
 	rc = -ENOENT;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*sweep_id = sqlite3_column_int64(st, 0);
@@ -1486,9 +1552,14 @@ int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ct
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(db->sql,
-			       "SELECT id, status, name, file, file_text, command, jobs, points, runs_ok,"
-			       " runs_failed, runs_skipped, host, memvirt_version, started_at, ended_at,"
-			       " boot_id, pid, pid_start FROM sweeps WHERE id = ?",
+			       db->schema_version >= 4
+				       ? "SELECT id, status, name, file, file_text, command, jobs, points, runs_ok,"
+					 " runs_failed, runs_skipped, host, memvirt_version, started_at, ended_at,"
+					 " boot_id, pid, pid_start, shard_index, shard_count, grid_points"
+					 " FROM sweeps WHERE id = ?"
+				       : "SELECT id, status, name, file, file_text, command, jobs, points, runs_ok,"
+					 " runs_failed, runs_skipped, host, memvirt_version, started_at, ended_at,"
+					 " boot_id, pid, pid_start, 0, 0, points FROM sweeps WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, sweep_id);
@@ -1514,11 +1585,14 @@ int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ct
 			.version = col_text(st, 12),
 			.started_at = col_text(st, 13),
 			.ended_at = col_text(st, 14),
+			.shard_index = (uint32_t)sqlite3_column_int64(st, 18),
+			.shard_count = (uint32_t)sqlite3_column_int64(st, 19),
+			.grid_points = (uint32_t)sqlite3_column_int64(st, 20),
 		};
 
 		/* A sweep whose process is gone was cut short (killed, crashed). */
 		if (row.status == REC_SWEEP_RUNNING &&
-		    running_row_status(db, row.host, col_text(st, 15),
+		    rec_running_row_status(db, row.host, col_text(st, 15),
 				       (long)sqlite3_column_int64(st, 16),
 				       (uint64_t)sqlite3_column_int64(st, 17)) == REC_STATUS_INCOMPLETE)
 			row.status = REC_SWEEP_INCOMPLETE;
@@ -1550,6 +1624,38 @@ int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int rec_sweep_key_status(struct rec_db *db, const char *sweep_key, enum rec_status *status)
+{
+	sqlite3_stmt *st;
+	bool any = false, ok = false, running = false, failed = false;
+	int rc = need_v2(db);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql, "SELECT status, host, boot_id, pid, pid_start FROM runs WHERE sweep_key = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		enum rec_status row = status_parse(col_text(st, 0));
+
+		if (row == REC_STATUS_RUNNING)
+			row = rec_running_row_status(db, col_text(st, 1), col_text(st, 2), (long)sqlite3_column_int64(st, 3),
+						     (uint64_t)sqlite3_column_int64(st, 4));
+		any = true;
+		ok |= row == REC_STATUS_OK;
+		running |= row == REC_STATUS_RUNNING;
+		failed |= row == REC_STATUS_FAILED;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (!any)
+		return -ENOENT;
+	*status = ok ? REC_STATUS_OK : running ? REC_STATUS_RUNNING : failed ? REC_STATUS_FAILED : REC_STATUS_INCOMPLETE;
+	return 0;
 }
 
 int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key, long pid,

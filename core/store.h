@@ -23,7 +23,7 @@
 #include "core/counters.h"
 #include "memvirt/event.h"
 
-#define REC_SCHEMA_VERSION 3
+#define REC_SCHEMA_VERSION 4
 #define REC_APPLICATION "memvirt"
 /* PRAGMA application_id: "MVRT". */
 #define REC_APPLICATION_ID 0x4d565254
@@ -157,7 +157,10 @@ struct rec_sweep_desc {
 	const char *file;       /* path as given */
 	const char *file_text;  /* the whole sweep file, for reproducibility */
 	const char *command;    /* the memvirt sweep command line */
-	uint32_t jobs, points;  /* worker processes; runs in the whole grid */
+	uint32_t jobs, points;  /* worker processes; runs this sweep is to make */
+	/* A slice of the grid (memvirt sweep --shard I/N): 1..shard_count;
+	 * 0/0 for the whole grid.  grid_points: runs in the whole grid. */
+	uint32_t shard_index, shard_count, grid_points;
 };
 
 enum rec_sweep_status {
@@ -170,9 +173,10 @@ const char *rec_sweep_status_name(enum rec_sweep_status status);
 
 int rec_sweep_begin(struct rec_db *db, const struct rec_sweep_desc *desc, int64_t *sweep_id)
 	__attribute__((warn_unused_result));
-/* The newest sweep made from exactly this file text; -ENOENT if none. */
-int rec_sweep_find(struct rec_db *db, const char *file_text, int64_t *sweep_id)
-	__attribute__((warn_unused_result));
+/* The newest sweep made from exactly this file text and the same slice
+ * of its grid (0/0: the whole grid); -ENOENT if none. */
+int rec_sweep_find(struct rec_db *db, const char *file_text, uint32_t shard_index, uint32_t shard_count,
+		   int64_t *sweep_id) __attribute__((warn_unused_result));
 /* Mark a sweep running again (for --resume), under this process. */
 int rec_sweep_reopen(struct rec_db *db, int64_t sweep_id, const char *command, uint32_t jobs)
 	__attribute__((warn_unused_result));
@@ -185,6 +189,7 @@ struct rec_sweep_row {
 	enum rec_sweep_status status;
 	const char *name, *file, *file_text, *command, *host, *version, *started_at, *ended_at;
 	uint32_t jobs, points, runs_ok, runs_failed, runs_skipped;
+	uint32_t shard_index, shard_count, grid_points;   /* as in rec_sweep_desc */
 };
 typedef int (*rec_sweep_fn)(void *ctx, const struct rec_sweep_row *row);
 /* Calls fn once with the sweep; -ENOENT when there is no such sweep. */
@@ -196,6 +201,14 @@ int rec_sweep_get(struct rec_db *db, int64_t sweep_id, rec_sweep_fn fn, void *ct
 int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
 	__attribute__((warn_unused_result));
 
+/* How far a sweep point has got in this database, over all its rows
+ * (whatever sweep they belong to): REC_STATUS_OK if any row is ok, else
+ * RUNNING if one may still be running (its writer alive, or on another
+ * host), else FAILED if one failed, else INCOMPLETE; -ENOENT when no row
+ * has this key. */
+int rec_sweep_key_status(struct rec_db *db, const char *sweep_key, enum rec_status *status)
+	__attribute__((warn_unused_result));
+
 /* The run process `pid` of a sweep ended: give the rows of that key it
  * left unfinished (it crashed, was killed or stopped) a final status and
  * reason.  *changed: rows finished here; *recorded: rows that process
@@ -203,6 +216,37 @@ int rec_sweep_key_ok(struct rec_db *db, const char *sweep_key, int64_t *run_id)
 int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key, long pid,
 		     enum rec_status status, int exit_code, const char *error, int *changed,
 		     int *recorded) __attribute__((warn_unused_result));
+
+/* The schema version of the file as opened (older files opened read-only
+ * keep theirs). */
+int rec_schema_version(const struct rec_db *db);
+
+/* ---- merging databases (core/store_merge.c) ---- */
+
+struct rec_merge_totals {
+	uint32_t runs_added;       /* runs new to the output */
+	uint32_t runs_replaced;    /* the output's unfinished copy replaced by a finished one */
+	uint32_t runs_present;     /* already there, as final as in the input */
+	uint32_t runs_live;        /* still being run by a live process here: left out */
+	uint32_t runs_unfinished;  /* 'running' in the input, writer not seen: copied as incomplete */
+	uint32_t sweeps_added, sweeps_joined;
+};
+
+/* Copy every run of the database at src_path, with everything recorded
+ * for it (counters, events, time series, KVM statistics) and the sweeps
+ * they belong to, into out, in one transaction.  Runs are matched by
+ * their uid, so merging the same input again adds nothing; a run the
+ * output holds unfinished is replaced by its finished copy.  The shards
+ * of one sweep file (memvirt sweep --shard I/N) join one sweep in out.
+ * Errors: -EPROTO (src is not a memvirt database of this schema version,
+ * or is out itself), -ENOENT, -EIO; err gets one line. */
+int rec_merge(struct rec_db *out, const char *src_path, struct rec_merge_totals *totals, char *err,
+	      size_t err_len) __attribute__((warn_unused_result));
+
+/* After a write failed for want of space (full disk, file size limit):
+ * move the write-ahead log into the database and truncate it, so that a
+ * small write (marking the run failed) may still fit. */
+int rec_make_room(struct rec_db *db);
 
 /* The last SQLite error text, for messages. */
 const char *rec_errmsg(struct rec_db *db);

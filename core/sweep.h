@@ -97,4 +97,21 @@ struct sweep_point {
 int sweep_point_at(const struct sweep_file *f, size_t index, struct sweep_point *p)
 	__attribute__((warn_unused_result));
 
+/* ---- shards (core/sweep_shard.c) ---- */
+
+/* The largest number of shards a grid may be cut into. */
+#define SWEEP_MAX_SHARDS 10000u
+
+/* The grid points (indices 0..count-1, ascending) of shard `shard`
+ * (1..shards) of a grid of `count` points: a fixed pseudo-random
+ * permutation of the grid dealt round-robin, so every shard of every
+ * `shards` holds count/shards points or one more, the shards together
+ * hold every point exactly once, and no axis of the grid lines up with
+ * the shard number.  *points is malloc'd (NULL when *n is 0). */
+int sweep_shard_points(size_t count, uint32_t shard, uint32_t shards, size_t **points, size_t *n)
+	__attribute__((warn_unused_result));
+
+/* Parse "I/N" (1 <= I <= N <= SWEEP_MAX_SHARDS); false if malformed. */
+bool sweep_shard_parse(const char *text, uint32_t *shard, uint32_t *shards);
+
 #endif

@@ -18,6 +18,7 @@
 #include "core/sweeprun.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -487,11 +488,17 @@ static unsigned running(const struct runner *r)
 	return n;
 }
 
+/* Wait one tick, or less: a child's end (SIGCHLD, blocked in the runner
+ * while it runs so that it queues instead of being lost) ends the wait,
+ * so a free slot is refilled at once rather than on the next tick. */
 static void tick(void)
 {
 	struct timespec ts = {0, TICK_NS};
+	sigset_t chld;
 
-	nanosleep(&ts, NULL); /* EINTR just ends the tick early */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	(void)sigtimedwait(&chld, NULL, &ts); /* EINTR/EAGAIN just end the tick */
 }
 
 /* ---- points other processes are running (--resume) ---- */
@@ -673,11 +680,15 @@ static int stop_children(struct runner *r)
 	return 0;
 }
 
+/* The grid index of the i-th point this sweep runs. */
+#define POINT(i) (o->points ? o->points[i] : (i))
+
 int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct sweep_totals *t,
 	      char *err, size_t err_len)
 {
 	struct runner r = {.f = f, .o = o, .t = t, .err = err, .err_len = err_len};
-	size_t count = sweep_point_count(f), next = 0;
+	size_t grid = sweep_point_count(f), count = o->points ? o->point_count : grid, next = 0;
+	sigset_t chld, old_mask;
 	char dberr[512];
 	int rc;
 
@@ -700,7 +711,7 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 		free(r.slots);
 		return rc;
 	}
-	if (o->resume && rec_sweep_find(r.db, f->text, &t->sweep_id) == 0) {
+	if (o->resume && rec_sweep_find(r.db, f->text, o->shard_index, o->shard_count, &t->sweep_id) == 0) {
 		rc = rec_sweep_reopen(r.db, t->sweep_id, o->command, o->jobs);
 		t->resumed = rc == 0;
 	} else {
@@ -711,6 +722,9 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 			.command = o->command,
 			.jobs = o->jobs,
 			.points = (uint32_t)count,
+			.shard_index = o->shard_index,
+			.shard_count = o->shard_count,
+			.grid_points = (uint32_t)grid,
 		};
 
 		rc = rec_sweep_begin(r.db, &d, &t->sweep_id);
@@ -724,16 +738,24 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 		for (size_t i = 0; i < count; i++) {
 			struct sweep_point p;
 
-			if (sweep_point_at(f, i, &p) == 0 && rec_sweep_key_ok(r.db, p.key, NULL) == 0)
+			if (sweep_point_at(f, POINT(i), &p) == 0 && rec_sweep_key_ok(r.db, p.key, NULL) == 0)
 				t->skipped++;
 		}
 	}
 	r.to_run = t->points - t->skipped;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	if (o->tty || t->skipped || t->resumed)
-		say(&r, "sweep %" PRId64 " (%s): %" PRIu32 " runs, %u at a time%s%s", t->sweep_id, f->name,
-		    r.to_run, o->jobs, t->skipped ? ", skipping those already ok" : "",
-		    t->resumed ? " (resumed)" : "");
+	if (o->tty || t->skipped || t->resumed || o->shard_count) {
+		char shard[96] = "";
+
+		if (o->shard_count)
+			snprintf(shard, sizeof(shard), " of shard %" PRIu32 "/%" PRIu32 " (%zu of the grid's %zu)",
+				 o->shard_index, o->shard_count, count, grid);
+		say(&r, "sweep %" PRId64 " (%s): %" PRIu32 " runs%s, %u at a time%s%s", t->sweep_id, f->name, r.to_run,
+		    shard, o->jobs, t->skipped ? ", skipping those already ok" : "", t->resumed ? " (resumed)" : "");
+	}
 	progress(&r, false);
 	while (next < count || running(&r)) {
 		if (*o->stop)
@@ -753,7 +775,7 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 				int64_t busy_id = 0;
 				int busy;
 
-				if (sweep_point_at(f, next, &p) != 0)
+				if (sweep_point_at(f, POINT(next), &p) != 0)
 					break;
 				if (rec_sweep_key_ok(r.db, p.key, NULL) == 0) {
 					next++;
@@ -775,7 +797,7 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 				break;
 			if (next == count)
 				break;
-			rc = start_child(&r, &r.slots[i], next);
+			rc = start_child(&r, &r.slots[i], POINT(next));
 			if (rc)
 				break;
 			next++;
@@ -792,6 +814,7 @@ int sweep_run(const struct sweep_file *f, const struct sweep_run_opts *o, struct
 		rc = rc ? rc : src;
 	}
 	progress(&r, true);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	t->elapsed_s = since(&r.t0);
 	{
 		int frc = rec_sweep_finish(r.db, t->sweep_id,

@@ -21,6 +21,8 @@
  *   row's writer is alive) is not started a second time.
  * - The runner holds no global state; the caller owns the stop flag its
  *   signal handler sets.
+ * - A slot is refilled as soon as its run ends (SIGCHLD wakes the
+ *   runner), so N jobs keep N runs going.
  */
 #ifndef MEMVIRT_CORE_SWEEPRUN_H
 #define MEMVIRT_CORE_SWEEPRUN_H
@@ -40,6 +42,11 @@ struct sweep_run_opts {
 	bool resume;              /* skip points with an 'ok' run of the same key, or one
 				   * another live process is running */
 	bool tty;                 /* progress bar (true) or one line per run */
+	/* Only these points of the grid (ascending), e.g. one shard's
+	 * (sweep_shard_points); NULL: every point. */
+	const size_t *points;
+	size_t point_count;
+	uint32_t shard_index, shard_count;   /* recorded with the sweep; 0/0: whole grid */
 	FILE *out;                /* where progress goes */
 	volatile sig_atomic_t *stop;   /* set asynchronously to stop the sweep */
 };

@@ -63,17 +63,18 @@ int main(void)
 		CHECK(rec_run_begin(db, &d, &id) == 0 && rec_run_finish(db, id, &res) == 0, "run");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 3, "new databases are version 3");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 4, "new databases are version 4");
 	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'") == 2, "run_summary and overhead");
 	/* Back to version 1. */
-	sql_exec(path, "DROP VIEW overhead; DROP VIEW run_summary; DROP TABLE sweeps; DROP INDEX runs_sweep_key;"
+	sql_exec(path, "DROP TABLE sweep_sources; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;"
+		       "DROP VIEW overhead; DROP VIEW run_summary; DROP TABLE sweeps; DROP INDEX runs_sweep_key;"
 		       "ALTER TABLE runs DROP COLUMN sweep_key; UPDATE schema_version SET version = 1");
 	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'sweeps'") == 0, "downgraded");
 
 	/* Read-only: readable as it is, no sweeps, file untouched. */
 	CHECK(rec_open(path, REC_READ_ONLY, &db, err, sizeof(err)) == 0, "read-only open of v1: %s", err);
 	CHECK(rec_select_runs(db, "", count_runs, &runs, err, sizeof(err)) == 0 && runs == 1, "runs %d", runs);
-	CHECK(rec_sweep_find(db, "x", &sweep_id) == -ENOENT, "no sweeps in v1");
+	CHECK(rec_sweep_find(db, "x", 0, 0, &sweep_id) == -ENOENT, "no sweeps in v1");
 	rec_close(db);
 	CHECK(sql_int(path, "SELECT version FROM schema_version") == 1, "read-only open changed the file");
 
@@ -87,7 +88,11 @@ int main(void)
 		CHECK(rec_sweep_finish(db, sweep_id, REC_SWEEP_DONE, 1, 0, 0) == 0, "finish sweep");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 3, "migrated to 3");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 4, "migrated to 4");
+	CHECK(sql_int(path, "SELECT count(*) FROM runs WHERE uid IS NULL OR length(uid) != 32") == 0,
+	      "the old run got a uid");
+	CHECK(sql_int(path, "SELECT count(*) FROM sweeps WHERE uid IS NOT NULL AND grid_points = 1"
+			    " AND shard_count IS NULL") == 1, "the sweep row of version 4");
 	CHECK(sql_int(path, "SELECT count(*) FROM overhead WHERE run_id = 1") == 0, "the views work on old rows");
 	CHECK(sql_int(path, "SELECT count(*) FROM run_summary WHERE run_id = 1 AND status = 'ok'") == 1, "run_summary");
 	CHECK(sql_int(path, "SELECT count(*) FROM runs WHERE id = 1 AND status = 'ok' AND sweep_key IS NULL") == 1,
@@ -96,6 +101,6 @@ int main(void)
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
-	printf("schema migration 1 -> 2 -> 3: all checks passed\n");
+	printf("schema migration 1 -> 2 -> 3 -> 4: all checks passed\n");
 	return 0;
 }
