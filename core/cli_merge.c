@@ -74,8 +74,13 @@ int cmd_merge(int argc, char **argv)
 		struct rec_db *in;
 		struct stat st;
 
+		struct stat os;
+
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return cli_fail(MV_EXIT_USAGE, "merge", "%s: a directory, not a database", argv[i]);
+		if (stat(argv[i], &st) == 0 && stat(out_path, &os) == 0 && st.st_dev == os.st_dev && st.st_ino == os.st_ino)
+			return cli_fail(MV_EXIT_USAGE, "merge", "%s: is the output database itself; merge other databases into it",
+					argv[i]);
 		rc = rec_open(argv[i], REC_READ_ONLY, &in, err, sizeof(err));
 		if (rc)
 			return cli_fail(rc == -EACCES || rc == -EIO ? MV_EXIT_ENV : MV_EXIT_USAGE, "merge", "%s", err);

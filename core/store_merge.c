@@ -433,16 +433,20 @@ static int64_t out_sweep(const struct merge *m, int64_t src_id)
 static int settle_merged_sweep(struct merge *m, int64_t out_id)
 {
 	sqlite3_stmt *st;
+	/* Written only when something changed, so that merging the same
+	 * inputs again leaves the output as it was, to the byte. */
 	int rc = prep(m, m->out->sql, &st,
 		      "WITH k AS (SELECT sweep_key, max(status = 'ok') AS ok, max(status IN ('ok','failed')) AS final"
-		      "           FROM runs WHERE sweep_id = ?1 AND sweep_key IS NOT NULL GROUP BY sweep_key)"
-		      " UPDATE sweeps SET"
-		      "  runs_ok = (SELECT count(*) FROM k WHERE ok),"
-		      "  runs_failed = (SELECT count(*) FROM k WHERE final AND NOT ok),"
-		      "  status = CASE WHEN (SELECT count(*) FROM k WHERE final) >= grid_points"
-		      "           THEN 'done' ELSE 'interrupted' END,"
+		      "           FROM runs WHERE sweep_id = ?1 AND sweep_key IS NOT NULL GROUP BY sweep_key),"
+		      " v AS (SELECT (SELECT count(*) FROM k WHERE ok) AS ok,"
+		      "              (SELECT count(*) FROM k WHERE final AND NOT ok) AS failed,"
+		      "              (SELECT count(*) FROM k WHERE final) AS final)"
+		      " UPDATE sweeps SET runs_ok = v.ok, runs_failed = v.failed,"
+		      "  status = CASE WHEN v.final >= sweeps.grid_points THEN 'done' ELSE 'interrupted' END,"
 		      "  ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-		      " WHERE id = ?1");
+		      " FROM v WHERE sweeps.id = ?1 AND (sweeps.runs_ok != v.ok OR sweeps.runs_failed != v.failed"
+		      "  OR sweeps.status != CASE WHEN v.final >= sweeps.grid_points THEN 'done' ELSE 'interrupted' END"
+		      "  OR sweeps.ended_at IS NULL)");
 
 	if (rc)
 		return rc;
