@@ -87,6 +87,12 @@ enum soft_cc {
 	SOFT_CC_SHR,
 	SOFT_CC_SAR,
 	SOFT_CC_MUL,   /* cc_s2: 1 when the product overflowed (CF = OF) */
+	/* A rotate over another lazy kind: that kind's flags (cc_rot_kind,
+	 * cc_res, cc_rot_s1, cc_rot_s2, cc_size) with CF and OF replaced by
+	 * the bits in cc_s2.  Rotates set CF and OF only, and what follows
+	 * them nearly always sets every flag again: this saves computing the
+	 * ones they keep. */
+	SOFT_CC_ROT,
 };
 
 /* Segment register numbers (as in the modrm.reg of mov to/from sreg). */
@@ -109,6 +115,8 @@ struct soft_vcpu {
 	uint64_t rip, rflags;
 	uint32_t cc_op, cc_size;
 	uint64_t cc_res, cc_s1, cc_s2;
+	uint32_t cc_rot_kind;     /* SOFT_CC_ROT: the kind under the rotate */
+	uint64_t cc_rot_s1, cc_rot_s2;
 
 	struct engine_segment seg[SOFT_NSEG], tr, ldt;
 	struct engine_dtable gdt, idt;

@@ -29,12 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t cc_compute(const struct soft_vcpu *v)
+/* The arithmetic flags of lazy kind op over (size, result, sources). */
+static uint32_t cc_compute_kind(unsigned op, unsigned sz, uint64_t r, uint64_t a, uint64_t b,
+				uint64_t rflags)
 {
-	unsigned sz = v->cc_size;
-	uint64_t r = v->cc_res, a = v->cc_s1, b = v->cc_s2, sb = signbit(sz);
+	uint64_t sb = signbit(sz);
 	uint32_t f = szp(r, sz);
-	switch (v->cc_op) {
+	switch (op) {
 	case SOFT_CC_ADD:
 		if (r < a)
 			f |= SOFT_CF;
@@ -89,9 +90,19 @@ static uint32_t cc_compute(const struct soft_vcpu *v)
 			f |= SOFT_CF | SOFT_OF;
 		break;
 	default:
-		return (uint32_t)(v->rflags & SOFT_ARITH);
+		return (uint32_t)(rflags & SOFT_ARITH);
 	}
 	return f;
+}
+
+static uint32_t cc_compute(const struct soft_vcpu *v)
+{
+	if (v->cc_op == SOFT_CC_ROT)
+		return (cc_compute_kind(v->cc_rot_kind, v->cc_size, v->cc_res, v->cc_rot_s1,
+					v->cc_rot_s2, v->rflags) &
+			~(uint32_t)(SOFT_CF | SOFT_OF)) |
+		       (uint32_t)v->cc_s2;
+	return cc_compute_kind(v->cc_op, v->cc_size, v->cc_res, v->cc_s1, v->cc_s2, v->rflags);
 }
 
 uint64_t soft_flags(struct soft_vcpu *v)
@@ -140,6 +151,34 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 	return true;
 }
 
+
+__attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz)
+{
+	uint64_t val;
+	struct soft_fault f;
+	if (unlikely(!try_rd(v, va, sz, v->cpl == 3, &val, &f)))
+		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, sz);
+	return val;
+}
+
+__attribute__((noinline)) void soft_mem_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz,
+						uint64_t val)
+{
+	struct soft_fault f;
+	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
+		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+}
+
+__attribute__((noinline)) void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint64_t va,
+						      unsigned sz)
+{
+	struct soft_fault f;
+	uint64_t hpa;
+	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
+		if (unlikely(!xlate(v, va, SOFT_ACCESS_WRITE, v->cpl == 3, sz, &hpa, &f)))
+			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+	}
+}
 
 uint64_t soft_read(struct soft_vcpu *v, uint64_t va, unsigned size, bool sys)
 {
@@ -481,7 +520,7 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 			uint64_t sf = soft_flags(v);
 			r = alu(v, d->sub, sz, a, b);
 			struct soft_fault f;
-			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+			if (unlikely(!try_wr_cur(v, addr, sz, r, &f))) {
 				soft_set_flags(v, sf);
 				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 			}
@@ -643,7 +682,7 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 			uint64_t saved = soft_flags(v);
 			r = shift(v, d->sub, sz, a, cnt);
 			struct soft_fault f;
-			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+			if (unlikely(!try_wr_cur(v, addr, sz, r, &f))) {
 				soft_set_flags(v, saved);
 				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 			}
@@ -664,7 +703,7 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 			uint64_t saved = soft_flags(v);
 			r = shxd(v, d->op == SOFT_OP_SHLD, sz, a, b, cnt);
 			struct soft_fault f;
-			if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+			if (unlikely(!try_wr_cur(v, addr, sz, r, &f))) {
 				soft_set_flags(v, saved);
 				soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 			}

@@ -75,7 +75,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		uint64_t sf = soft_flags(v);
 		r = alu(v, kind, sz, a, b);
 		struct soft_fault f;
-		if (unlikely(!try_wr(v, addr, sz, v->cpl == 3, r, &f))) {
+		if (unlikely(!try_wr_cur(v, addr, sz, r, &f))) {
 			soft_set_flags(v, sf);
 			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 		}

@@ -99,6 +99,7 @@ HOT uint64_t cc_cf(struct soft_vcpu *v)
 	case SOFT_CC_LOGIC: return 0;
 	case SOFT_CC_INC:
 	case SOFT_CC_DEC: return v->cc_s2 & 1;
+	case SOFT_CC_ROT: return v->cc_s2 & SOFT_CF;
 	default: return soft_flags(v) & SOFT_CF;
 	}
 }
@@ -241,32 +242,74 @@ HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64
 	return soft_cross_access(v, va, sz, SOFT_ACCESS_WRITE, user, buf, f);
 }
 
+/* The common data access of the current mode: inside one page, a hit in
+ * the L1 data TLB's 4 KiB set that allows it, machine memory, and (a
+ * write) no page with decoded code.  Returns the host address with the
+ * hit counted exactly as soft_mmu_translate() counts it; NULL, with
+ * nothing counted or changed, for anything else: the caller then takes
+ * the full path, which does it all again. */
+HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+{
+	if (unlikely((va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE))
+		return NULL;
+	struct soft_machine *m = v->m;
+	struct soft_tlb_entry *e = soft_mmu_peek_data_4k(m->mmu, va, acc, v->cpl == 3);
+	if (unlikely(!e))
+		return NULL;
+	uint64_t hpa = va + e->addend;
+	if (unlikely(hpa > m->mem_size - sz))
+		return NULL;
+	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
+		return NULL;
+	soft_mmu_commit_data_hit(m->mmu, e);
+	return m->mem + hpa;
+}
+
+/* The full paths of mem_rd / mem_wr / mem_probe_wr (cpu_exec.c), out of
+ * line so that the handlers' fast paths stay short. */
+uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
+void soft_mem_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val);
+void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
+
 HOT uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	uint64_t val;
-	struct soft_fault f;
-	if (unlikely(!try_rd(v, va, sz, v->cpl == 3, &val, &f)))
-		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, sz);
-	return val;
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_READ);
+	if (likely(p))
+		return ld(p, sz);
+	return soft_mem_rd_slow(v, va, sz);
 }
 
 HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
 {
-	struct soft_fault f;
-	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
-		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p))
+		st(p, sz, val);
+	else
+		soft_mem_wr_slow(v, va, sz, val);
 }
 
 /* A read-modify-write destination must be writable before it is read:
- * check the write translation first so that a fault reports W=1. */
+ * check the write translation first so that a fault reports W=1.  (A
+ * destination crossing a page is checked by the store's own two
+ * translations.) */
 HOT void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	struct soft_fault f;
-	uint64_t hpa;
-	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
-		if (unlikely(!xlate(v, va, SOFT_ACCESS_WRITE, v->cpl == 3, sz, &hpa, &f)))
-			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+	if (likely(host_ptr(v, va, sz, SOFT_ACCESS_WRITE)))
+		return;
+	soft_mem_probe_wr_slow(v, va, sz);
+}
+
+/* The store of a read-modify-write whose flags must be put back when it
+ * faults: false with *f then. */
+HOT bool try_wr_cur(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val,
+		    struct soft_fault *f)
+{
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p)) {
+		st(p, sz, val);
+		return true;
 	}
+	return try_wr(v, va, sz, v->cpl == 3, val, f);
 }
 
 /* ---- operands ---- */
@@ -375,6 +418,27 @@ HOT uint64_t alu(struct soft_vcpu *v, unsigned op, unsigned sz, uint64_t a, uint
 }
 
 
+/* A rotate's flags: CF and OF set to cfof, the others kept (lazily when
+ * they are lazy, see SOFT_CC_ROT). */
+HOT void rot_flags(struct soft_vcpu *v, uint32_t cfof)
+{
+	switch (v->cc_op) {
+	case SOFT_CC_EAGER:
+		v->rflags = (v->rflags & ~(uint64_t)(SOFT_CF | SOFT_OF)) | cfof;
+		break;
+	case SOFT_CC_ROT:
+		v->cc_s2 = cfof;
+		break;
+	default:
+		v->cc_rot_kind = v->cc_op;
+		v->cc_rot_s1 = v->cc_s1;
+		v->cc_rot_s2 = v->cc_s2;
+		v->cc_s2 = cfof;
+		v->cc_op = SOFT_CC_ROT;
+		break;
+	}
+}
+
 /* Shifts and rotates of a (sz bytes) by the raw count; returns the result
  * and updates flags as the SDM says (count 0: nothing changes). */
 HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
@@ -399,31 +463,31 @@ HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, 
 		r = (uint64_t)(sext(a, sz) >> cnt) & m;
 		lazy(v, SOFT_CC_SAR, sz, r, a, cnt);
 		return r;
+	case SOFT_SH_ROL:
+	case SOFT_SH_ROR: {
+		unsigned e = cnt % bits;
+		uint32_t cfof = 0;
+		if (kind == SOFT_SH_ROL) {
+			r = e ? ((a << e) | (a >> (bits - e))) & m : a;
+			if (r & 1)
+				cfof |= SOFT_CF;
+			if (!!(r & sb) != !!(r & 1))
+				cfof |= SOFT_OF;
+		} else {
+			r = e ? ((a >> e) | (a << (bits - e))) & m : a;
+			if (r & sb)
+				cfof |= SOFT_CF;
+			if (!!(r & sb) != !!(r & (sb >> 1)))
+				cfof |= SOFT_OF;
+		}
+		rot_flags(v, cfof);
+		return r;
+	}
 	default:
 		break;
 	}
 	uint32_t f = (uint32_t)(soft_flags(v) & SOFT_ARITH);
 	switch (kind) {
-	case SOFT_SH_ROL: {
-		unsigned e = cnt % bits;
-		r = e ? ((a << e) | (a >> (bits - e))) & m : a;
-		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
-		if (r & 1)
-			f |= SOFT_CF;
-		if (!!(r & sb) != !!(r & 1))
-			f |= SOFT_OF;
-		break;
-	}
-	case SOFT_SH_ROR: {
-		unsigned e = cnt % bits;
-		r = e ? ((a >> e) | (a << (bits - e))) & m : a;
-		f &= ~(uint32_t)(SOFT_CF | SOFT_OF);
-		if (r & sb)
-			f |= SOFT_CF;
-		if (!!(r & sb) != !!(r & (sb >> 1)))
-			f |= SOFT_OF;
-		break;
-	}
 	case SOFT_SH_RCL: {
 		unsigned e = sz == 1 ? cnt % 9 : sz == 2 ? cnt % 17 : cnt;
 		uint64_t c = f & SOFT_CF;

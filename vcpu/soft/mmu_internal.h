@@ -139,6 +139,11 @@ struct soft_mmu {
 
 #define SOFT_PAGE_SHIFT(s) (12u + 9u * (unsigned)(s))
 
+/* The hit path is forced inline into every access of the CPU: with the
+ * access kind constant at each call it folds to a set probe, a rights
+ * check and three increments. */
+#define SOFT_MMU_HOT static inline __attribute__((always_inline))
+
 static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
 {
 	return (va & ~((UINT64_C(1) << SOFT_PAGE_SHIFT(size)) - 1)) | ((uint64_t)size << 1) | 1;
@@ -146,7 +151,7 @@ static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
 
 /* The entry of t in the set for size class s that maps va for the
  * current tags, or NULL. */
-static inline struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const struct soft_mmu *mmu,
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const struct soft_mmu *mmu,
 						    uint64_t va, unsigned s)
 {
 	const uint64_t key = soft_tlb_key(va, s);
@@ -168,7 +173,7 @@ static inline struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const st
  * cost depends on the hint: when two entries of different sizes map va
  * (a page remapped at another size without INVLPG, which the SDM leaves
  * undefined) the one found first is used, deterministically. */
-static inline struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const struct soft_mmu *mmu,
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const struct soft_mmu *mmu,
 						   uint64_t va)
 {
 	const unsigned hint = t->hint;
@@ -190,7 +195,7 @@ static inline struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const str
 	return NULL;
 }
 
-static inline bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+SOFT_MMU_HOT bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
 				      bool user, uint64_t *hpa, struct soft_fault *fault)
 {
 	struct soft_tlb *t = acc == SOFT_ACCESS_FETCH ? &mmu->itlb : &mmu->dtlb;
@@ -205,6 +210,30 @@ static inline bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum so
 		return true;
 	}
 	return soft_mmu_translate_slow(mmu, va, acc, user, hpa, fault);
+}
+
+/* The CPU's data fast path, split so that it can check the host side
+ * before anything is counted: the L1 data TLB entry of the 4 KiB set that
+ * soft_mmu_translate() would hit for this access, or NULL when it would
+ * take any other way (the hint on another size class, no entry there,
+ * rights that do not allow the access).  Counts and changes nothing. */
+SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_peek_data_4k(struct soft_mmu *mmu, uint64_t va,
+							  enum soft_access acc, bool user)
+{
+	struct soft_tlb *t = &mmu->dtlb;
+	if (t->hint != SOFT_PAGE_4K)
+		return NULL;
+	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
+	unsigned need = mmu->need[acc][user];
+	return e && (e->flags & need) == need ? e : NULL;
+}
+
+/* What soft_mmu_translate() counts and updates for a data hit on e. */
+SOFT_MMU_HOT void soft_mmu_commit_data_hit(struct soft_mmu *mmu, struct soft_tlb_entry *e)
+{
+	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
+	mmu->ctr[SOFT_CTR_L1D_HITS]++;
+	e->stamp = ++mmu->dtlb.clock;
 }
 
 #endif
