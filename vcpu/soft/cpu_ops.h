@@ -186,12 +186,14 @@ HOT void st(uint8_t *p, unsigned sz, uint64_t v)
 	}
 }
 
-/* Translate one access that stays inside a page.  false with *f on a fault. */
+/* Translate one access that stays inside a page.  false with *f on a fault.
+ * The full translation: the common data accesses have been tried by
+ * host_ptr() already, and the slow path counts a hit as the inline one. */
 HOT bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
 			 unsigned sz, uint64_t *hpa, struct soft_fault *f)
 {
 	struct soft_machine *m = v->m;
-	if (unlikely(!soft_mmu_translate(m->mmu, va, acc, user, hpa, f)))
+	if (unlikely(!soft_mmu_translate_slow(m->mmu, va, acc, user, hpa, f)))
 		return false;
 	if (unlikely(*hpa > m->mem_size - sz)) {
 		/* The MMU must not hand out an HPA outside machine memory; treat

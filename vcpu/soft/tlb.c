@@ -60,22 +60,31 @@ struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu,
 	uint64_t key = soft_tlb_key(va, size);
 	struct soft_tlb_entry *set =
 		t->e + (((va >> SOFT_PAGE_SHIFT(size)) & t->set_mask) << t->way_shift);
-	struct soft_tlb_entry *victim = NULL;
+	struct soft_tlb_entry *same = NULL, *invalid = NULL, *oldest = &set[0];
 
-	for (unsigned w = 0; w < t->ways && !victim; w++)
-		if (set[w].key == key && set[w].asid == asid && set[w].pcid == pcid)
-			victim = &set[w];
-	for (unsigned w = 0; w < t->ways && !victim; w++)
-		if (set[w].key == 0)
-			victim = &set[w];
+	/* One pass for the three choices, in order of preference: the entry
+	 * with the same key and tags, the first invalid way, the least
+	 * recently used (the first of equal stamps) or a random way. */
+	for (unsigned w = 0; w < t->ways; w++) {
+		struct soft_tlb_entry *e = &set[w];
+		if (e->key == key && e->asid == asid && e->pcid == pcid) {
+			same = e;
+			break;
+		}
+		if (e->key == 0) {
+			if (!invalid)
+				invalid = e;
+		} else if (e->stamp < oldest->stamp) {
+			oldest = e;
+		}
+	}
+	struct soft_tlb_entry *victim = same ? same : invalid;
 	if (!victim) {
 		if (mmu->cfg.repl == SOFT_TLB_RANDOM) {
 			victim = &set[soft_mmu_rand(mmu) % t->ways];
 		} else {
-			victim = &set[0];
-			for (unsigned w = 1; w < t->ways; w++)
-				if (set[w].stamp < victim->stamp)
-					victim = &set[w];
+			/* Every way valid and visited: the first of the oldest. */
+			victim = oldest;
 		}
 	}
 	if (victim->key)
@@ -150,11 +159,15 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 				     unsigned max_level)
 {
 	struct soft_pwc_entry *best = NULL;
+	const uint32_t asid = mmu->cur_asid;
+	const uint16_t pcid = mmu->cur_pcid;
 
+	/* The deepest match, the first of that level.  The prefix compare
+	 * fails for nearly every entry: it comes first. */
 	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (!p->valid || p->level > max_level || p->asid != mmu->cur_asid ||
-		    p->pcid != mmu->cur_pcid || p->prefix != va >> shifts[p->level])
+		if (p->prefix != va >> shifts[p->level & 3] || !p->valid || p->level > max_level ||
+		    p->asid != asid || p->pcid != pcid)
 			continue;
 		if (!best || p->level > best->level)
 			best = p;
@@ -167,28 +180,30 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint64_t next_hpa,
 		     uint16_t flags)
 {
-	struct soft_pwc_entry *victim = NULL;
+	struct soft_pwc_entry *same = NULL, *invalid = NULL, *oldest = NULL;
 	unsigned n = mmu->cfg.pwc_entries;
 
-	for (unsigned i = 0; i < n && !victim; i++) {
+	/* One pass for the three choices, in order of preference: the entry
+	 * for the same table and tags, the first invalid one, the least
+	 * recently used valid one (the first of equal stamps) or a random one. */
+	for (unsigned i = 0; i < n; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (p->valid && p->level == level && p->prefix == prefix &&
-		    p->asid == mmu->cur_asid && p->pcid == mmu->cur_pcid)
-			victim = p;
-	}
-	for (unsigned i = 0; i < n && !victim; i++)
-		if (!mmu->pwc[i].valid)
-			victim = &mmu->pwc[i];
-	if (!victim) {
-		if (mmu->cfg.repl == SOFT_TLB_RANDOM) {
-			victim = &mmu->pwc[soft_mmu_rand(mmu) % n];
-		} else {
-			victim = &mmu->pwc[0];
-			for (unsigned i = 1; i < n; i++)
-				if (mmu->pwc[i].stamp < victim->stamp)
-					victim = &mmu->pwc[i];
+		if (!p->valid) {
+			if (!invalid)
+				invalid = p;
+			continue;
 		}
+		if (p->level == level && p->prefix == prefix && p->asid == mmu->cur_asid &&
+		    p->pcid == mmu->cur_pcid) {
+			same = p;
+			break;
+		}
+		if (!oldest || p->stamp < oldest->stamp)
+			oldest = p;
 	}
+	struct soft_pwc_entry *victim = same ? same : invalid;
+	if (!victim)
+		victim = mmu->cfg.repl == SOFT_TLB_RANDOM ? &mmu->pwc[soft_mmu_rand(mmu) % n] : oldest;
 	*victim = (struct soft_pwc_entry){
 		.valid = true,
 		.level = (uint8_t)level,
