@@ -13,6 +13,9 @@
 set -u
 memvirt=${1:?usage: slurm.sh MEMVIRT SAME_RESULTS}
 same=${2:?same-results.py}
+# Meson passes paths relative to the build folder; this script moves away.
+memvirt=$(realpath "$memvirt")
+same=$(realpath "$same")
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: starting slurmctld, slurmd and munged needs root"
 	exit 77

@@ -18,6 +18,9 @@ set -u
 mode=${1:?usage: shards-merge.sh cover|merge|unfinished MEMVIRT SAME_RESULTS}
 memvirt=${2:?memvirt}
 same=${3:?same-results.py}
+# Meson passes paths relative to the build folder; this script moves away.
+memvirt=$(realpath "$memvirt")
+same=$(realpath "$same")
 work=$(mktemp -d)
 bg=
 trap '[ -n "$bg" ] && kill "$bg" 2>/dev/null; rm -rf "$work"' EXIT
