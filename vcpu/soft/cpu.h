@@ -16,12 +16,14 @@
  *   loop compares the count with it once per instruction.
  * - A code page's predecoded instructions describe the bytes currently in
  *   machine memory: every guest store to a page with decoded code resets it,
- *   and counts m->code_resets, which ends the block being run (its entries
- *   may be reused by the next decode).
+ *   and ends the block being run (block_left of the vCPU whose registers
+ *   are loaded drops to its last instruction: the entries after it may be
+ *   reused by the next decode).
  * - The run loop runs a block of n instructions without looking at stop_at
  *   only when icount + n <= stop_at, so everything asynchronous is seen at
  *   the same instruction boundary as when it looked before each one; an
- *   instruction that can move stop_at ends its block.
+ *   instruction that can move stop_at ends its block.  Each handler but
+ *   the last of the run calls the next one (block_left counts them down).
  */
 #ifndef MEMVIRT_VCPU_SOFT_CPU_H
 #define MEMVIRT_VCPU_SOFT_CPU_H
@@ -55,6 +57,14 @@ typedef bool (*soft_exec_fn)(struct soft_vcpu *v, const struct soft_dinsn *d);
 struct soft_cinsn {
 	soft_exec_fn fn;
 	uint32_t left;               /* this one and those after it in its block, >= 1 */
+	/* The memory operand's address without branches, for the specialised
+	 * handlers (no segment override, 64-bit addressing):
+	 * ea_disp + *(base) + (*(index) << scale), base and index byte offsets
+	 * of uint64_t fields of struct soft_vcpu (a register, rip for a
+	 * RIP-relative operand with the length folded into ea_disp, or the
+	 * zero field for none). */
+	uint16_t ea_base, ea_index;
+	uint64_t ea_disp;
 	struct soft_dinsn d;
 };
 
@@ -165,6 +175,9 @@ struct soft_vcpu {
 	 * translation (after anything that may change it). */
 	uint64_t fetch_vpage, fetch_hpage;
 	struct soft_code_page *fetch_cp;
+	/* Instructions of the current block still to run, this one included. */
+	uint64_t block_left;
+	const uint64_t zero;      /* always 0: the absent base or index (soft_cinsn) */
 
 	struct soft_machine *m;
 	struct soft_vm *vm;
@@ -203,6 +216,8 @@ bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d);
 /* cpu_fast.c: the handler for a decoded instruction (the generic one when
  * its form has no specialised handler), and whether it ends a block. */
 soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
+/* Fills in a decoded instruction's handler and precomputed operands. */
+void soft_prepare_insn(struct soft_cinsn *c);
 bool soft_ends_block(const struct soft_dinsn *d);
 uint64_t soft_flags(struct soft_vcpu *v);          /* full RFLAGS, flags materialized */
 void soft_set_flags(struct soft_vcpu *v, uint64_t rflags);

@@ -128,6 +128,11 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 	memset(cp->slot, 0, sizeof(cp->slot));
 	cp->n = 0;
 	m->code_resets++;
+	/* The running block may hold entries of this page: it ends with the
+	 * instruction that wrote (a VMM's write between runs changes
+	 * nothing, each block sets its own count). */
+	if (m->loaded)
+		m->loaded->block_left = 1;
 }
 
 /* Accesses crossing a page: both pages are translated before any byte moves. */
@@ -250,10 +255,8 @@ static void fetch_block(struct soft_vcpu *v)
 static int decode_one(const uint8_t *page, unsigned off, struct soft_cinsn *c)
 {
 	int n = soft_decode(page + off, SOFT_PAGE - off, &c->d);
-	if (n > 0) {
-		c->fn = soft_select_handler(&c->d);
-		c->left = 1;
-	}
+	if (n > 0)
+		soft_prepare_insn(c);
 	return n;
 }
 
@@ -281,8 +284,7 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
 		v->n_ud++;
 		soft_raise(v, 6, false, 0);
 	}
-	tmp->fn = soft_select_handler(&tmp->d);
-	tmp->left = 1;
+	soft_prepare_insn(tmp);
 	return tmp;
 }
 
@@ -998,7 +1000,9 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 
 bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	return exec(v, d);
+	if (unlikely(!exec(v, d)))
+		return false;
+	return next_insn(v, d);
 }
 
 /* ---- the run loop ---- */
@@ -1006,30 +1010,23 @@ bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
 /* The hot loop, apart from soft_cpu_run() so that nothing here lives
  * across the setjmp.  Runs a block at a time: as many of its instructions
  * as the budget to stop_at allows (all of them but near an asynchronous
- * event), each through its handler, and stops the block early when a
- * store reset a code page (the entries may be stale).  Returns when an
- * exit is filled in; faults unwind past it to soft_cpu_run(). */
+ * event), the first through its handler, which calls the next
+ * (next_insn()).  Returns when an exit is filled in; faults unwind past it
+ * to soft_cpu_run(). */
 static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 {
 	struct soft_cinsn tmp;
-	struct soft_machine *m = v->m;
 	for (;;) {
-		uint64_t budget = v->stop_at - v->icount;
 		if (unlikely(v->icount >= v->stop_at)) {
 			if (soft_async(v))
 				return;
 			continue;
 		}
+		uint64_t budget = v->stop_at - v->icount;
 		const struct soft_cinsn *c = fetch(v, &tmp);
-		uint64_t n = c->left < budget ? c->left : budget;
-		const uint64_t resets = m->code_resets;
-		for (;;) {
-			if (unlikely(!c->fn(v, &c->d)))
-				return;
-			if (--n == 0 || unlikely(m->code_resets != resets))
-				break;
-			c++;
-		}
+		v->block_left = c->left < budget ? c->left : budget;
+		if (unlikely(!c->fn(v, &c->d)))
+			return;
 	}
 }
 

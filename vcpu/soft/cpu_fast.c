@@ -13,6 +13,9 @@
  */
 #include "vcpu/soft/cpu_ops.h"
 
+#include <stddef.h>
+#include <string.h>
+
 bool soft_ends_block(const struct soft_dinsn *d)
 {
 	switch (d->op) {
@@ -38,12 +41,34 @@ bool soft_ends_block(const struct soft_dinsn *d)
 
 /* ---- bodies, instantiated below with constant forms ---- */
 
-/* Every handler but a branch's ends like the generic executor's cases. */
+HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
+{
+	return (const struct soft_cinsn *)(const void *)((const char *)d -
+							 offsetof(struct soft_cinsn, d));
+}
+
+HOT uint64_t vcpu_field(const struct soft_vcpu *v, uint16_t off)
+{
+	uint64_t x;
+	memcpy(&x, (const char *)v + off, sizeof(x));
+	return x;
+}
+
+/* ea() for the forms the specialised handlers take, from the operands
+ * soft_prepare_insn() precomputed: the same sum, without branches. */
+HOT uint64_t ea_fast(const struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	const struct soft_cinsn *c = cinsn_of(d);
+	return c->ea_disp + vcpu_field(v, c->ea_base) + (vcpu_field(v, c->ea_index) << d->scale);
+}
+
+/* Every handler but a branch's ends like the generic executor's cases,
+ * then runs the next instruction of the block. */
 HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	v->rip += d->len;
 	v->icount++;
-	return true;
+	return next_insn(v, d);
 }
 
 /* Where an ALU form's operands are. */
@@ -62,8 +87,8 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 {
 	uint64_t a, b, r;
 	if (form == FAST_EG_M || form == FAST_EI_M) {
-		b = form == FAST_EG_M ? reg_rd(v, d->reg, sz) : d->imm & szmask(sz);
-		uint64_t addr = ea(v, d);
+		b = form == FAST_EG_M ? reg_rd_w(v, d->reg, sz) : d->imm & szmask(sz);
+		uint64_t addr = ea_fast(v, d);
 		if (kind != SOFT_ALU_CMP)
 			mem_probe_wr(v, addr, sz);
 		a = mem_rd(v, addr, sz);
@@ -82,12 +107,12 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		return retire(v, d);
 	}
 	unsigned dst = form == FAST_GE_RR || form == FAST_GE_M ? d->reg : d->rm;
-	a = reg_rd(v, dst, sz);
+	a = reg_rd_w(v, dst, sz);
 	switch (form) {
-	case FAST_GE_RR: b = reg_rd(v, d->rm, sz); break;
-	case FAST_EG_RR: b = reg_rd(v, d->reg, sz); break;
+	case FAST_GE_RR: b = reg_rd_w(v, d->rm, sz); break;
+	case FAST_EG_RR: b = reg_rd_w(v, d->reg, sz); break;
 	case FAST_EI_R: b = d->imm & szmask(sz); break;
-	default: b = mem_rd(v, ea(v, d), sz); break;
+	default: b = mem_rd(v, ea_fast(v, d), sz); break;
 	}
 	if (kind == SOFT_ALU_CMP)
 		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
@@ -101,9 +126,9 @@ HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 		   enum fast_alu_form form)
 {
 	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
-							      : reg_rd(v, d->reg, sz);
-	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? mem_rd(v, ea(v, d), sz)
-							      : reg_rd(v, d->rm, sz);
+							      : reg_rd_w(v, d->reg, sz);
+	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? mem_rd(v, ea_fast(v, d), sz)
+							      : reg_rd_w(v, d->rm, sz);
 	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
 	return retire(v, d);
 }
@@ -124,21 +149,21 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 	switch (form) {
 	case FAST_MOV_RR:
 		if (to_rm)
-			reg_wr(v, d->rm, sz, reg_rd(v, d->reg, sz));
+			reg_wr(v, d->rm, sz, reg_rd_w(v, d->reg, sz));
 		else
-			reg_wr(v, d->reg, sz, reg_rd(v, d->rm, sz));
+			reg_wr(v, d->reg, sz, reg_rd_w(v, d->rm, sz));
 		break;
 	case FAST_MOV_LOAD:
-		reg_wr(v, d->reg, sz, mem_rd(v, ea(v, d), sz));
+		reg_wr(v, d->reg, sz, mem_rd(v, ea_fast(v, d), sz));
 		break;
 	case FAST_MOV_STORE:
-		mem_wr(v, ea(v, d), sz, reg_rd(v, d->reg, sz));
+		mem_wr(v, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz));
 		break;
 	case FAST_MOV_RI:
 		reg_wr(v, to_rm ? d->rm : d->reg, sz, d->imm);
 		break;
 	default:
-		mem_wr(v, ea(v, d), sz, d->imm);
+		mem_wr(v, ea_fast(v, d), sz, d->imm);
 		break;
 	}
 	return retire(v, d);
@@ -212,14 +237,14 @@ SIZED_HANDLERS(mov_mi, mov_body(v, d, SZ, FAST_MOV_MI, false))
 
 HOT bool lea_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
 {
-	reg_wr(v, d->reg, sz, ea_noseg(v, d));
+	reg_wr(v, d->reg, sz, ea_fast(v, d));
 	return retire(v, d);
 }
 SIZED_HANDLERS(lea, lea_body(v, d, SZ))
 
 HOT bool incdec_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc)
 {
-	uint64_t a = reg_rd(v, d->rm, sz);
+	uint64_t a = reg_rd_w(v, d->rm, sz);
 	uint64_t r = (inc ? a + 1 : a - 1) & szmask(sz);
 	reg_wr(v, d->rm, sz, r);
 	uint64_t cf = cc_cf(v);
@@ -233,7 +258,7 @@ SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false))
 HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
 {
 	unsigned cnt = d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm;
-	reg_wr(v, d->rm, sz, shift(v, kind, sz, reg_rd(v, d->rm, sz), cnt));
+	reg_wr(v, d->rm, sz, shift(v, kind, sz, reg_rd_w(v, d->rm, sz), cnt));
 	return retire(v, d);
 }
 SIZED_HANDLERS(rol_ri, shift_body(v, d, SZ, SOFT_SH_ROL))
@@ -256,8 +281,8 @@ static const soft_exec_fn shift_handlers[8][2] = {
 HOT bool imul2_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool mem,
 		    bool with_imm)
 {
-	uint64_t b = mem ? mem_rd(v, ea(v, d), sz) : reg_rd(v, d->rm, sz);
-	uint64_t a = with_imm ? d->imm : reg_rd(v, d->reg, sz);
+	uint64_t b = mem ? mem_rd(v, ea_fast(v, d), sz) : reg_rd_w(v, d->rm, sz);
+	uint64_t a = with_imm ? d->imm : reg_rd_w(v, d->reg, sz);
 	__int128 p = (__int128)sext(a, sz) * sext(b, sz);
 	uint64_t lo = (uint64_t)p & szmask(sz);
 	bool over = p != (__int128)sext(lo, sz);
@@ -272,7 +297,7 @@ SIZED_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true))
 
 static bool push_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	push(v, 8, reg_rd(v, d->reg, 8));
+	push(v, 8, reg_rd_w(v, d->reg, 8));
 	return retire(v, d);
 }
 
@@ -423,4 +448,24 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d)
 {
 	soft_exec_fn fn = select_fast(d);
 	return fn ? fn : soft_exec_generic;
+}
+
+static uint16_t reg_offset(uint8_t r)
+{
+	if (r == SOFT_RIPREL)
+		return (uint16_t)offsetof(struct soft_vcpu, rip);
+	if (r == SOFT_NOREG || r > 15)
+		return (uint16_t)offsetof(struct soft_vcpu, zero);
+	return (uint16_t)(offsetof(struct soft_vcpu, r) + r * sizeof(uint64_t));
+}
+
+void soft_prepare_insn(struct soft_cinsn *c)
+{
+	const struct soft_dinsn *d = &c->d;
+	c->fn = soft_select_handler(d);
+	c->left = 1;
+	c->ea_disp = (uint64_t)(int64_t)d->disp + (d->base == SOFT_RIPREL ? d->len : 0);
+	c->ea_base = reg_offset(d->base);
+	/* The index is never RIP (no such encoding). */
+	c->ea_index = d->index == SOFT_RIPREL ? reg_offset(SOFT_NOREG) : reg_offset(d->index);
 }

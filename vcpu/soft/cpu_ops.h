@@ -14,6 +14,7 @@
 #ifndef MEMVIRT_VCPU_SOFT_CPU_OPS_H
 #define MEMVIRT_VCPU_SOFT_CPU_OPS_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "vcpu/soft/cpu.h"
@@ -52,6 +53,13 @@ HOT uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
 	if (r >= SOFT_HIBYTE)
 		return (v->r[r - SOFT_HIBYTE] >> 8) & 0xff;
 	return v->r[r] & szmask(sz);
+}
+
+/* A register at 2, 4 or 8 bytes: the AH..BH encodings only come with
+ * byte operands, so r < 16 (the specialised handlers' sizes). */
+HOT uint64_t reg_rd_w(const struct soft_vcpu *v, unsigned r, unsigned sz)
+{
+	return v->r[r & 15] & szmask(sz);
 }
 
 HOT void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
@@ -525,6 +533,21 @@ HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, 
 	}
 	set_arith(v, f);
 	return r;
+}
+
+/* The end of every handler of an instruction that falls through: the next
+ * instruction of the block runs now, from its handler, while the block's
+ * budget lasts (block_left), else back to the run loop.  At most a block
+ * deep (SOFT_BLOCK_MAX) when the compiler does not make it a jump. */
+HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	if (likely(--v->block_left != 0)) {
+		const struct soft_cinsn *c =
+			(const struct soft_cinsn *)(const void *)((const char *)d -
+								  offsetof(struct soft_cinsn, d)) + 1;
+		return c->fn(v, &c->d);
+	}
+	return true;
 }
 
 #endif
