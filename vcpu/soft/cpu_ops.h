@@ -108,6 +108,13 @@ HOT uint64_t cc_cf(struct soft_vcpu *v)
 	case SOFT_CC_INC:
 	case SOFT_CC_DEC: return v->cc_s2 & 1;
 	case SOFT_CC_ROT: return v->cc_s2 & SOFT_CF;
+	/* As cc_compute() finds them, without the other flags. */
+	case SOFT_CC_MUL: return v->cc_s2 != 0;
+	case SOFT_CC_SHL: {
+		unsigned bits = v->cc_size * 8;
+		return v->cc_s2 <= bits ? (v->cc_s1 >> (bits - v->cc_s2)) & 1 : 0;
+	}
+	case SOFT_CC_SHR: return (v->cc_s1 >> (v->cc_s2 - 1)) & 1;
 	default: return soft_flags(v) & SOFT_CF;
 	}
 }

@@ -161,12 +161,15 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 	struct soft_pwc_entry *best = NULL;
 	const uint32_t asid = mmu->cur_asid;
 	const uint16_t pcid = mmu->cur_pcid;
+	uint64_t prefix[4];
 
+	for (unsigned l = 0; l < 4; l++)
+		prefix[l] = va >> shifts[l];
 	/* The deepest match, the first of that level.  The prefix compare
 	 * fails for nearly every entry: it comes first. */
 	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (p->prefix != va >> shifts[p->level & 3] || !p->valid || p->level > max_level ||
+		if (p->prefix != prefix[p->level & 3] || !p->valid || p->level > max_level ||
 		    p->asid != asid || p->pcid != pcid)
 			continue;
 		if (!best || p->level > best->level)

@@ -81,8 +81,6 @@ static bool fault_walk(const struct walk_req *rq, struct soft_fault *f, uint32_t
 	return false;
 }
 
-static bool walk(struct soft_mmu *mmu, const struct walk_req *rq, struct soft_walk_result *res,
-		 struct soft_fault *f);
 /* The machine address of the guest-physical entry address gpa. */
 static bool guest_table_hpa(struct soft_mmu *mmu, const struct walk_req *rq, uint64_t gpa,
 			    uint64_t *hpa, struct soft_fault *f)
@@ -172,8 +170,13 @@ static const struct mv_pt_walk_ops probe_ops = {.read = read_entry};
 
 static const uint8_t pwc_shifts[MV_PT_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2), MV_PT_SHIFT(3)};
 
-static bool walk(struct soft_mmu *mmu, const struct walk_req *rq, struct soft_walk_result *res,
-		 struct soft_fault *f)
+/* Inlined into each dimension's entry point with its format and the ops
+ * constant at every call of the walker, so that the walker's callbacks
+ * inline too (a walk is the miss path of every TLB miss). */
+static inline __attribute__((always_inline)) bool walk(struct soft_mmu *mmu,
+							const struct walk_req *rq,
+							struct soft_walk_result *res,
+							struct soft_fault *f)
 {
 	const struct mv_pt_format *fmt = rq->fmt;
 	const struct mv_pt_access a = {
@@ -198,7 +201,9 @@ static bool walk(struct soft_mmu *mmu, const struct walk_req *rq, struct soft_wa
 			mmu->ctr[SOFT_CTR_PWC_MISSES]++;
 		}
 	}
-	if (!mv_pt_walk(fmt, rq->commit ? &commit_ops : &probe_ops, &c, &start, rq->addr, &a, &w)) {
+	bool ok = rq->commit ? mv_pt_walk(fmt, &commit_ops, &c, &start, rq->addr, &a, &w)
+			     : mv_pt_walk(fmt, &probe_ops, &c, &start, rq->addr, &a, &w);
+	if (!ok) {
 		if (w.status == MV_PT_WALK_STOPPED)
 			return false;
 		return fault_walk(rq, f, w.error_code);
