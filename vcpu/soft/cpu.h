@@ -120,6 +120,20 @@ enum soft_unwind { SOFT_UNWIND_EXC = 1, SOFT_UNWIND_EXIT };
 
 struct soft_vm;
 
+/* The CPU's cache of data lookups, per virtual page and mode: what
+ * soft_mmu_peek_data_4k() found there (the L1 entry a hit counts on, the
+ * host address of the machine page, which accesses it allows), good while
+ * the data TLB's gen has not moved.  A host-side shortcut: every hit
+ * through it is counted on the entry exactly as the MMU counts one. */
+#define SOFT_DFAST 64
+struct soft_dfast {
+	uint64_t tag;             /* virtual page << 1 | user; a gen of 0 never matches */
+	uint64_t gen;
+	uint64_t host;            /* host address of the page minus its virtual address */
+	struct soft_tlb_entry *e;
+	uint32_t rights;          /* 1 << SOFT_ACCESS_READ / WRITE */
+};
+
 struct soft_vcpu {
 	uint64_t r[16];
 	uint64_t rip, rflags;
@@ -178,6 +192,7 @@ struct soft_vcpu {
 	/* Instructions of the current block still to run, this one included. */
 	uint64_t block_left;
 	const uint64_t zero;      /* always 0: the absent base or index (soft_cinsn) */
+	struct soft_dfast dfast[SOFT_DFAST];
 
 	struct soft_machine *m;
 	struct soft_vm *vm;

@@ -157,6 +157,39 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 }
 
 
+uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+{
+	struct soft_machine *m = v->m;
+	const bool user = v->cpl == 3;
+	struct soft_tlb_entry *e = soft_mmu_peek_data_4k(m->mmu, va, acc, user);
+	if (unlikely(!e))
+		return NULL;
+	uint64_t hpa = va + e->addend;
+	if (unlikely(hpa > m->mem_size - sz))
+		return NULL;
+	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
+		return NULL;
+	uint64_t hpage = hpa & ~(uint64_t)(SOFT_PAGE - 1);
+	if (hpage <= m->mem_size - SOFT_PAGE) {
+		/* Which accesses this entry allows the mode is the MMU's to say;
+		 * a write also needs a page without decoded code (creating a
+		 * code page moves the gen). */
+		struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
+		fe->tag = (va / SOFT_PAGE) << 1 | user;
+		fe->gen = m->mmu->dtlb.gen;
+		fe->e = e;
+		fe->host = (uint64_t)(uintptr_t)(m->mem + hpage) - (va & ~(uint64_t)(SOFT_PAGE - 1));
+		fe->rights = 0;
+		if (soft_mmu_peek_data_4k(m->mmu, va, SOFT_ACCESS_READ, user) == e)
+			fe->rights |= 1u << SOFT_ACCESS_READ;
+		if (soft_mmu_peek_data_4k(m->mmu, va, SOFT_ACCESS_WRITE, user) == e &&
+		    m->code[hpage / SOFT_PAGE] == NULL)
+			fe->rights |= 1u << SOFT_ACCESS_WRITE;
+	}
+	soft_mmu_commit_data_hit(m->mmu, e);
+	return m->mem + hpa;
+}
+
 __attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
 	uint64_t val;
@@ -224,6 +257,9 @@ static struct soft_code_page *code_page(struct soft_machine *m, uint64_t page)
 	if (!cp)
 		return NULL;
 	m->code[page] = cp;
+	/* Cached data lookups may allow writes to this page without the
+	 * predecode reset (host_ptr()). */
+	soft_mmu_lookups_changed(m->mmu);
 	return cp;
 }
 

@@ -264,22 +264,22 @@ HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64
  * write) no page with decoded code.  Returns the host address with the
  * hit counted exactly as soft_mmu_translate() counts it; NULL, with
  * nothing counted or changed, for anything else: the caller then takes
- * the full path, which does it all again. */
+ * the full path, which does it all again.  The page's lookup is cached
+ * (v->dfast); soft_host_ptr_fill() looks up and fills. */
+uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc);
+
 HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
 {
 	if (unlikely((va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE))
 		return NULL;
-	struct soft_machine *m = v->m;
-	struct soft_tlb_entry *e = soft_mmu_peek_data_4k(m->mmu, va, acc, v->cpl == 3);
-	if (unlikely(!e))
-		return NULL;
-	uint64_t hpa = va + e->addend;
-	if (unlikely(hpa > m->mem_size - sz))
-		return NULL;
-	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
-		return NULL;
-	soft_mmu_commit_data_hit(m->mmu, e);
-	return m->mem + hpa;
+	struct soft_mmu *mmu = v->m->mmu;
+	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
+	if (likely(fe->tag == ((va / SOFT_PAGE) << 1 | (v->cpl == 3)) &&
+		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
+		soft_mmu_commit_data_hit(mmu, fe->e);
+		return (uint8_t *)(uintptr_t)(va + fe->host);
+	}
+	return soft_host_ptr_fill(v, va, sz, acc);
 }
 
 /* The full paths of mem_rd / mem_wr / mem_probe_wr (cpu_exec.c), out of

@@ -260,6 +260,7 @@ void soft_mmu_set_regs(struct soft_mmu *mmu, const struct soft_mmu_regs *regs)
 	bool paging;
 
 	mmu->regs = *regs;
+	mmu->dtlb.gen++;
 	mmu->tag_mask = mmu->cfg.asid_bits >= 32 ? UINT32_MAX
 						 : (UINT32_C(1) << mmu->cfg.asid_bits) - 1;
 	mmu->cur_pcid = (!r->arch_tlb && (r->cr4 & MV_CR4_PCIDE))

@@ -63,6 +63,12 @@ struct soft_tlb {
 	uint64_t clock;
 	unsigned nlarge[SOFT_PAGE__COUNT];
 	unsigned hint;             /* size class of the last hit found off the hint */
+	/* Changes (from 1 on) whenever what a lookup finds may change: an
+	 * entry filled or dropped, the hint moved, the tags or the rights a
+	 * hit needs set again (soft_mmu_set_regs), and when the CPU says so
+	 * (soft_mmu_lookups_changed()).  Caches of lookups outside the MMU
+	 * (the CPU's) are good while it stays the same. */
+	uint64_t gen;
 };
 
 struct soft_pwc_entry {
@@ -189,6 +195,7 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const stru
 		e = soft_tlb_probe(t, mmu, va, s);
 		if (e) {
 			t->hint = s;
+			t->gen++;
 			return e;
 		}
 	}
@@ -226,6 +233,13 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_peek_data_4k(struct soft_mmu *mmu, 
 	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
 	unsigned need = mmu->need[acc][user];
 	return e && (e->flags & need) == need ? e : NULL;
+}
+
+/* The CPU's own cache of data lookups depends on something outside the
+ * MMU (the host side of a page) that changed: forget it. */
+SOFT_MMU_HOT void soft_mmu_lookups_changed(struct soft_mmu *mmu)
+{
+	mmu->dtlb.gen++;
 }
 
 /* What soft_mmu_translate() counts and updates for a data hit on e. */

@@ -24,6 +24,7 @@ int soft_tlb_init(struct soft_tlb *t, unsigned entries, unsigned ways)
 		t->way_shift++;
 	t->sets = entries / ways;
 	t->set_mask = t->sets - 1;
+	t->gen = 1;
 	return 0;
 }
 
@@ -51,6 +52,7 @@ static void drop(struct soft_tlb *t, struct soft_tlb_entry *e)
 	if (size != SOFT_PAGE_4K)
 		t->nlarge[size]--;
 	e->key = 0;
+	t->gen++;
 }
 
 struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu, uint64_t va,
@@ -99,6 +101,7 @@ struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu,
 	};
 	if (size != SOFT_PAGE_4K)
 		t->nlarge[size]++;
+	t->gen++;
 	return victim;
 }
 
