@@ -383,6 +383,25 @@ static int sbatch(char **argv, char *job, size_t job_len, char *err, size_t err_
 	return 0;
 }
 
+/* sbatch --parsable NAME SCHEDULE OUTPUT <the user's options> SCRIPT. */
+static int sbatch_submit(const struct slurm_submit_opts *o, char *name, char *schedule, char *output, char *script,
+			 char *job, size_t job_len, char *err, size_t err_len)
+{
+	char *argv[SLURM_MAX_OPTS + 8];
+	int a = 0;
+
+	argv[a++] = "sbatch";
+	argv[a++] = "--parsable";
+	argv[a++] = name;
+	argv[a++] = schedule;
+	argv[a++] = output;
+	for (size_t i = 0; i < o->sbatch_opt_count; i++)
+		argv[a++] = (char *)o->sbatch_opts[i];
+	argv[a++] = script;
+	argv[a] = NULL;
+	return sbatch(argv, job, job_len, err, err_len);
+}
+
 static int write_scripts(const char *dir, const char *exe, const char *sweep_copy, const char *db, uint32_t shards,
 			 const char *name, char *err, size_t err_len)
 {
@@ -553,50 +572,22 @@ int slurm_submit(const struct slurm_submit_opts *o, FILE *out, char *err, size_t
 	snprintf(arg_array, sizeof(arg_array), "--array=%s", array_spec);
 	snprintf(arg_output, sizeof(arg_output), "--output=%s/shard-%%a.log", dir);
 	snprintf(arg_name, sizeof(arg_name), "--job-name=memvirt-%s", f->name);
-	{
-		char *argv[SLURM_MAX_OPTS + 8];
-		int a = 0;
-
-		argv[a++] = "sbatch";
-		argv[a++] = "--parsable";
-		argv[a++] = arg_name;
-		argv[a++] = arg_array;
-		argv[a++] = arg_output;
-		for (size_t i = 0; i < o->sbatch_opt_count; i++)
-			argv[a++] = (char *)o->sbatch_opts[i];
-		snprintf(path, sizeof(path), "%s/task.sbatch", dir);
-		argv[a++] = path;
-		argv[a] = NULL;
-		rc = sbatch(argv, array_job, sizeof(array_job), err, err_len);
-		if (rc)
-			return rc;
-	}
+	snprintf(path, sizeof(path), "%s/task.sbatch", dir);
+	rc = sbatch_submit(o, arg_name, arg_array, arg_output, path, array_job, sizeof(array_job), err, err_len);
+	if (rc)
+		return rc;
 	snprintf(arg_dep, sizeof(arg_dep), "--dependency=afterany:%s", array_job);
 	snprintf(arg_merge_out, sizeof(arg_merge_out), "--output=%s/merge.log", dir);
 	snprintf(arg_name, sizeof(arg_name), "--job-name=memvirt-%s-merge", f->name);
-	{
-		char *argv[SLURM_MAX_OPTS + 8];
-		int a = 0;
+	snprintf(path, sizeof(path), "%s/merge.sbatch", dir);
+	rc = sbatch_submit(o, arg_name, arg_dep, arg_merge_out, path, merge_job, sizeof(merge_job), err, err_len);
+	if (rc) {
+		char *cancel[] = {"scancel", array_job, NULL};
+		char ignored[256];
 
-		argv[a++] = "sbatch";
-		argv[a++] = "--parsable";
-		argv[a++] = arg_name;
-		argv[a++] = arg_dep;
-		argv[a++] = arg_merge_out;
-		for (size_t i = 0; i < o->sbatch_opt_count; i++)
-			argv[a++] = (char *)o->sbatch_opts[i];
-		snprintf(path, sizeof(path), "%s/merge.sbatch", dir);
-		argv[a++] = path;
-		argv[a] = NULL;
-		rc = sbatch(argv, merge_job, sizeof(merge_job), err, err_len);
-		if (rc) {
-			char *cancel[] = {"scancel", array_job, NULL};
-			char ignored[256];
-
-			/* An array nobody would merge: take it back. */
-			(void)run_capture(cancel, ignored, sizeof(ignored));
-			return rc;
-		}
+		/* An array nobody would merge: take it back. */
+		(void)run_capture(cancel, ignored, sizeof(ignored));
+		return rc;
 	}
 	{
 		FILE *s;
