@@ -191,6 +191,9 @@ struct soft_vcpu {
 	struct soft_code_page *fetch_cp;
 	/* Instructions of the current block still to run, this one included. */
 	uint64_t block_left;
+	/* Blocks that may still start from the end of another before the run
+	 * loop is back (bounds the handlers' call depth). */
+	unsigned chain_left;
 	const uint64_t zero;      /* always 0: the absent base or index (soft_cinsn) */
 	struct soft_dfast dfast[SOFT_DFAST];
 

@@ -1058,10 +1058,9 @@ static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 				return;
 			continue;
 		}
-		uint64_t budget = v->stop_at - v->icount;
 		const struct soft_cinsn *c = fetch(v, &tmp);
-		v->block_left = c->left < budget ? c->left : budget;
-		if (unlikely(!c->fn(v, &c->d)))
+		v->chain_left = SOFT_CHAIN_MAX;
+		if (unlikely(!start_block(v, c)))
 			return;
 	}
 }

@@ -321,24 +321,23 @@ static bool call_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 	push(v, 8, next);
 	branch(v, next + d->imm);
 	v->icount++;
-	return true;
+	return next_insn(v, d);
 }
 
 static bool ret_near(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	(void)d;
 	uint64_t a = mem_rd(v, v->r[4], 8);
 	branch(v, a);
 	v->r[4] += 8;
 	v->icount++;
-	return true;
+	return next_insn(v, d);
 }
 
 static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	branch(v, v->rip + d->len + d->imm);
 	v->icount++;
-	return true;
+	return next_insn(v, d);
 }
 
 static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
@@ -348,7 +347,7 @@ static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 		next += d->imm;
 	branch(v, next);
 	v->icount++;
-	return true;
+	return next_insn(v, d);
 }
 
 /* ---- selection ---- */

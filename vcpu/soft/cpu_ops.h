@@ -542,10 +542,39 @@ HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, 
 	return r;
 }
 
-/* The end of every handler of an instruction that falls through: the next
- * instruction of the block runs now, from its handler, while the block's
- * budget lasts (block_left), else back to the run loop.  At most a block
- * deep (SOFT_BLOCK_MAX) when the compiler does not make it a jump. */
+/* Blocks run one after another from the handlers before the run loop
+ * is back; with SOFT_BLOCK_MAX, bounds the call depth where the compiler
+ * does not turn the calls into jumps (a debug build). */
+#define SOFT_CHAIN_MAX 8
+
+/* Starts the block at RIP, or returns to the run loop.  The budget to
+ * stop_at as the run loop sets it (the two must agree). */
+HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
+{
+	uint64_t budget = v->stop_at - v->icount;
+	v->block_left = c->left < budget ? c->left : budget;
+	return c->fn(v, &c->d);
+}
+
+/* At a block's end: the next block starts here when the run loop would
+ * do nothing else first (nothing asynchronous due, RIP in the fetch page
+ * and its code decoded); else back to the loop, which handles the rest. */
+HOT bool next_block(struct soft_vcpu *v)
+{
+	if (likely(v->icount < v->stop_at && v->rip / SOFT_PAGE == v->fetch_vpage &&
+		   v->chain_left != 0)) {
+		unsigned s = v->fetch_cp->slot[v->rip & (SOFT_PAGE - 1)];
+		if (likely(s)) {
+			v->chain_left--;
+			return start_block(v, &v->fetch_cp->insns[s - 1]);
+		}
+	}
+	return true;
+}
+
+/* The end of every handler: the next instruction of the block runs now,
+ * from its handler, while the block's budget lasts (block_left), then the
+ * next block. */
 HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	if (likely(--v->block_left != 0)) {
@@ -554,7 +583,7 @@ HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 								  offsetof(struct soft_cinsn, d)) + 1;
 		return c->fn(v, &c->d);
 	}
-	return true;
+	return next_block(v);
 }
 
 #endif
