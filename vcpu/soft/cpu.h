@@ -234,6 +234,9 @@ bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d);
 /* cpu_fast.c: the handler for a decoded instruction (the generic one when
  * its form has no specialised handler), and whether it ends a block. */
 soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
+/* The handler of d fused with the JCC `next` right after it in the same
+ * block (both run from one call), or NULL when there is none. */
+soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next);
 /* Fills in a decoded instruction's handler and precomputed operands. */
 void soft_prepare_insn(struct soft_cinsn *c);
 bool soft_ends_block(const struct soft_dinsn *d);

@@ -71,6 +71,35 @@ HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return next_insn(v, d);
 }
 
+HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t next = v->rip + d->len;
+	if (cond(v, d->sub))
+		next += d->imm;
+	branch(v, next);
+	v->icount++;
+	return next_insn(v, d);
+}
+
+/* The end of a flag-setting instruction fused with the JCC after it (the
+ * last of the block, soft_fuse_jcc()): it retires, then the JCC runs here
+ * when the block's budget covers it too, else the block ends before it
+ * as it would have. */
+HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	v->rip += d->len;
+	v->icount++;
+	if (unlikely(--v->block_left == 0))
+		return next_block(v);
+	return jcc_body(v, &(cinsn_of(d) + 1)->d);
+}
+
+/* retire() or then_jcc(), as the handler was instantiated. */
+HOT bool finish(struct soft_vcpu *v, const struct soft_dinsn *d, bool fused)
+{
+	return fused ? then_jcc(v, d) : retire(v, d);
+}
+
 /* Where an ALU form's operands are. */
 enum fast_alu_form {
 	FAST_GE_RR = 0,  /* reg dst, r/m register src */
@@ -83,7 +112,7 @@ enum fast_alu_form {
 };
 
 HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind, unsigned sz,
-		  enum fast_alu_form form)
+		  enum fast_alu_form form, bool fused)
 {
 	uint64_t a, b, r;
 	if (form == FAST_EG_M || form == FAST_EI_M) {
@@ -94,7 +123,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		a = mem_rd(v, addr, sz);
 		if (kind == SOFT_ALU_CMP) {
 			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
-			return retire(v, d);
+			return finish(v, d, fused);
 		}
 		/* As exec(): the flags become visible with the store only. */
 		uint64_t sf = soft_flags(v);
@@ -118,19 +147,19 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
 	else
 		reg_wr(v, dst, sz, alu(v, kind, sz, a, b));
-	return retire(v, d);
+	return finish(v, d, fused);
 }
 
 /* TEST r/m, reg and TEST r/m, imm: flags only. */
 HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
-		   enum fast_alu_form form)
+		   enum fast_alu_form form, bool fused)
 {
 	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
 							      : reg_rd_w(v, d->reg, sz);
 	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? mem_rd(v, ea_fast(v, d), sz)
 							      : reg_rd_w(v, d->rm, sz);
 	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
-	return retire(v, d);
+	return finish(v, d, fused);
 }
 
 /* Where a MOV's operands are. */
@@ -173,29 +202,29 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 
 #define ALU_HANDLERS(name, kind)                                                              \
 	static bool alu_##name##_ge_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_GE_RR); }                                        \
+	{ return alu_body(v, d, kind, 4, FAST_GE_RR, false); }                                        \
 	static bool alu_##name##_ge_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_GE_RR); }                                        \
+	{ return alu_body(v, d, kind, 8, FAST_GE_RR, false); }                                        \
 	static bool alu_##name##_eg_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_EG_RR); }                                        \
+	{ return alu_body(v, d, kind, 4, FAST_EG_RR, false); }                                        \
 	static bool alu_##name##_eg_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_EG_RR); }                                        \
+	{ return alu_body(v, d, kind, 8, FAST_EG_RR, false); }                                        \
 	static bool alu_##name##_ei_r_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_R); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EI_R, false); }                                         \
 	static bool alu_##name##_ei_r_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_R); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_EI_R, false); }                                         \
 	static bool alu_##name##_ge_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_GE_M); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_GE_M, false); }                                         \
 	static bool alu_##name##_ge_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_GE_M); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_GE_M, false); }                                         \
 	static bool alu_##name##_eg_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EG_M); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EG_M, false); }                                         \
 	static bool alu_##name##_eg_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EG_M); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_EG_M, false); }                                         \
 	static bool alu_##name##_ei_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_M); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EI_M, false); }                                         \
 	static bool alu_##name##_ei_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_M); }
+	{ return alu_body(v, d, kind, 8, FAST_EI_M, false); }
 #define ALU_ROW(name)                                                                          \
 	{ { alu_##name##_ge_rr_4, alu_##name##_ge_rr_8 }, { alu_##name##_eg_rr_4, alu_##name##_eg_rr_8 }, \
 	  { alu_##name##_ei_r_4, alu_##name##_ei_r_8 }, { alu_##name##_ge_m_4, alu_##name##_ge_m_8 },   \
@@ -223,10 +252,10 @@ static const soft_exec_fn alu_handlers[8][FAST_ALU_FORMS][2] = {
 	static bool name##_8(struct soft_vcpu *v, const struct soft_dinsn *d) { enum { SZ = 8 }; return call; }
 #define SIZED(name) { name##_4, name##_8 }
 
-SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR))
-SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R))
-SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M))
-SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M))
+SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR, false))
+SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R, false))
+SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M, false))
+SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M, false))
 SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false))
 SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true))
 SIZED_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false))
@@ -242,17 +271,32 @@ HOT bool lea_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
 }
 SIZED_HANDLERS(lea, lea_body(v, d, SZ))
 
-HOT bool incdec_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc)
+HOT bool incdec_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc,
+		     bool fused)
 {
 	uint64_t a = reg_rd_w(v, d->rm, sz);
 	uint64_t r = (inc ? a + 1 : a - 1) & szmask(sz);
 	reg_wr(v, d->rm, sz, r);
 	uint64_t cf = cc_cf(v);
 	lazy(v, inc ? SOFT_CC_INC : SOFT_CC_DEC, sz, r, a, cf);
-	return retire(v, d);
+	return finish(v, d, fused);
 }
-SIZED_HANDLERS(inc_r, incdec_body(v, d, SZ, true))
-SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false))
+SIZED_HANDLERS(inc_r, incdec_body(v, d, SZ, true, false))
+SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false, false))
+
+/* Fused with the JCC after them (soft_fuse_jcc()). */
+SIZED_HANDLERS(cmp_ge_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_RR, true))
+SIZED_HANDLERS(cmp_eg_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_RR, true))
+SIZED_HANDLERS(cmp_ei_r_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_R, true))
+SIZED_HANDLERS(cmp_ge_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_M, true))
+SIZED_HANDLERS(cmp_eg_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_M, true))
+SIZED_HANDLERS(cmp_ei_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_M, true))
+SIZED_HANDLERS(test_eg_rr_jcc, test_body(v, d, SZ, FAST_EG_RR, true))
+SIZED_HANDLERS(test_ei_r_jcc, test_body(v, d, SZ, FAST_EI_R, true))
+SIZED_HANDLERS(test_eg_m_jcc, test_body(v, d, SZ, FAST_EG_M, true))
+SIZED_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, true))
+SIZED_HANDLERS(inc_r_jcc, incdec_body(v, d, SZ, true, true))
+SIZED_HANDLERS(dec_r_jcc, incdec_body(v, d, SZ, false, true))
 
 /* Shifts and rotates of a register by an immediate count (or 1). */
 HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
@@ -342,12 +386,7 @@ static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 
 static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t next = v->rip + d->len;
-	if (cond(v, d->sub))
-		next += d->imm;
-	branch(v, next);
-	v->icount++;
-	return next_insn(v, d);
+	return jcc_body(v, d);
 }
 
 /* ---- selection ---- */
@@ -357,15 +396,21 @@ static unsigned size_index(const struct soft_dinsn *d)
 	return d->osize == 8;
 }
 
+static bool alu_form(const struct soft_dinsn *d, enum fast_alu_form *form)
+{
+	switch (d->opnds) {
+	case SOFT_P_GE: *form = d->mem ? FAST_GE_M : FAST_GE_RR; return true;
+	case SOFT_P_EG: *form = d->mem ? FAST_EG_M : FAST_EG_RR; return true;
+	case SOFT_P_EI: *form = d->mem ? FAST_EI_M : FAST_EI_R; return true;
+	default: return false;
+	}
+}
+
 static soft_exec_fn select_alu(const struct soft_dinsn *d)
 {
 	enum fast_alu_form form;
-	switch (d->opnds) {
-	case SOFT_P_GE: form = d->mem ? FAST_GE_M : FAST_GE_RR; break;
-	case SOFT_P_EG: form = d->mem ? FAST_EG_M : FAST_EG_RR; break;
-	case SOFT_P_EI: form = d->mem ? FAST_EI_M : FAST_EI_R; break;
-	default: return NULL;
-	}
+	if (!alu_form(d, &form))
+		return NULL;
 	if (d->op == SOFT_OP_TEST) {
 		static const soft_exec_fn test[FAST_ALU_FORMS][2] = {
 			[FAST_EG_RR] = SIZED(test_eg_rr), [FAST_EI_R] = SIZED(test_ei_r),
@@ -376,6 +421,17 @@ static soft_exec_fn select_alu(const struct soft_dinsn *d)
 	/* A LOCKed RMW is executed like an unlocked one (one CPU). */
 	return alu_handlers[d->sub & 7][form][size_index(d)];
 }
+
+/* The handlers fused with a following JCC, [form][size 4, 8]. */
+static const soft_exec_fn cmp_jcc[FAST_ALU_FORMS][2] = {
+	[FAST_GE_RR] = SIZED(cmp_ge_rr_jcc), [FAST_EG_RR] = SIZED(cmp_eg_rr_jcc),
+	[FAST_EI_R] = SIZED(cmp_ei_r_jcc), [FAST_GE_M] = SIZED(cmp_ge_m_jcc),
+	[FAST_EG_M] = SIZED(cmp_eg_m_jcc), [FAST_EI_M] = SIZED(cmp_ei_m_jcc),
+};
+static const soft_exec_fn test_jcc[FAST_ALU_FORMS][2] = {
+	[FAST_EG_RR] = SIZED(test_eg_rr_jcc), [FAST_EI_R] = SIZED(test_ei_r_jcc),
+	[FAST_EG_M] = SIZED(test_eg_m_jcc), [FAST_EI_M] = SIZED(test_ei_m_jcc),
+};
 
 static soft_exec_fn select_mov(const struct soft_dinsn *d)
 {
@@ -447,6 +503,27 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d)
 {
 	soft_exec_fn fn = select_fast(d);
 	return fn ? fn : soft_exec_generic;
+}
+
+soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next)
+{
+	enum fast_alu_form form;
+	if (next->op != SOFT_OP_JCC || select_fast(next) != jcc_rel || !select_fast(d))
+		return NULL;
+	switch (d->op) {
+	case SOFT_OP_ALU:
+		if (d->sub != SOFT_ALU_CMP || !alu_form(d, &form))
+			return NULL;
+		return cmp_jcc[form][size_index(d)];
+	case SOFT_OP_TEST:
+		return alu_form(d, &form) ? test_jcc[form][size_index(d)] : NULL;
+	case SOFT_OP_INC:
+		return (soft_exec_fn[2])SIZED(inc_r_jcc)[size_index(d)];
+	case SOFT_OP_DEC:
+		return (soft_exec_fn[2])SIZED(dec_r_jcc)[size_index(d)];
+	default:
+		return NULL;
+	}
 }
 
 static uint16_t reg_offset(uint8_t r)
