@@ -179,12 +179,11 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 		fe->gen = m->mmu->dtlb.gen;
 		fe->e = e;
 		fe->host = (uint64_t)(uintptr_t)(m->mem + hpage) - (va & ~(uint64_t)(SOFT_PAGE - 1));
-		fe->rights = 0;
-		if (soft_mmu_peek_data_4k(m->mmu, va, SOFT_ACCESS_READ, user) == e)
-			fe->rights |= 1u << SOFT_ACCESS_READ;
-		if (soft_mmu_peek_data_4k(m->mmu, va, SOFT_ACCESS_WRITE, user) == e &&
-		    m->code[hpage / SOFT_PAGE] == NULL)
-			fe->rights |= 1u << SOFT_ACCESS_WRITE;
+		enum soft_access other = acc == SOFT_ACCESS_READ ? SOFT_ACCESS_WRITE : SOFT_ACCESS_READ;
+		fe->rights = 1u << acc;
+		if (soft_mmu_peek_data_4k(m->mmu, va, other, user) == e &&
+		    (other != SOFT_ACCESS_WRITE || m->code[hpage / SOFT_PAGE] == NULL))
+			fe->rights |= 1u << other;
 	}
 	soft_mmu_commit_data_hit(m->mmu, e);
 	return m->mem + hpa;
