@@ -270,32 +270,39 @@ static int read_submission(const char *dir, struct submission *s)
 }
 
 /* The job ids of the submission still in the queue, comma-separated, in
- * buf ("" if none, or if squeue is not there to ask). */
+ * buf, and squeue's lines for them in listing ("" if none, or if squeue is
+ * not there to ask).  The whole queue is read and filtered here: `squeue
+ * -j` fails outright once one of the ids has aged out of Slurm's memory,
+ * which would hide the ones still running. */
 static void queued_jobs(const struct submission *s, char *buf, size_t len, char *listing, size_t listing_len)
 {
-	char ids[SLURM_MAX_JOBS * 33] = "", out[8192];
-	size_t off = 0;
+	static char out[1 << 20];
+	size_t off = 0, loff = 0;
+	char *save = NULL;
 
 	buf[0] = '\0';
 	if (listing_len)
 		listing[0] = '\0';
 	if (!s->job_count || !on_path("squeue"))
 		return;
-	for (size_t i = 0; i < s->job_count; i++)
-		off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%s", i ? "," : "", s->jobs[i]);
 	{
-		char *argv[] = {"squeue", "-h", "-j", ids, "-o", "%i %T %M %R", NULL};
+		char *argv[] = {"squeue", "-h", "-o", "%i %T %M %R", NULL};
 
 		if (run_capture(argv, out, sizeof(out)) != 0)
 			return;
 	}
-	snprintf(listing, listing_len, "%s", out);
-	off = 0;
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		size_t n = strcspn(line, " ");
+	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(line, " "), base = strcspn(line, "_ ");
+		bool ours = false;
 
+		for (size_t i = 0; i < s->job_count && !ours; i++)
+			ours = strlen(s->jobs[i]) == base && !strncmp(line, s->jobs[i], base);
+		if (!ours)
+			continue;
 		if (n && off + n + 2 < len)
 			off += (size_t)snprintf(buf + off, len - off, "%s%.*s", off ? "," : "", (int)n, line);
+		if (loff + strlen(line) + 2 < listing_len)
+			loff += (size_t)snprintf(listing + loff, listing_len - loff, "%s\n", line);
 	}
 }
 

@@ -128,13 +128,23 @@ wss = 64K, 256K
 SWEEP
 cd "$work" || exit 1
 db="$work/results/cluster.db"
-"$memvirt" sweep sweeps/cluster.sweep --slurm --shards 3 --slurm-opt --time=10 --db "$db" >submit.out 2>submit.err ||
-	fail "memvirt sweep --slurm: exit $?"
+# Submitted held (an sbatch option passed through), so that what the queue
+# holds is known while --status and --resume look at it; released below.
+"$memvirt" sweep sweeps/cluster.sweep --slurm --shards 3 --slurm-opt --time=10 --slurm-opt --hold --db "$db" \
+	>submit.out 2>submit.err || fail "memvirt sweep --slurm: exit $?"
 array=$(sed -n 's/^array job \([0-9_]*\), merge job \([0-9_]*\) .*/\1/p' submit.out)
 merge=$(sed -n 's/^array job \([0-9_]*\), merge job \([0-9_]*\) .*/\2/p' submit.out)
 [ -n "$array" ] && [ -n "$merge" ] || fail "no job ids in: $(cat submit.out)"
 jobs_submitted="$array $merge"
 grep -q "submitted sweep cluster: 6 runs to do in 3 of 3 shards (tasks 1-3)" submit.out || fail "submit says: $(cat submit.out)"
+"$memvirt" sweep sweeps/cluster.sweep --status --db "$db" >held.out 2>held.err || fail "--status while queued: exit $?"
+grep -q "^${array}_\[1-3\] PENDING" held.out && grep -q "^$merge PENDING" held.out ||
+	fail "--status does not show the queued jobs: $(cat held.out)"
+grep -Eq "^ +all +6 +0 +0 +0 +6$" held.out || fail "--status before any run: $(cat held.out)"
+"$memvirt" sweep sweeps/cluster.sweep --slurm --resume --db "$db" >busy.out 2>busy.err
+[ $? -eq 2 ] && grep -q "jobs .*$array.* are still queued or running (squeue)" busy.err ||
+	fail "--resume while queued: $(cat busy.err)"
+scontrol release "$array" && scontrol release "$merge" || fail "scontrol release"
 # It returned at once: the jobs are the cluster's now.
 for _ in $(seq 1 1800); do
 	[ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] && break
