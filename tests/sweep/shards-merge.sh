@@ -162,6 +162,29 @@ PY
 	if [ -n "$kvm" ]; then
 		[ "$(sqlite3 lone.db "SELECT count(*) FROM kvm_stats")" -gt 10 ] || fail "the kvm run recorded no statistics"
 	fi
+	# A database whose event types are numbered otherwise (as another
+	# memvirt might): events land under their types by name.
+	cp lone.db renum.db
+	python3 - renum.db <<'PY' || fail "renumbering event types"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+used = [t for (t,) in db.execute("SELECT DISTINCT type FROM events ORDER BY type")]
+assert len(used) >= 2, used
+a, b = used[0], used[1]
+db.execute("UPDATE events SET type = CASE type WHEN ? THEN ? WHEN ? THEN ? ELSE type END", (a, b, b, a))
+db.execute("UPDATE event_types SET id = -1 WHERE id = ?", (a,))
+db.execute("UPDATE event_types SET id = ? WHERE id = ?", (a, b))
+db.execute("UPDATE event_types SET id = ? WHERE id = -1", (b,))
+db.execute("UPDATE runs SET uid = lower(hex(randomblob(16)))")
+db.commit()
+PY
+	"$memvirt" merge --db renum-out.db renum.db >renum.out 2>renum.err || fail "merging renumbered types: exit $?"
+	q="SELECT e.seq, t.name, e.vm, e.icount, e.gva, e.detail FROM events e JOIN event_types t ON t.id = e.type ORDER BY e.run_id, e.seq"
+	sqlite3 lone.db "$q" >a.rows
+	sqlite3 renum-out.db "$q" >b.rows
+	cmp -s a.rows b.rows || fail "events of renumbered types landed under other names"
+	[ "$(sqlite3 renum-out.db "SELECT count(*) FROM events")" = "$(sqlite3 lone.db "SELECT count(*) FROM events")" ] ||
+		fail "events lost with renumbered types"
 	sqlite3 merged.db .dump >before.sql
 	# Refused, with one line, exit 2, nothing written.
 	python3 -c 'import sqlite3; c = sqlite3.connect("foreign.db"); c.execute("CREATE TABLE t (x)"); c.commit()'
