@@ -41,12 +41,6 @@ bool soft_ends_block(const struct soft_dinsn *d)
 
 /* ---- bodies, instantiated below with constant forms ---- */
 
-HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
-{
-	return (const struct soft_cinsn *)(const void *)((const char *)d -
-							 offsetof(struct soft_cinsn, d));
-}
-
 HOT uint64_t vcpu_field(const struct soft_vcpu *v, uint16_t off)
 {
 	uint64_t x;

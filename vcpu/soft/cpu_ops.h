@@ -542,6 +542,13 @@ HOT uint64_t shift(struct soft_vcpu *v, unsigned kind, unsigned sz, uint64_t a, 
 	return r;
 }
 
+/* The predecoded entry a handler's instruction is in. */
+HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
+{
+	return (const struct soft_cinsn *)(const void *)((const char *)d -
+							 offsetof(struct soft_cinsn, d));
+}
+
 /* Blocks run one after another from the handlers before the run loop
  * is back; with SOFT_BLOCK_MAX, bounds the call depth where the compiler
  * does not turn the calls into jumps (a debug build). */
@@ -578,9 +585,7 @@ HOT bool next_block(struct soft_vcpu *v)
 HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	if (likely(--v->block_left != 0)) {
-		const struct soft_cinsn *c =
-			(const struct soft_cinsn *)(const void *)((const char *)d -
-								  offsetof(struct soft_cinsn, d)) + 1;
+		const struct soft_cinsn *c = cinsn_of(d) + 1;
 		return c->fn(v, &c->d);
 	}
 	return next_block(v);
