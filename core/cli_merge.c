@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/cli.h"
 #include "core/store.h"
@@ -71,25 +70,9 @@ int cmd_merge(int argc, char **argv)
 		return cli_fail(MV_EXIT_USAGE, "merge", "no database to merge: memvirt merge --db OUT IN.db...");
 	/* Check every input first: all or nothing. */
 	for (int i = optind; i < argc; i++) {
-		struct rec_db *in;
-		struct stat st;
-
-		struct stat os;
-
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			return cli_fail(MV_EXIT_USAGE, "merge", "%s: a directory, not a database", argv[i]);
-		if (stat(argv[i], &st) == 0 && stat(out_path, &os) == 0 && st.st_dev == os.st_dev && st.st_ino == os.st_ino)
-			return cli_fail(MV_EXIT_USAGE, "merge", "%s: is the output database itself; merge other databases into it",
-					argv[i]);
-		rc = rec_open(argv[i], REC_READ_ONLY, &in, err, sizeof(err));
+		rc = rec_merge_check(out_path, argv[i], err, sizeof(err));
 		if (rc)
 			return cli_fail(rc == -EACCES || rc == -EIO ? MV_EXIT_ENV : MV_EXIT_USAGE, "merge", "%s", err);
-		rc = rec_schema_version(in);
-		rec_close(in);
-		if (rc != REC_SCHEMA_VERSION)
-			return cli_fail(MV_EXIT_USAGE, "merge",
-					"%s: a memvirt database of schema version %d; merge reads version %d (the next memvirt run or sweep writing to it upgrades it in place)",
-					argv[i], rc, REC_SCHEMA_VERSION);
 	}
 	rc = rec_open(out_path, REC_READ_WRITE, &out, err, sizeof(err));
 	if (rc)

@@ -157,6 +157,27 @@ static int check_points(const struct sweep_file *f, char *err, size_t err_len)
 	return 0;
 }
 
+/* What the user can fix on the command line (a request slurm.h refuses,
+ * a database that is not memvirt's, nothing submitted to read the status
+ * of) is exit 2; sbatch missing or refusing, files that cannot be written:
+ * the environment, 3. */
+static int slurm_exit_code(int rc, bool status)
+{
+	switch (-rc) {
+	case EINVAL:
+	case EEXIST:
+	case EBUSY:
+	case E2BIG:
+	case EPROTO:
+	case ERANGE:
+		return MV_EXIT_USAGE;
+	case ENOENT:
+		return status ? MV_EXIT_USAGE : MV_EXIT_ENV;
+	default:
+		return MV_EXIT_ENV;
+	}
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -296,10 +317,7 @@ int cmd_sweep(int argc, char **argv)
 		}
 		sweep_free(f);
 		if (rc)
-			return cli_fail(rc == -ENOENT && slurm && strstr(err, "sbatch") ? MV_EXIT_ENV
-					: rc == -EIO						  ? MV_EXIT_ENV
-												  : MV_EXIT_USAGE,
-					"sweep", "%s", err);
+			return cli_fail(slurm_exit_code(rc, status), "sweep", "%s", err);
 		return MV_EXIT_OK;
 	}
 	if (!strcmp(db_path, MV_DEFAULT_DB))

@@ -529,7 +529,7 @@ int slurm_submit(const struct slurm_submit_opts *o, FILE *out, char *err, size_t
 		}
 	} else if (o->resume) {
 		set_err(err, err_len, "%s: nothing was submitted for this sweep file yet; leave out --resume", dir);
-		return -ENOENT;
+		return -EINVAL;
 	}
 	if (!shards)
 		shards = count < SLURM_DEFAULT_SHARDS ? (uint32_t)count : SLURM_DEFAULT_SHARDS;

@@ -48,7 +48,8 @@ bool slurm_opt_check(const char *opt, char *why, size_t why_len);
 /* Write the scripts and submit.  Returns 0 (the job ids printed to out),
  * -EINVAL (bad request: err says why), -EEXIST (the folder holds shards
  * and resume was not asked for), -EBUSY (its jobs are still queued),
- * -ENOENT (no sbatch) or another negative errno. */
+ * -ENOENT (no sbatch) or another negative errno (the file system, sbatch
+ * refusing: the environment's). */
 int slurm_submit(const struct slurm_submit_opts *o, FILE *out, char *err, size_t err_len)
 	__attribute__((warn_unused_result));
 

@@ -216,11 +216,6 @@ int rec_make_room(struct rec_db *db)
 	return sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
-int rec_schema_version(const struct rec_db *db)
-{
-	return db->schema_version;
-}
-
 const char *rec_errmsg(struct rec_db *db)
 {
 	if (db && db->last_error[0])

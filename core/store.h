@@ -217,10 +217,6 @@ int rec_sweep_settle(struct rec_db *db, int64_t sweep_id, const char *sweep_key,
 		     enum rec_status status, int exit_code, const char *error, int *changed,
 		     int *recorded) __attribute__((warn_unused_result));
 
-/* The schema version of the file as opened (older files opened read-only
- * keep theirs). */
-int rec_schema_version(const struct rec_db *db);
-
 /* ---- merging databases (core/store_merge.c) ---- */
 
 struct rec_merge_totals {
@@ -242,6 +238,12 @@ struct rec_merge_totals {
  * or is out itself), -ENOENT, -EIO; err gets one line. */
 int rec_merge(struct rec_db *out, const char *src_path, struct rec_merge_totals *totals, char *err,
 	      size_t err_len) __attribute__((warn_unused_result));
+/* What rec_merge() checks of an input before it writes anything (a
+ * directory: -EISDIR; out_path itself, another application's file, an
+ * older schema version: -EPROTO; rec_open()'s errors), alone: for
+ * refusing a whole list of inputs before merging any. */
+int rec_merge_check(const char *out_path, const char *src_path, char *err, size_t err_len)
+	__attribute__((warn_unused_result));
 
 /* After a write failed for want of space (full disk, file size limit):
  * move the write-ahead log into the database and truncate it, so that a

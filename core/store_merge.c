@@ -734,6 +734,43 @@ static int same_file(const char *a, const char *b)
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Open an input read-only, if it is one merge can take into out_path. */
+static int open_input(const char *out_path, const char *src_path, struct rec_db **src, char *err, size_t err_len)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(src_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, err_len, "%s: a directory, not a database", src_path);
+		return -EISDIR;
+	}
+	if (same_file(src_path, out_path)) {
+		snprintf(err, err_len, "%s: is the output database itself; merge other databases into it", src_path);
+		return -EPROTO;
+	}
+	rc = rec_open(src_path, REC_READ_ONLY, src, err, err_len);
+	if (rc)
+		return rc;
+	if ((*src)->schema_version != REC_SCHEMA_VERSION) {
+		snprintf(err, err_len,
+			 "%s: a memvirt database of schema version %d; merge reads version %d (the next memvirt run or sweep writing to it upgrades it in place)",
+			 src_path, (*src)->schema_version, REC_SCHEMA_VERSION);
+		rec_close(*src);
+		*src = NULL;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int rec_merge_check(const char *out_path, const char *src_path, char *err, size_t err_len)
+{
+	struct rec_db *src = NULL;
+	int rc = open_input(out_path, src_path, &src, err, err_len);
+
+	rec_close(src);
+	return rc;
+}
+
 int rec_merge(struct rec_db *out, const char *src_path, struct rec_merge_totals *t, char *err, size_t err_len)
 {
 	struct merge m = {.out = out, .src_path = src_path, .t = t, .err = err, .err_len = err_len};
@@ -743,20 +780,9 @@ int rec_merge(struct rec_db *out, const char *src_path, struct rec_merge_totals 
 
 	if (err && err_len)
 		err[0] = '\0';
-	if (same_file(src_path, out->path)) {
-		merge_err(&m, "%s: is the output database itself; merge other databases into it", src_path);
-		return -EPROTO;
-	}
-	rc = rec_open(src_path, REC_READ_ONLY, &src, err, err_len);
+	rc = open_input(out->path, src_path, &src, err, err_len);
 	if (rc)
 		return rc;
-	if (src->schema_version != REC_SCHEMA_VERSION) {
-		merge_err(&m,
-			  "%s: a memvirt database of schema version %d; merge reads version %d (the next memvirt run or sweep writing to it upgrades it in place)",
-			  src_path, src->schema_version, REC_SCHEMA_VERSION);
-		rec_close(src);
-		return -EPROTO;
-	}
 	m.src = src->sql;
 	/* One snapshot of the input, whatever its writers do meanwhile. */
 	if (sqlite3_exec(m.src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
