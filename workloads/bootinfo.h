@@ -12,7 +12,7 @@
 
 #define MV_BOOTINFO_GPA      0x8000u
 #define MV_BOOTINFO_MAGIC    0x4942564du /* "MVBI" little-endian */
-#define MV_BOOTINFO_VERSION  1u
+#define MV_BOOTINFO_VERSION  2u
 
 #define MV_BOOT_GDT_GPA      0x1000u
 #define MV_BOOT_PML4_GPA     0x2000u
@@ -27,6 +27,7 @@
 /* flags */
 #define MV_BOOT_ARCH_TLB     (1u << 0)   /* architected-TLB machine: no hardware walks */
 #define MV_BOOT_MULTIBOOT    (1u << 1)   /* set by the guest itself when started by multiboot */
+#define MV_BOOT_PROGRAM      (1u << 2)   /* a program package is at program_gpa (workloads/program_abi.h) */
 
 #define MV_BOOT_WORKLOAD_LEN 32
 #define MV_BOOT_PARAMS_LEN   1024
@@ -43,9 +44,12 @@ struct mv_bootinfo {
 	uint64_t timer_period;    /* APIC timer initial count for the scheduler tick; 0: kernel default */
 	char workload[MV_BOOT_WORKLOAD_LEN];   /* NUL-terminated */
 	char params[MV_BOOT_PARAMS_LEN];       /* "key=value key=value", decimal values, NUL-terminated */
+	/* version 2 */
+	uint64_t program_gpa;     /* MV_BOOT_PROGRAM: the program package, page-aligned */
+	uint64_t program_len;
 };
 
-_Static_assert(sizeof(struct mv_bootinfo) == 48 + MV_BOOT_WORKLOAD_LEN + MV_BOOT_PARAMS_LEN,
+_Static_assert(sizeof(struct mv_bootinfo) == 48 + MV_BOOT_WORKLOAD_LEN + MV_BOOT_PARAMS_LEN + 16,
 	       "boot info layout is part of the boot protocol");
 
 #endif

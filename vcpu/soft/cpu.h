@@ -36,6 +36,7 @@
 #include "vcpu/soft/mmu.h"
 #include "vcpu/soft/soft.h"
 #include "vcpu/soft/archtlb.h"
+#include "vcpu/soft/fpu.h"
 
 #define SOFT_PAGE 4096u
 #define SOFT_NEVER UINT64_MAX
@@ -196,6 +197,8 @@ struct soft_vcpu {
 	unsigned chain_left;
 	const uint64_t zero;      /* always 0: the absent base or index (soft_cinsn) */
 	struct soft_dfast dfast[SOFT_DFAST];
+
+	struct soft_fpu fpu;      /* x87 and SSE state (fpu.h) */
 
 	struct soft_machine *m;
 	struct soft_vm *vm;
