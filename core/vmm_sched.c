@@ -65,6 +65,8 @@ static void report_guest_state(struct mv_vm *vm, char *buf, size_t len)
 		 s.cs.selector & 3, vmm_vm_icount(vm));
 }
 
+static int vm_turn_limits(struct vmm *m, struct mv_vm *vm);
+
 /* Returns true when the VM gives up the CPU (its turn ended or it is done). */
 static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
 {
@@ -100,7 +102,16 @@ static bool dispatch(struct vmm *m, struct mv_vm *vm, struct engine_exit *ex)
 			b->name, state);
 		return true;
 	case ENGINE_EXIT_QUANTUM:
-		return m->cfg->vms > 1;
+		if (m->cfg->vms > 1)
+			return true;
+		/* One VM: the quantum is only the polling interval (timeout,
+		 * boot handshake).  Start the next one, or every later
+		 * instruction would be a turn of its own. */
+		rc = vm_turn_limits(m, vm);
+		if (rc)
+			vmm_vm_fail(vm, "engine %s cannot set the instruction quantum: %s",
+				    m->cfg->engine->name, strerror(-rc));
+		return rc != 0;
 	case ENGINE_EXIT_HLT:
 		report_guest_state(vm, state, sizeof(state));
 		console_tail(&vm->console, tail, sizeof(tail));
