@@ -92,6 +92,15 @@ def main():
         return 1
     got = {(n, k): v for n, r, _ in results for k, v in r.items()}
     if update:
+        # With --only, the other configurations keep their references.
+        if only and os.path.exists(REFS):
+            with open(REFS) as f:
+                for line in f:
+                    if line.startswith("#") or not line.strip():
+                        continue
+                    n, k, v = line.rstrip("\n").split(" ", 2)
+                    if n not in only:
+                        got[(n, k)] = v
         with open(REFS, "w") as f:
             f.write("# written by tests/reference/check.py --update; NAME KEY VALUE\n")
             for (n, k) in sorted(got):
