@@ -17,11 +17,12 @@ cd "$(dirname "$0")/.."
 # image and for KVM-in-QEMU, busybox and cpio for its initramfs, headless
 # Chromium to check that generated reports render, clang and its
 # libFuzzer for the fuzz suite, Slurm and munge for a one-node cluster
-# that runs a sweep as a job array).
+# that runs a sweep as a job array, musl-gcc for the programs built
+# against musl as well as glibc).
 build_packages=(gcc meson ninja-build pkg-config libsqlite3-dev libgsl-dev libunwind-dev
 	linux-libc-dev binutils gnuplot-nox)
 test_packages=(libunicorn-dev qemu-system-x86 busybox-static cpio sqlite3 apt-utils dpkg-dev chromium
-	clang libclang-rt-14-dev slurm-wlm munge)
+	clang libclang-rt-14-dev slurm-wlm munge musl-tools)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
