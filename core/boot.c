@@ -70,6 +70,8 @@ int boot_prepare(uint8_t *ram, const struct boot_params *bp, struct engine_regs 
 	bi.timer_period = bp->timer_period;
 	memcpy(bi.workload, bp->workload, strlen(bp->workload));
 	memcpy(bi.params, bp->params_text, strlen(bp->params_text));
+	bi.program_gpa = bp->program_gpa;
+	bi.program_len = bp->program_len;
 	memcpy(ram + MV_BOOTINFO_GPA, &bi, sizeof(bi));
 
 	memset(regs, 0, sizeof(*regs));

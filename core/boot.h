@@ -20,6 +20,7 @@ struct boot_params {
 	const char *workload;
 	const char *params_text;
 	uint64_t entry;             /* the kernel's 64-bit entry */
+	uint64_t program_gpa, program_len; /* MV_BOOT_PROGRAM: the program package */
 };
 
 /* Writes the boot structures into ram (which must hold at least 1 MiB)

@@ -96,6 +96,8 @@ static int list_options(void)
 		printf("%-12s %-7s %-19s %-12s %s\n", o->name, role, o->def ? o->def : "-",
 		       o->flags & RC_F_SWEEP ? (o->flags & RC_F_LIST ? "list" : "one")
 					     : !strcmp(o->name, "param") ? "[params]"
+					     : !strcmp(o->name, "arg") ? "args"
+					     : !strcmp(o->name, "file") ? "files"
 					     : !strcmp(o->name, "reps") ? "repetitions"
 									 : "-",
 		       o->help);

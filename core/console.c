@@ -16,6 +16,59 @@ void console_init(struct console *c, int vm, FILE *echo, struct ctr_set *stats)
 	c->stats = stats;
 }
 
+/* "program ..." lines: the first end line counts (a kernel reports one). */
+static void parse_program(struct console *c, const char *line)
+{
+	struct console_program *p = &c->program;
+	unsigned long long sig, addr, rip;
+	char name[16];
+	int used = 0;
+
+	if (p->exited || p->signalled || p->error)
+		return;
+	if (!strncmp(line, "error ", 6)) {
+		p->error = true;
+		snprintf(p->error_text, sizeof(p->error_text), "%s", line + 6);
+		return;
+	}
+	if (!strncmp(line, "exit_status=", 12)) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(line + 12, &end, 10);
+		if (errno || end == line + 12 || (*end && *end != ' ') || v < INT32_MIN || v > INT32_MAX)
+			return;
+		p->exited = true;
+		p->exit_status = (int32_t)v;
+		return;
+	}
+	if (sscanf(line, "signal=%llu name=%15s addr=%llx rip=%llx%n", &sig, name, &addr, &rip, &used) == 4 &&
+	    !line[used] && sig < 256) {
+		p->signalled = true;
+		p->signal = (uint32_t)sig;
+		snprintf(p->signal_name, sizeof(p->signal_name), "%s", name);
+		p->addr = addr;
+		p->rip = rip;
+	}
+}
+
+bool console_program_failure(const struct console_program *p, char *buf, size_t len)
+{
+	if (p->error)
+		snprintf(buf, len, "program error: %s", p->error_text);
+	else if (p->signalled)
+		snprintf(buf, len, "program killed by %s (signal %" PRIu32 ") at address %#" PRIx64 ", rip %#" PRIx64,
+			 p->signal_name, p->signal, p->addr, p->rip);
+	else if (p->exited && p->exit_status != 0)
+		snprintf(buf, len, "program exited with status %" PRId32, p->exit_status);
+	else if (!p->exited)
+		snprintf(buf, len, "the guest did not say how the program ended (no 'program exit_status=' line)");
+	else
+		return false;
+	return true;
+}
+
 static void parse_line(struct console *c, const char *line)
 {
 	const char *p;
@@ -23,6 +76,10 @@ static void parse_line(struct console *c, const char *line)
 
 	if (!strncmp(line, CONSOLE_BANNER, strlen(CONSOLE_BANNER))) {
 		c->booted = true;
+		return;
+	}
+	if (!strncmp(line, "program ", 8)) {
+		parse_program(c, line + 8);
 		return;
 	}
 	if (!strncmp(line, "result checksum=", 16)) {

@@ -19,6 +19,7 @@
 #include "core/cli.h"
 #include "core/costmodel.h"
 #include "core/evbus.h"
+#include "core/program.h"
 #include "core/registry.h"
 #include "core/vmm.h"
 #include "memvirt/options.h"
@@ -160,6 +161,15 @@ static int check_one_line(const char *v, char *why, size_t len)
 	return 0;
 }
 
+/* An argument or file list written as one text: its quoting must close. */
+static int check_words(const char *v, char *why, size_t len)
+{
+	char buf[16384];
+	const char *words[RC_MAX_LIST];
+
+	return prog_split_words(v, buf, sizeof(buf), words, RC_MAX_LIST, why, len) < 0 ? -EINVAL : 0;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define F(field) offsetof(struct run_config, field)
@@ -185,6 +195,25 @@ const struct rc_option rc_options[] = {
 	{.name = "param", .kind = RC_PARAM, .metavar = "KEY=VALUE",
 	 .help = "workload parameter, repeatable; values take K/M/G suffixes (sweep files: [params])",
 	 .flags = RUN | ID},
+	{.name = "program", .kind = RC_TEXT, .metavar = "PATH",
+	 .help = "run this static Linux x86-64 program instead of a workload (docs/programs.md)",
+	 .flags = RUN | SWEEP | ID | RC_F_FILE, .offset = F(program), .check = check_one_line},
+	{.name = "arg", .kind = RC_LIST, .metavar = "ARG",
+	 .help = "an argument of the program (argv[1]...), repeatable, in order (sweep files: args)",
+	 .flags = RUN | ID, .offset = F(arg)},
+	{.name = "args", .kind = RC_TEXT, .metavar = "TEXT",
+	 .help = "the program's arguments as one text, words split like a shell's ('a b' is one), instead of --arg",
+	 .flags = RUN | SWEEP | ID, .offset = F(args_text), .check = check_words},
+	{.name = "file", .kind = RC_LIST, .metavar = "PATH",
+	 .help = "a file the program finds as /NAME (its base name), repeatable (sweep files: files)",
+	 .flags = RUN | ID, .offset = F(file)},
+	{.name = "files", .kind = RC_TEXT, .metavar = "PATHS",
+	 .help = "the program's files as one text, split like --args, instead of --file",
+	 .flags = RUN | SWEEP | ID, .offset = F(files_text), .check = check_words},
+	{.name = "output-limit", .kind = RC_NUMBER, .metavar = "SIZE", .unit = "bytes", .min = 0,
+	 .max = 1ull << 30, .def = PROG_OUTPUT_LIMIT_DEFAULT,
+	 .help = "bytes of the program's stdout and stderr together the guest sends; the rest is counted",
+	 .flags = RUN | SWEEP | ID, .offset = F(output_limit)},
 	{.name = "vms", .json_key = "vms", .kind = RC_NUMBER, .metavar = "N", .unit = "VMs", .min = 1,
 	 .max = VMM_MAX_VMS, .def = "1", .help = "guest VMs timeshared on one CPU", .flags = RUN | SWEEP | ID,
 	 .offset = F(vms)},
@@ -370,6 +399,14 @@ int rc_set(struct run_config *c, const struct rc_option *o, const char *value, c
 		if (c->param_count == RC_MAX_PARAMS)
 			return say(why, why_len, "too many --param options (at most %d)", RC_MAX_PARAMS);
 		c->params[c->param_count++] = value;
+		break;
+	}
+	case RC_LIST: {
+		struct rc_list *l = (struct rc_list *)((char *)c + o->offset);
+
+		if (l->count == RC_MAX_LIST)
+			return say(why, why_len, "too many %s%s options (at most %d)", prefix, o->name, RC_MAX_LIST);
+		l->items[l->count++] = value;
 		break;
 	}
 	}

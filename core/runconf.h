@@ -28,12 +28,20 @@
 #include <stdio.h>
 
 #define RC_MAX_PARAMS 32
+#define RC_MAX_LIST 256
+
+/* The values of a repeatable RC_LIST option, in command-line order. */
+struct rc_list {
+	const char *items[RC_MAX_LIST];
+	unsigned count;
+};
 
 enum rc_kind {
 	RC_TEXT = 0,    /* a string, checked by the option's check() */
 	RC_NUMBER,      /* an unsigned number in [min, max] (and a multiple of `multiple`) */
 	RC_FLAG,        /* no value */
 	RC_PARAM,       /* KEY=VALUE, repeatable: workload parameters */
+	RC_LIST,        /* a text, repeatable, kept in order (struct rc_list) */
 };
 
 /* What an option is to a run, and who takes it. */
@@ -59,7 +67,8 @@ struct rc_option {
 	const char *def;         /* the default as a user writes it; NULL: none */
 	const char *help;        /* one line */
 	unsigned flags;          /* enum rc_flag */
-	size_t offset;           /* field of struct run_config: uint64_t, const char * or bool */
+	size_t offset;           /* field of struct run_config: uint64_t, const char *, bool or
+				  * struct rc_list */
 	/* RC_TEXT: a check of the value on its own; fills why and returns
 	 * nonzero when it is refused.  NULL: any text. */
 	int (*check)(const char *value, char *why, size_t why_len);
@@ -74,6 +83,12 @@ struct run_config {
 	unsigned param_count;
 	uint64_t vms, quantum, slice, mem;
 	const char *tlb, *machine, *costs, *guest;
+	/* a program instead of a workload (core/program.h): its path, its
+	 * arguments and files given one by one (arg, file) or each list as
+	 * one text (args_text, files_text: the sweep keys) */
+	const char *program, *args_text, *files_text;
+	struct rc_list arg, file;
+	uint64_t output_limit;
 	/* the sample */
 	uint64_t seed, reps;
 	/* limits: they end a run, and change nothing of one that finishes */

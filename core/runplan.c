@@ -197,6 +197,71 @@ static int check_machine(const struct run_config *c, struct run_plan *p)
 	return 0;
 }
 
+/* A program run: its arguments and files from either spelling, the
+ * package built (every file read and checked). */
+static int resolve_program(const struct run_config *c, struct run_plan *p)
+{
+	static const struct {
+		const char *one, *all;
+	} pairs[] = {{"arg", "args"}, {"file", "files"}};
+	int n;
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (given(c, pairs[i].one) && given(c, pairs[i].all))
+			return plan_fail(p, MV_EXIT_USAGE, "--%s and --%s together: give the list one way", pairs[i].one,
+					 pairs[i].all);
+		if (!c->program && (given(c, pairs[i].one) || given(c, pairs[i].all)))
+			return plan_fail(p, MV_EXIT_USAGE, "--%s is for a program: add --program PATH",
+					 given(c, pairs[i].one) ? pairs[i].one : pairs[i].all);
+	}
+	if (!c->program) {
+		if (given(c, "output-limit"))
+			return plan_fail(p, MV_EXIT_USAGE, "--output-limit is for a program: add --program PATH");
+		p->workload = wl_find(c->workload);
+		snprintf(p->workload_label, sizeof(p->workload_label), "%s", p->workload->name);
+		return 0;
+	}
+	if (given(c, "workload"))
+		return plan_fail(p, MV_EXIT_USAGE,
+				 "--workload and --program together: a run is a workload or a program, not both");
+	if (c->param_count)
+		return plan_fail(p, MV_EXIT_USAGE, "--param sets a workload's parameters; a program takes --arg");
+	p->program = true;
+	p->workload = &prog_workload;
+	if (c->args_text) {
+		n = prog_split_words(c->args_text, p->prog_words[0], sizeof(p->prog_words[0]), p->prog_args,
+				     PROG_MAX_ARGS - 1, p->error, sizeof(p->error));
+		if (n < 0)
+			return MV_EXIT_USAGE;
+		p->prog_argc = (unsigned)n;
+	} else {
+		if (c->arg.count > PROG_MAX_ARGS - 1)
+			return plan_fail(p, MV_EXIT_USAGE, "%u --arg options; at most %u", c->arg.count, PROG_MAX_ARGS - 1);
+		for (unsigned i = 0; i < c->arg.count; i++)
+			p->prog_args[i] = c->arg.items[i];
+		p->prog_argc = c->arg.count;
+	}
+	if (c->files_text) {
+		n = prog_split_words(c->files_text, p->prog_words[1], sizeof(p->prog_words[1]), p->prog_files,
+				     PROG_MAX_FILES - 1, p->error, sizeof(p->error));
+		if (n < 0)
+			return MV_EXIT_USAGE;
+		p->prog_filec = (unsigned)n;
+	} else {
+		if (c->file.count > PROG_MAX_FILES - 1)
+			return plan_fail(p, MV_EXIT_USAGE, "%u --file options; at most %u", c->file.count,
+					 PROG_MAX_FILES - 1);
+		for (unsigned i = 0; i < c->file.count; i++)
+			p->prog_files[i] = c->file.items[i];
+		p->prog_filec = c->file.count;
+	}
+	if (prog_package_build(c->program, p->prog_args, p->prog_argc, p->prog_files, p->prog_filec,
+			       c->output_limit, &p->package, p->error, sizeof(p->error)))
+		return MV_EXIT_USAGE;
+	snprintf(p->workload_label, sizeof(p->workload_label), "%s:%s", PROG_WORKLOAD, p->package.files[0].name);
+	return 0;
+}
+
 static int resolve_guest(const struct run_config *c, struct run_plan *p)
 {
 	int rc;
@@ -204,14 +269,59 @@ static int resolve_guest(const struct run_config *c, struct run_plan *p)
 	if (c->guest)
 		snprintf(p->guest_path, sizeof(p->guest_path), "%s", c->guest);
 	else
-		vmm_default_guest_path(p->guest_path, sizeof(p->guest_path));
+		vmm_default_guest_path(p->guest_path, sizeof(p->guest_path), p->program);
 	/* A file that cannot be read is the environment's fault (3); one
 	 * that is no guest image is refused when it is loaded (2). */
 	rc = sha256_file(p->guest_path, p->guest_sha256);
 	if (rc)
 		return plan_fail(p, MV_EXIT_ENV, "cannot read guest image '%s': %s%s", p->guest_path,
-				strerror(-rc), c->guest ? "" : " (build memvirt first, or give --guest)");
+				strerror(-rc), c->guest ? "" : p->program ? " (build memvirt with its Linux personality "
+				"image memvirt-guest-lx.elf first, or give --guest)" : " (build memvirt first, or give --guest)");
 	return 0;
+}
+
+/* A word of an identity, unambiguous whatever it holds: bytes other
+ * than letters, digits and ._/=+,:- as %XX. */
+static size_t put_word(char *buf, size_t len, size_t off, const char *w)
+{
+	for (const unsigned char *s = (const unsigned char *)w; *s; s++) {
+		bool plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+			     strchr("._/=+,:-", *s);
+
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, plain ? "%c" : "%%%02X", *s);
+	}
+	return off;
+}
+
+/* A program run's part of the identity: the program by its content (the
+ * path is where it lies, not what it is), its arguments in order, its
+ * files by name and content, the output limit.  The one-text spellings
+ * (args, files) resolve to the same lists, named once. */
+static bool program_identity(const struct run_plan *p, const struct rc_option *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (!strcmp(o->name, "program")) {
+		snprintf(buf, len, "%.16s", p->package.files[0].sha256);
+	} else if (!strcmp(o->name, "arg")) {
+		for (unsigned i = 0; i < p->prog_argc; i++) {
+			if (i)
+				off += (size_t)snprintf(buf + off, off < len ? len - off : 0, " ");
+			off = put_word(buf, len, off, p->prog_args[i]);
+		}
+	} else if (!strcmp(o->name, "file")) {
+		for (unsigned i = 1; i < p->package.file_count; i++) {
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s", i > 1 ? " " : "");
+			off = put_word(buf, len, off, p->package.files[i].name);
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "@%.16s", p->package.files[i].sha256);
+		}
+	} else if (!strcmp(o->name, "output-limit")) {
+		snprintf(buf, len, "%" PRIu64, p->cfg->output_limit);
+	} else {
+		return false;
+	}
+	return true;
 }
 
 /* The canonical value of one identity option, or false to leave it out. */
@@ -263,6 +373,9 @@ static bool identity_value(const struct run_plan *p, const struct rc_option *o, 
 		snprintf(buf, len, "%s", p->costs_canonical);
 	else if (!strcmp(o->name, "guest"))
 		snprintf(buf, len, "%.16s", p->guest_sha256);
+	else if (!strcmp(o->name, "program") || !strcmp(o->name, "arg") || !strcmp(o->name, "args") ||
+		 !strcmp(o->name, "file") || !strcmp(o->name, "files") || !strcmp(o->name, "output-limit"))
+		return p->program && program_identity(p, o, buf, len);
 	else if (o->kind == RC_NUMBER)
 		snprintf(buf, len, "%" PRIu64, rc_number(c, o));
 	else
@@ -314,10 +427,13 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 	if (reg_engine_find(c->engine, &p->engine) || !p->engine)
 		return plan_fail(p, MV_EXIT_USAGE, "engine '%s' is not built into this memvirt", c->engine);
 
-	p->workload = wl_find(c->workload);
-	rc = resolve_params(c, p);
-	if (rc)
+	rc = resolve_program(c, p);
+	if (!rc)
+		rc = resolve_params(c, p);
+	if (rc) {
+		run_plan_free(p);
 		return rc;
+	}
 	if (ev_record_level_parse(c->record, &p->record, err, sizeof(err)))
 		return plan_fail(p, MV_EXIT_USAGE, "%s", err);
 	ev_record_level_format(&p->record, p->record_text, sizeof(p->record_text));
@@ -359,6 +475,7 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 
 void run_plan_free(struct run_plan *p)
 {
+	prog_package_free(&p->package);
 	be_unload(p->backend_dl);
 	p->backend_dl = NULL;
 }
@@ -370,6 +487,40 @@ void run_plan_params_json(const struct run_plan *p, struct json *j)
 		json_key(j, p->workload->params[i].name);
 		json_u64(j, p->param_values[i]);
 	}
+	json_object_end(j);
+}
+
+void run_plan_program_json(const struct run_plan *p, struct json *j)
+{
+	json_object_begin(j);
+	json_key(j, "path");
+	json_string(j, p->cfg->program);
+	json_key(j, "name");
+	json_string(j, p->package.files[0].name);
+	json_key(j, "sha256");
+	json_string(j, p->package.files[0].sha256);
+	json_key(j, "args");
+	json_array_begin(j);
+	for (unsigned i = 0; i < p->prog_argc; i++)
+		json_string(j, p->prog_args[i]);
+	json_array_end(j);
+	json_key(j, "files");
+	json_array_begin(j);
+	for (unsigned i = 1; i < p->package.file_count; i++) {
+		json_object_begin(j);
+		json_key(j, "name");
+		json_string(j, p->package.files[i].name);
+		json_key(j, "path");
+		json_string(j, p->prog_files[i - 1]);
+		json_key(j, "sha256");
+		json_string(j, p->package.files[i].sha256);
+		json_key(j, "size");
+		json_u64(j, p->package.files[i].size);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "output_limit");
+	json_u64(j, p->cfg->output_limit);
 	json_object_end(j);
 }
 
@@ -395,6 +546,8 @@ void run_plan_config_json(const struct run_plan *p, struct json *j)
 			json_string(j, p->record_text);
 		else if (!strcmp(o->name, "guest"))
 			json_string(j, p->guest_path);
+		else if (!strcmp(o->name, "workload"))
+			json_string(j, p->workload->name);
 		else if (o->kind == RC_NUMBER)
 			json_u64(j, rc_number(c, o));
 		else if (o->kind == RC_FLAG)
@@ -419,6 +572,10 @@ void run_plan_config_json(const struct run_plan *p, struct json *j)
 			json_string(j, offers & MV_CAP_HOST_TDP ? "tdp" : "shadow");
 		}
 	}
+	if (p->program) {
+		json_key(j, "program");
+		run_plan_program_json(p, j);
+	}
 	json_key(j, "identity");
 	json_string(j, p->identity);
 	json_key(j, "baseline_identity");
@@ -437,6 +594,9 @@ void run_plan_vmm_config(const struct run_plan *p, uint64_t seed, struct ev_bus 
 		.backend_options = c->backend_opt,
 		.workload = p->workload->name,
 		.params_text = p->params_text,
+		.program = p->program ? p->package.data : NULL,
+		.program_len = p->program ? p->package.len : 0,
+		.output_cap = p->program ? (size_t)c->output_limit : 0,
 		.seed = seed,
 		.vms = (unsigned)c->vms,
 		.quantum = c->quantum,

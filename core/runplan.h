@@ -27,6 +27,7 @@
 #include "core/costmodel.h"
 #include "core/evbus.h"
 #include "core/json.h"
+#include "core/program.h"
 #include "core/runconf.h"
 #include "core/vmm.h"
 #include "workloads/bootinfo.h"
@@ -49,6 +50,17 @@ struct run_plan {
 	char costs_canonical[1024];
 	char guest_path[4096];
 	char guest_sha256[65];
+	/* A program run (--program): the resolved arguments and files (from
+	 * --arg/--file or --args/--files), and the package, built here so
+	 * that a bad ELF or a missing file is refused before anything runs. */
+	bool program;
+	const char *prog_args[PROG_MAX_ARGS];
+	unsigned prog_argc;
+	const char *prog_files[PROG_MAX_FILES];
+	unsigned prog_filec;
+	char prog_words[2][16384];              /* --args / --files split into words */
+	struct prog_package package;
+	char workload_label[128];               /* the store's workload: "scan", "program:hello" */
 	bool check_only;
 	char error[1024];                       /* why run_plan_make refused it */
 	char identity[4096];
@@ -78,6 +90,9 @@ int run_plan_check_param(const struct wl_desc *wl, const char *key, const char *
  * stored option (resolved, workload parameters with their defaults), the
  * identity and the baseline identity. */
 void run_plan_config_json(const struct run_plan *p, struct json *j);
+/* A program run's program: {"path", "name", "sha256", "args": [...],
+ * "files": [{"name", "path", "sha256", "size"}...], "output_limit"}. */
+void run_plan_program_json(const struct run_plan *p, struct json *j);
 /* The workload parameters, {"name": value, ...} in catalog order. */
 void run_plan_params_json(const struct run_plan *p, struct json *j);
 

@@ -171,6 +171,7 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 	struct engine_regs regs;
 	struct engine_sregs sregs;
 	struct boot_params bp;
+	uint64_t bp_program_gpa = 0;
 	char err[256];
 	int rc;
 
@@ -205,6 +206,21 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 	rc = elf_load(img, vm->ram, vm->mem_size, err, sizeof(err));
 	if (rc)
 		return fail_setup(res, 2, rc, "%s", err);
+	progout_init(&vm->out, cfg->output_cap);
+	progout_init(&vm->err, cfg->output_cap);
+	if (cfg->program) {
+		/* The package goes right past the image, BSS included: the
+		 * kernel reserves those frames before it allocates any. */
+		uint64_t gpa = (img->load_hi + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
+
+		if (gpa >= vm->mem_size || vm->mem_size - gpa < cfg->program_len)
+			return fail_setup(res, 2, -E2BIG,
+					  "the program package (%zu bytes: the program, its files and arguments) does not fit in "
+					  "the %" PRIu64 " MiB of guest RAM past the kernel image (which ends at %#" PRIx64 "); raise --mem",
+					  cfg->program_len, vm->mem_size >> 20, img->load_hi);
+		memcpy(vm->ram + gpa, cfg->program, cfg->program_len);
+		bp_program_gpa = gpa;
+	}
 	bp = (struct boot_params){
 		.mem_size = vm->mem_size,
 		.seed = vm->seed,
@@ -213,7 +229,9 @@ static int build_vm(struct vmm *m, unsigned i, const struct elf_image *img,
 		.workload = cfg->workload,
 		.params_text = cfg->params_text,
 		.entry = img->entry,
-		.flags = cfg->arch_tlb ? MV_BOOT_ARCH_TLB : 0,
+		.flags = (cfg->arch_tlb ? MV_BOOT_ARCH_TLB : 0) | (cfg->program ? MV_BOOT_PROGRAM : 0),
+		.program_gpa = bp_program_gpa,
+		.program_len = cfg->program ? cfg->program_len : 0,
 		.timer_period = cfg->engine->capabilities() & MV_CAP_ICOUNT ? 0 : VMM_WALL_TIMER_PERIOD,
 	};
 	rc = boot_prepare(vm->ram, &bp, &regs, &sregs);
@@ -317,6 +335,12 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 		res->vm[i].exited = vm->done && !vm->failed;
 		res->vm[i].has_checksum = vm->console.has_checksum;
 		res->vm[i].checksum = vm->console.checksum;
+		res->vm[i].program = vm->console.program;
+		/* The output moves to the result, which frees it. */
+		res->vm[i].out = vm->out;
+		res->vm[i].err = vm->err;
+		memset(&vm->out, 0, sizeof(vm->out));
+		memset(&vm->err, 0, sizeof(vm->err));
 		total_insns += insns;
 		rc |= ctr_set(&res->counters, (int)i, "instructions", (double)insns);
 		if (vm->console.stats_error)
@@ -325,6 +349,17 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 			res->ok = false;
 			res->exit_code = 1;
 			snprintf(res->error, sizeof(res->error), "%s", vm->failure);
+		} else if (res->ok && m->cfg->program &&
+			   console_program_failure(&vm->console.program, res->error, sizeof(res->error))) {
+			/* How the program ended is the run's outcome. */
+			if (m->cfg->vms > 1) {
+				char why[sizeof(res->error)];
+
+				snprintf(why, sizeof(why), "%s", res->error);
+				snprintf(res->error, sizeof(res->error), "VM %u: %.*s", i, (int)sizeof(why) - 16, why);
+			}
+			res->ok = false;
+			res->exit_code = 1;
 		} else if (res->ok && !vm->console.has_checksum) {
 			res->ok = false;
 			res->exit_code = 1;
@@ -379,21 +414,22 @@ static int collect_results(struct vmm *m, struct vmm_result *res)
 
 /* ---- the run ---- */
 
-void vmm_default_guest_path(char *buf, size_t len)
+void vmm_default_guest_path(char *buf, size_t len, bool program)
 {
-	const char *env = getenv("MEMVIRT_GUEST");
+	const char *env = getenv(program ? "MEMVIRT_GUEST_LX" : "MEMVIRT_GUEST");
+	const char *image = program ? "memvirt-guest-lx.elf" : "memvirt-guest.elf";
 	char path[4096];
 
 	if (env && *env) {
 		snprintf(buf, len, "%s", env);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/workloads/memvirt-guest.elf", MEMVIRT_BUILD_ROOT);
+	snprintf(path, sizeof(path), "%s/workloads/%s", MEMVIRT_BUILD_ROOT, image);
 	if (access(path, R_OK) == 0) {
 		snprintf(buf, len, "%s", path);
 		return;
 	}
-	snprintf(buf, len, "%s/memvirt-guest.elf", MEMVIRT_DATADIR);
+	snprintf(buf, len, "%s/%s", MEMVIRT_DATADIR, image);
 }
 
 static void teardown(struct vmm *m)
@@ -408,6 +444,8 @@ static void teardown(struct vmm *m)
 			vmm_backend_call(m, &(struct hook_call){.hook = HOOK_VM_FINI, .vm = vm});
 		if (vm->evm)
 			e->vm_destroy(vm->evm);
+		progout_free(&vm->out);
+		progout_free(&vm->err);
 	}
 	if (m->backend_state)
 		vmm_backend_call(m, &(struct hook_call){.hook = HOOK_DESTROY});
@@ -547,6 +585,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 
 void vmm_result_free(struct vmm_result *res)
 {
+	for (unsigned i = 0; i < VMM_MAX_VMS; i++) {
+		progout_free(&res->vm[i].out);
+		progout_free(&res->vm[i].err);
+	}
 	ctr_free(&res->counters);
 	ctr_free(&res->engine_before);
 }

@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/console.h"
 #include "core/counters.h"
+#include "core/progout.h"
 #include "core/evbus.h"
 #include "memvirt/backend.h"
 
@@ -28,6 +30,13 @@ struct vmm_config {
 	const char *backend_options;   /* may be NULL */
 	const char *workload;          /* validated name */
 	const char *params_text;       /* "k=v k=v", validated, decimal */
+	/* A program run: the package (workloads/program_abi.h) each VM gets
+	 * in its RAM past the kernel image, and how much of each of its
+	 * output streams a VM keeps (what comes past it is counted). */
+	const uint8_t *program;        /* NULL: a workload run */
+	size_t program_len;
+	size_t output_cap;
+	FILE *program_out, *program_err; /* the program's stdout, stderr echoed as they come; may be NULL */
 	uint64_t seed;
 	unsigned vms;                  /* 1..VMM_MAX_VMS */
 	uint64_t quantum;              /* retired instructions per VM turn (vms > 1) */
@@ -64,6 +73,10 @@ struct vmm_vm_result {
 	uint32_t exit_status;
 	bool has_checksum;
 	uint64_t checksum;
+	/* A program run: how the program ended (from its console lines) and
+	 * what it wrote to fd 1 and 2 (owned: vmm_result_free frees it). */
+	struct console_program program;
+	struct progout_stream out, err;
 };
 
 struct vmm_result {
@@ -88,7 +101,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 void vmm_result_free(struct vmm_result *res);
 
 /* Default guest kernel path: $MEMVIRT_GUEST, else the build tree's image,
- * else the installed one.  Writes into buf. */
-void vmm_default_guest_path(char *buf, size_t len);
+ * else the installed one; for a program run ($MEMVIRT_GUEST_LX, ...) the
+ * Linux personality's image memvirt-guest-lx.elf.  Writes into buf. */
+void vmm_default_guest_path(char *buf, size_t len, bool program);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "core/console.h"
 #include "core/crashguard.h"
+#include "core/progout.h"
 #include "core/vmm.h"
 
 #define FRAME_SIZE 4096ull
@@ -37,6 +38,7 @@ struct mv_vm {
 	uint64_t mem_size;
 	void *backend_state;
 	struct console console;
+	struct progout_stream out, err; /* a program's stdout and stderr (vmm_config.program) */
 	bool done;              /* exited, or failed */
 	bool failed;
 	char failure[1024];

@@ -12,6 +12,36 @@
 
 #include "core/vmm_internal.h"
 #include "workloads/bootinfo.h"
+#include "workloads/program_abi.h"
+
+/* A program's write to fd 1 or 2 (workloads/program_abi.h): the data is
+ * copied at once, since the guest may reuse its buffer after the OUT. */
+static void program_write(struct mv_vm *vm, uint32_t desc_gpa)
+{
+	const struct vmm_config *cfg = vm->vmm->cfg;
+	struct mv_prog_write w;
+	const uint8_t *data;
+	char why[256];
+	FILE *echo;
+
+	if (!cfg->program) {
+		/* Not a program run: nothing is there, like any unknown port. */
+		return;
+	}
+	if (progout_read(vm->ram, vm->mem_size, desc_gpa, &w, &data, why, sizeof(why))) {
+		vmm_vm_fail(vm, "VM %u: %s", vm->index, why);
+		return;
+	}
+	if (progout_append(w.fd == 1 ? &vm->out : &vm->err, data, w.len)) {
+		vmm_vm_fail(vm, "VM %u: out of memory keeping the program's output", vm->index);
+		return;
+	}
+	echo = w.fd == 1 ? cfg->program_out : cfg->program_err;
+	if (echo && w.len) {
+		fwrite(data, 1, w.len, echo);
+		fflush(echo);
+	}
+}
 
 static void handle_io(struct mv_vm *vm, struct engine_exit *ex)
 {
@@ -26,10 +56,16 @@ static void handle_io(struct mv_vm *vm, struct engine_exit *ex)
 	if (ex->io.is_write) {
 		if (port == MV_PORT_CONSOLE) {
 			console_put(&vm->console, (uint8_t)ex->io.data);
+		} else if (port == MV_PORT_PROG_WRITE && ex->io.size == 4) {
+			program_write(vm, ex->io.data);
 		} else if (port == MV_PORT_EXIT) {
+			const struct console_program *pr = &vm->console.program;
+
 			console_finish(&vm->console);
 			vm->done = true;
-			if (ex->io.data != 0) {
+			/* A program's end said on the console is the outcome; the
+			 * kernel's exit status then only repeats it. */
+			if (ex->io.data != 0 && !(vm->vmm->cfg->program && (pr->exited || pr->signalled || pr->error))) {
 				char tail[512];
 
 				console_tail(&vm->console, tail, sizeof(tail));
