@@ -14,8 +14,8 @@
  * update (XOR is its own inverse), so the table must be T[i] = i again;
  * unlike HPCC's threaded version, not one error is allowed.  A fold of
  * the table between the two passes must also equal the fold computed
- * from a second, sparse copy built by sorting the updates (smaller
- * tables only: LOG2 <= 20).  Exit 0 when it holds, 1 otherwise, 2 on bad
+ * from the updates grouped by index with a counting sort (tables of
+ * LOG2 <= 20 and at most 2^24 updates only).  Exit 0 when it holds, 1 otherwise, 2 on bad
  * arguments.
  *
  * Prints the table, the updates, the number of words the first pass left
@@ -52,16 +52,6 @@ static void updates(uint64_t *t, uint64_t mask, uint64_t x, uint64_t n)
 		x = step(x);
 		t[x & mask] ^= x;
 	}
-}
-
-struct upd {
-	uint64_t index, value;
-};
-
-static int upd_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct upd *)a)->index, y = ((const struct upd *)b)->index;
-	return x < y ? -1 : x > y;
 }
 
 static int arg(int argc, char **argv, int i, unsigned long long def, unsigned long long lo,
@@ -105,30 +95,38 @@ int main(int argc, char **argv)
 		acc = fold(acc, t[i]);
 	}
 
-	/* The second method, for tables small enough: sort the updates by
-	 * index and XOR each run into its word. */
+	/* The second method, for tables small enough: group the updates by
+	 * index (a counting sort) and XOR each group into its word. */
 	int sparse_ok = 1;
 	if (lg <= 20 && n <= (1ull << 24)) {
-		struct upd *u = malloc(n * sizeof(*u));
-		if (!u) {
+		uint64_t *start = calloc(size + 1, sizeof(uint64_t)), *val = malloc(n * sizeof(uint64_t));
+		if (!start || !val) {
 			fprintf(stderr, "gups: out of memory\n");
 			return 1;
 		}
 		uint64_t x = x0;
 		for (uint64_t i = 0; i < n; i++) {
 			x = step(x);
-			u[i] = (struct upd){x & mask, x};
+			start[(x & mask) + 1]++;
 		}
-		qsort(u, n, sizeof(*u), upd_cmp);
+		for (uint64_t i = 0; i < size; i++)
+			start[i + 1] += start[i];
+		x = x0;
+		for (uint64_t i = 0; i < n; i++) {
+			x = step(x);
+			val[start[x & mask]++] = x;
+		}
+		/* start[i] is now the end of word i's group, the start of i+1's. */
 		uint64_t ref = fold(seed, size);
 		for (uint64_t i = 0, j = 0; i < size; i++) {
 			uint64_t w = i;
-			while (j < n && u[j].index == i)
-				w ^= u[j++].value;
+			for (; j < start[i]; j++)
+				w ^= val[j];
 			ref = fold(ref, w);
 		}
 		sparse_ok = ref == acc;
-		free(u);
+		free(start);
+		free(val);
 	}
 
 	updates(t, mask, x0, n);
@@ -141,7 +139,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)(size * sizeof(uint64_t) >> 20), n);
 	printf("after the updates: %llu words changed\n", (unsigned long long)changed);
 	printf("verify: %s (%llu words not restored%s)\n", ok ? "ok" : "FAILED", (unsigned long long)errors,
-	       lg <= 20 && n <= (1ull << 24) ? (sparse_ok ? ", sorted updates agree" : ", sorted updates DISAGREE")
+	       lg <= 20 && n <= (1ull << 24) ? (sparse_ok ? ", grouped updates agree" : ", grouped updates DISAGREE")
 					       : "");
 	printf("checksum %016llx\n", (unsigned long long)acc);
 	free(t);
