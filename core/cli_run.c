@@ -362,7 +362,90 @@ static void per_vm_counters_json(const struct rep_outcome *r, struct json *j)
 	json_array_end(j);
 }
 
-static void outcome_json(const struct rep_outcome *r, struct json *j)
+/* What one VM's program did: how it ended and what it wrote. */
+static void program_vm_json(const struct rep_outcome *r, unsigned v, struct json *j)
+{
+	const struct vmm_vm_result *vr = &r->res.vm[v];
+	const struct console_program *pr = &vr->program;
+
+	json_key(j, "exit_status");
+	if (pr->exited)
+		json_i64(j, pr->exit_status);
+	else
+		json_null(j);
+	json_key(j, "signal");
+	if (pr->signalled) {
+		char hex[32];
+
+		json_object_begin(j);
+		json_key(j, "number");
+		json_u64(j, pr->signal);
+		json_key(j, "name");
+		json_string(j, pr->signal_name);
+		json_key(j, "addr");
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, pr->addr);
+		json_string(j, hex);
+		json_key(j, "rip");
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, pr->rip);
+		json_string(j, hex);
+		json_object_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "error");
+	json_string(j, pr->error ? pr->error_text : NULL);
+	json_key(j, "stdout");
+	json_string_bytes(j, vr->out.data, vr->out.len);
+	json_key(j, "stdout_truncated");
+	json_u64(j, vr->out.truncated);
+	json_key(j, "stderr");
+	json_string_bytes(j, vr->err.data, vr->err.len);
+	json_key(j, "stderr_truncated");
+	json_u64(j, vr->err.truncated);
+	json_key(j, "output_dropped");
+	json_double(j, ctr_get(&r->res.counters, (int)v, "guest_output_dropped", 0));
+}
+
+/* The program of a program run: what it is (as in the configuration),
+ * VM 0's outcome at the top, and every VM's in `vms`, in VM order. */
+static void program_json(const struct run_plan *p, const struct rep_outcome *r, struct json *j)
+{
+	json_object_begin(j);
+	json_key(j, "path");
+	json_string(j, p->cfg->program);
+	json_key(j, "name");
+	json_string(j, p->package.files[0].name);
+	json_key(j, "sha256");
+	json_string(j, p->package.files[0].sha256);
+	json_key(j, "args");
+	json_array_begin(j);
+	for (unsigned i = 0; i < p->prog_argc; i++)
+		json_string(j, p->prog_args[i]);
+	json_array_end(j);
+	json_key(j, "files");
+	json_array_begin(j);
+	for (unsigned i = 1; i < p->package.file_count; i++) {
+		json_object_begin(j);
+		json_key(j, "name");
+		json_string(j, p->package.files[i].name);
+		json_key(j, "sha256");
+		json_string(j, p->package.files[i].sha256);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	program_vm_json(r, 0, j);
+	json_key(j, "vms");
+	json_array_begin(j);
+	for (unsigned v = 0; v < r->res.vms; v++) {
+		json_object_begin(j);
+		program_vm_json(r, v, j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void outcome_json(const struct run_plan *p, const struct rep_outcome *r, struct json *j)
 {
 	json_key(j, "status");
 	json_string(j, r->ok ? "ok" : "failed");
@@ -388,6 +471,10 @@ static void outcome_json(const struct rep_outcome *r, struct json *j)
 	counters_json(&r->res.counters, j);
 	json_key(j, "vm_counters");
 	per_vm_counters_json(r, j);
+	if (p->program) {
+		json_key(j, "program");
+		program_json(p, r, j);
+	}
 }
 
 static void print_json(const struct run_plan *p, const struct rep_outcome *reps, unsigned n)
@@ -396,7 +483,7 @@ static void print_json(const struct run_plan *p, const struct rep_outcome *reps,
 
 	json_init(&j);
 	json_object_begin(&j);
-	outcome_json(&reps[0], &j);
+	outcome_json(p, &reps[0], &j);
 	json_key(&j, "config");
 	run_plan_config_json(p, &j);
 	if (n > 1) {
@@ -404,7 +491,7 @@ static void print_json(const struct run_plan *p, const struct rep_outcome *reps,
 		json_array_begin(&j);
 		for (unsigned r = 0; r < n; r++) {
 			json_object_begin(&j);
-			outcome_json(&reps[r], &j);
+			outcome_json(p, &reps[r], &j);
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -430,6 +517,15 @@ static void print_summary(const struct run_plan *p, const struct rep_outcome *r)
 			       r->ok && !p->program ? " (matches the reference)" : "");
 		else
 			printf("  vm %u no checksum\n", v);
+	}
+	for (unsigned v = 0; p->program && v < r->res.vms; v++) {
+		const struct vmm_vm_result *vr = &r->res.vm[v];
+		char how[512];
+
+		if (!console_program_failure(&vr->program, how, sizeof(how)))
+			snprintf(how, sizeof(how), "program exited with status 0");
+		printf("  vm %u %s; stdout %zu bytes%s, stderr %zu bytes%s\n", v, how, vr->out.len,
+		       vr->out.truncated ? " (cut)" : "", vr->err.len, vr->err.truncated ? " (cut)" : "");
 	}
 	if (r->modelled_cycles >= 0)
 		printf("  modelled cycles %.0f\n", r->modelled_cycles);

@@ -58,7 +58,7 @@ bool console_program_failure(const struct console_program *p, char *buf, size_t 
 	if (p->error)
 		snprintf(buf, len, "program error: %s", p->error_text);
 	else if (p->signalled)
-		snprintf(buf, len, "program killed by %s (signal %" PRIu32 ") at address %#" PRIx64 ", rip %#" PRIx64,
+		snprintf(buf, len, "program killed by %s (signal %" PRIu32 ") at address 0x%" PRIx64 ", rip 0x%" PRIx64,
 			 p->signal_name, p->signal, p->addr, p->rip);
 	else if (p->exited && p->exit_status != 0)
 		snprintf(buf, len, "program exited with status %" PRId32, p->exit_status);

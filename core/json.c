@@ -114,6 +114,68 @@ static void quoted(struct json *j, const char *s)
 	put(j, "\"", 1);
 }
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes), 0 when
+ * there is none: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+	size_t need;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t k = 1; k < need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return need;
+}
+
+void json_string_bytes(struct json *j, const uint8_t *data, size_t len)
+{
+	separate(j);
+	put(j, "\"", 1);
+	for (size_t i = 0; i < len;) {
+		uint8_t c = data[i];
+		size_t n = utf8_len(data + i, len - i);
+		char esc[8];
+
+		if (n > 1) {
+			put(j, (const char *)data + i, n);
+			i += n;
+			continue;
+		}
+		i++;
+		switch (c) {
+		case '"': puts_(j, "\\\""); break;
+		case '\\': puts_(j, "\\\\"); break;
+		case '\n': puts_(j, "\\n"); break;
+		case '\r': puts_(j, "\\r"); break;
+		case '\t': puts_(j, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f || !n) {
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+				puts_(j, esc);
+			} else {
+				put(j, (const char *)&c, 1);
+			}
+		}
+	}
+	put(j, "\"", 1);
+}
+
 void json_key(struct json *j, const char *key)
 {
 	separate(j);

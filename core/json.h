@@ -28,6 +28,11 @@ void json_array_begin(struct json *j);
 void json_array_end(struct json *j);
 void json_key(struct json *j, const char *key);
 void json_string(struct json *j, const char *s);
+/* Bytes that may hold anything (a program's output) as a JSON string:
+ * valid UTF-8 as it is, NUL and control characters escaped, and each
+ * byte that is not part of a valid UTF-8 sequence as \u00XX (its value
+ * as a code point), so the text is always valid JSON. */
+void json_string_bytes(struct json *j, const uint8_t *data, size_t len);
 void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
 void json_double(struct json *j, double v);
