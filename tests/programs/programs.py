@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""tests/programs/programs.py — static Linux programs under `memvirt run
+--program`, end to end, against the same binary run on this host.
+
+    programs.py program MEMVIRT BINARY [--file PATH]... [-- ARG...]
+    programs.py source  MEMVIRT SOURCE.c [--file PATH]... [-- ARG...]
+    programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, exit3
+
+`program` checks a built binary (workloads/programs/); `source` first
+compiles SOURCE.c here with `gcc -static -O2 -pthread`, and again with
+`musl-gcc -static` when musl-gcc is installed, and checks each result.
+
+A check: the binary runs directly on this host, in a folder holding the
+--file files (the guest's program finds them in its working directory,
+"/", under their base names), stdout and exit status captured.  Then
+`memvirt run --program BINARY --arg ... --file ... --json --no-db` runs
+it on the soft engine under native, shadow and ept, and, where this
+machine's /dev/kvm runs memvirt, on the kvm engine under its backend.
+Each run must have status "ok" (or "failed" when the host's status is
+not 0), program.stdout equal to the host's stdout byte for byte,
+program.exit_status equal to the host's, program.sha256 the binary's,
+and the checksum program_abi.h defines (FNV-1a 64 over stdout, then the
+exit status as 4 little-endian bytes) computed here from the host's
+output.  On the soft engine each configuration runs twice: checksum and
+every counter must be the same both times.
+
+`bad` checks the refusals and failures end to end: a dynamically linked
+ELF (exit 2, "dynamically linked ... -static"), a missing program and a
+missing --file (exit 2, the path named), a program that stores to
+0xdead0008 (run failed, SIGSEGV at that address), and one that exits 3
+(run failed, exit_status 3, its stdout kept).
+
+Every failure is printed with the values that differ; exit 1 if any.
+Skips (77) only where a compiler the case needs is missing.
+"""
+import codecs
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+SOFT_BACKENDS = ["native", "shadow", "ept"]
+RUN_TIMEOUT = 120        # seconds for one memvirt run, as memvirt --timeout
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL: " + what, flush=True)
+
+
+def note(what):
+    print(what, flush=True)
+
+
+def fnv_checksum(stdout, status):
+    """program_abi.h: FNV-1a 64 over stdout, then the status, 4 bytes LE."""
+    h = 0xcbf29ce484222325
+    for b in stdout + struct.pack("<i", status):
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return "%016x" % h
+
+
+# memvirt's JSON writes a byte that is not part of valid UTF-8 as \u00XX
+# (core/json.c, json_string_bytes): decode the host's bytes the same way.
+codecs.register_error("memvirt_bytes", lambda e: (chr(e.object[e.start]), e.start + 1))
+
+
+def as_json_text(data):
+    return data.decode("utf-8", errors="memvirt_bytes")
+
+
+def sha256_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def host_run(binary, args, files):
+    """The binary on this host, in a folder holding its files."""
+    with tempfile.TemporaryDirectory() as d:
+        for f in files:
+            shutil.copy(f, os.path.join(d, os.path.basename(f)))
+        p = subprocess.run([os.path.abspath(binary)] + args, cwd=d, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    return p.stdout, p.returncode, p.stderr
+
+
+def memvirt_run(memvirt, binary, args, files, engine_args):
+    cmd = [memvirt, "run", "--no-db", "--json", "--timeout", str(RUN_TIMEOUT), "--program", binary]
+    for a in args:
+        cmd += ["--arg", a]
+    for f in files:
+        cmd += ["--file", f]
+    cmd += engine_args
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=RUN_TIMEOUT + 30)
+    except subprocess.TimeoutExpired:
+        return None, None, "memvirt did not end within %d s" % (RUN_TIMEOUT + 30), cmd
+    try:
+        j = json.loads(p.stdout.decode("utf-8", errors="replace"))
+    except ValueError:
+        j = None
+    return p.returncode, j, p.stderr.decode(errors="replace"), cmd
+
+
+def checksum_of(j):
+    c = j.get("checksum")
+    if isinstance(c, list):
+        c = c[0] if c else None
+    return None if c is None else str(c).lower().removeprefix("0x")
+
+
+def strip_volatile(counters):
+    return {k: v for k, v in (counters or {}).items() if k != "wall_ns"}
+
+
+def kvm_backends(memvirt):
+    """The kvm engine's backends that run a workload on this machine, and
+    why none does when none does."""
+    try:
+        engines = subprocess.run([memvirt, "list", "engines"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, timeout=30).stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        return [], "memvirt list engines hung"
+    if not any(l.startswith("kvm ") and "available" in l and "unavailable" not in l for l in engines.splitlines()):
+        return [], "memvirt list engines: kvm is not available"
+    usable, why = [], []
+    for b in ["ept", "kvm-shadow"]:
+        try:
+            p = subprocess.run([memvirt, "run", "--engine", "kvm", "--backend", b, "--workload", "scan", "--no-db",
+                                "--json", "--timeout", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=90)
+        except subprocess.TimeoutExpired:
+            why.append("%s: scan hung" % b)
+            continue
+        try:
+            j = json.loads(p.stdout)
+        except ValueError:
+            j = {}
+        if p.returncode == 0 and j.get("status") == "ok":
+            usable.append(b)
+        else:
+            why.append("%s: %s" % (b, (j.get("error") or p.stderr.decode(errors="replace")).strip()[:200]))
+    return usable, "; ".join(why)
+
+
+def check_run(label, rc, j, err, cmd, binary, want_out, want_status):
+    """One memvirt run against the host's stdout and status."""
+    if j is None:
+        fail("%s: no JSON (exit %s): %s\n  command: %s" % (label, rc, err.strip()[-600:], " ".join(cmd)))
+        return False
+    if j.get("status") in ("error", "usage_error"):
+        fail("%s: refused (exit %s): %s\n  command: %s" % (label, rc, j.get("error"), " ".join(cmd)))
+        return False
+    prog = j.get("program") or {}
+    want_ck = fnv_checksum(want_out, want_status)
+    want_st = "ok" if want_status == 0 else "failed"
+    bad = []
+    if j.get("status") != want_st:
+        bad.append("status %r, want %r (error: %s)" % (j.get("status"), want_st, j.get("error")))
+    if rc != (0 if want_status == 0 else 1):
+        bad.append("memvirt exit %s, want %d" % (rc, 0 if want_status == 0 else 1))
+    got_out = prog.get("stdout")
+    if got_out != as_json_text(want_out):
+        g = got_out if isinstance(got_out, str) else repr(got_out)
+        bad.append("stdout differs from the host's:\n    guest: %r\n    host:  %r" %
+                   (g[:400], as_json_text(want_out)[:400]))
+    if prog.get("exit_status") != want_status:
+        bad.append("exit_status %r, host %d (signal %s, error %s)" %
+                   (prog.get("exit_status"), want_status, prog.get("signal"), prog.get("error")))
+    # A run that failed may have no checksum; one it has must be right.
+    if checksum_of(j) != want_ck and (want_status == 0 or checksum_of(j) is not None):
+        bad.append("checksum %r, want %s" % (j.get("checksum"), want_ck))
+    if prog.get("sha256") != sha256_of(binary):
+        bad.append("program.sha256 %r, want %s" % (prog.get("sha256"), sha256_of(binary)))
+    if prog.get("path") is None:
+        bad.append("no program.path")
+    if bad:
+        fail("%s:\n  %s\n  command: %s" % (label, "\n  ".join(bad), " ".join(cmd)))
+        return False
+    return True
+
+
+def check_binary(memvirt, binary, args, files, kvm):
+    name = os.path.basename(binary)
+    want_out, want_status, host_err = host_run(binary, args, files)
+    note("%s %s: on the host exit %d, %d bytes of stdout, checksum %s" %
+         (name, " ".join(args), want_status, len(want_out), fnv_checksum(want_out, want_status)))
+    if want_status < 0:
+        fail("%s: killed by signal %d on the host: %s" % (name, -want_status, host_err.decode(errors="replace")))
+        return
+    for b in SOFT_BACKENDS:
+        label = "%s on soft/%s" % (name, b)
+        first = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", b])
+        if not check_run(label, *first, binary, want_out, want_status):
+            continue
+        j1 = first[1]
+        again = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", b])
+        if not check_run(label + " (second run)", *again, binary, want_out, want_status):
+            continue
+        j2 = again[1]
+        c1, c2 = strip_volatile(j1.get("counters")), strip_volatile(j2.get("counters"))
+        if checksum_of(j1) != checksum_of(j2) or c1 != c2:
+            diff = ["%s %s / %s" % (k, c1.get(k), c2.get(k)) for k in sorted(set(c1) | set(c2))
+                    if c1.get(k) != c2.get(k)]
+            fail("%s: two runs differ: checksum %s / %s; counters %s" %
+                 (label, checksum_of(j1), checksum_of(j2), "; ".join(diff[:12])))
+            continue
+        note("%s: ok, %s instructions, %.2f s, counters identical twice" %
+             (label, c1.get("instructions"), (j1.get("wall_ns") or 0) / 1e9))
+    backends, why = kvm
+    if not backends:
+        note("%s: not on the kvm engine: %s" % (name, why))
+    for b in backends:
+        label = "%s on kvm/%s" % (name, b)
+        r = memvirt_run(memvirt, binary, args, files, ["--engine", "kvm", "--backend", b])
+        if check_run(label, *r, binary, want_out, want_status):
+            note("%s: ok, %.2f s" % (label, (r[1].get("wall_ns") or 0) / 1e9))
+
+
+def compilers():
+    cs = [("gcc", ["gcc", "-static", "-O2", "-pthread"])]
+    if shutil.which("musl-gcc"):
+        cs.append(("musl", ["musl-gcc", "-static", "-O2", "-pthread"]))
+    else:
+        note("musl-gcc not found: the glibc build only (apt-get install musl-tools for both)")
+    return cs
+
+
+def compile_source(src, outdir, suffix, cc, extra=()):
+    out = os.path.join(outdir, os.path.splitext(os.path.basename(src))[0] + suffix)
+    p = subprocess.run(cc + list(extra) + [src, "-o", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        fail("%s: %s failed:\n%s" % (src, " ".join(cc), p.stdout.decode(errors="replace")))
+        return None
+    return out
+
+
+def parse_common(argv):
+    files, args = [], []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--file":
+            files.append(os.path.abspath(argv[i + 1]))
+            i += 2
+        elif argv[i] == "--":
+            args = argv[i + 1:]
+            break
+        else:
+            sys.exit("programs.py: unexpected argument %r" % argv[i])
+    return files, args
+
+
+def expect_refusal(label, memvirt, binary, args, files, words):
+    rc, j, err, cmd = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", "native"])
+    text = ((j or {}).get("error") or "") + "\n" + err
+    bad = []
+    if rc != 2:
+        bad.append("memvirt exit %s, want 2" % rc)
+    if j is not None and j.get("status") not in ("usage_error", "error"):
+        bad.append("status %r" % j.get("status"))
+    for w in words:
+        if w not in text:
+            bad.append("the message does not say %r" % w)
+    if bad:
+        fail("%s: %s\n  message: %s\n  command: %s" % (label, "; ".join(bad), text.strip()[:400], " ".join(cmd)))
+    else:
+        note("%s: refused, exit 2: %s" % (label, text.strip().splitlines()[0]))
+
+
+def bad_case(memvirt, case, srcdir):
+    work = tempfile.mkdtemp(prefix="memvirt-programs-")
+    try:
+        if case == "dynamic":
+            exe = compile_source(os.path.join(srcdir, "hello.c"), work, "", ["gcc", "-O2"])
+            if exe:
+                expect_refusal("a dynamically linked program", memvirt, exe, [], [],
+                               ["dynamically linked", "-static"])
+        elif case == "missing":
+            missing = os.path.join(work, "no-such-program")
+            expect_refusal("a missing program", memvirt, missing, [], [], [missing])
+            exe = compile_source(os.path.join(srcdir, "exit3.c"), work, "", ["gcc", "-static", "-O2"])
+            if exe:
+                gone = os.path.join(work, "no-such-file.txt")
+                expect_refusal("a missing --file", memvirt, exe, [], [gone], [gone])
+        elif case == "segv":
+            for tag, cc in compilers():
+                exe = compile_source(os.path.join(srcdir, "segv.c"), work, "-" + tag, cc)
+                if not exe:
+                    continue
+                out, status, _ = host_run(exe, [], [])
+                if status != -11:
+                    fail("segv-%s: on the host it ended with %d, not SIGSEGV" % (tag, status))
+                for b in SOFT_BACKENDS:
+                    label = "segv-%s on soft/%s" % (tag, b)
+                    rc, j, err, cmd = memvirt_run(memvirt, exe, [], [], ["--engine", "soft", "--backend", b])
+                    if j is None:
+                        fail("%s: no JSON (exit %s): %s" % (label, rc, err.strip()[-400:]))
+                        continue
+                    prog = j.get("program") or {}
+                    sig = prog.get("signal") or {}
+                    bad = []
+                    if rc != 1 or j.get("status") != "failed":
+                        bad.append("memvirt exit %s status %r, want 1 and failed" % (rc, j.get("status")))
+                    if sig.get("name") != "SIGSEGV" or sig.get("number") != 11:
+                        bad.append("program.signal %r, want SIGSEGV (11)" % (sig,))
+                    addr = sig.get("addr")
+                    try:
+                        addr_ok = int(str(addr), 16) == 0xdead0008
+                    except ValueError:
+                        addr_ok = False
+                    if not addr_ok:
+                        bad.append("program.signal.addr %r, want 0xdead0008" % (addr,))
+                    if "SIGSEGV" not in (j.get("error") or "") or "dead0008" not in (j.get("error") or ""):
+                        bad.append("the error %r does not name SIGSEGV and 0xdead0008" % j.get("error"))
+                    if prog.get("exit_status") is not None:
+                        bad.append("exit_status %r for a program killed by a signal" % prog.get("exit_status"))
+                    if prog.get("stdout") != as_json_text(out):
+                        bad.append("stdout %r, host %r" % (prog.get("stdout"), as_json_text(out)))
+                    if bad:
+                        fail("%s:\n  %s\n  command: %s" % (label, "\n  ".join(bad), " ".join(cmd)))
+                    else:
+                        note("%s: failed as it should: %s" % (label, j.get("error")))
+        elif case == "exit3":
+            for tag, cc in compilers():
+                exe = compile_source(os.path.join(srcdir, "exit3.c"), work, "-" + tag, cc)
+                if not exe:
+                    continue
+                out, status, _ = host_run(exe, [], [])
+                if status != 3:
+                    fail("exit3-%s: exits %d on the host" % (tag, status))
+                    continue
+                for b in SOFT_BACKENDS:
+                    label = "exit3-%s on soft/%s" % (tag, b)
+                    r = memvirt_run(memvirt, exe, [], [], ["--engine", "soft", "--backend", b])
+                    if check_run(label, *r, exe, out, 3):
+                        note("%s: failed as it should: %s" % (label, r[1].get("error")))
+        else:
+            sys.exit("programs.py: no bad case %r" % case)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    mode, memvirt = sys.argv[1], os.path.abspath(sys.argv[2])
+    if mode == "program":
+        files, args = parse_common(sys.argv[4:])
+        check_binary(memvirt, sys.argv[3], args, files, kvm_backends(memvirt))
+    elif mode == "source":
+        src = sys.argv[3]
+        files, args = parse_common(sys.argv[4:])
+        if not shutil.which("gcc"):
+            print("SKIP: gcc not found")
+            sys.exit(77)
+        kvm = kvm_backends(memvirt)
+        work = tempfile.mkdtemp(prefix="memvirt-programs-")
+        try:
+            for tag, cc in compilers():
+                exe = compile_source(os.path.abspath(src), work, "-" + tag, cc, ["-Wall", "-Werror"])
+                if exe:
+                    check_binary(memvirt, exe, args, files, kvm)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    elif mode == "bad":
+        bad_case(memvirt, sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(__doc__)
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
