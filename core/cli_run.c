@@ -185,6 +185,21 @@ static int record_counters(struct rec_db *db, int64_t run_id, const struct vmm_r
 	return 0;
 }
 
+/* What each VM's program wrote, kept with the run (a failed or timed-out
+ * run keeps what came before it ended). */
+static int record_outputs(struct rec_db *db, int64_t run_id, const struct vmm_result *res)
+{
+	for (unsigned v = 0; v < res->vms; v++) {
+		const struct vmm_vm_result *vr = &res->vm[v];
+		int rc = rec_run_output(db, run_id, (int)v, "stdout", vr->out.data, vr->out.len, vr->out.truncated);
+
+		rc = rc ? rc : rec_run_output(db, run_id, (int)v, "stderr", vr->err.data, vr->err.len, vr->err.truncated);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db *db,
 		   unsigned rep, struct rep_outcome *out)
 {
@@ -308,6 +323,7 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 		 * recorded whole or, failing that, failed with the reason; never
 		 * left 'running' with half its counters. */
 		if (rec_run_flush(db) || rec_begin(db) || record_counters(db, out->run_id, &out->res) ||
+		    (p->program && record_outputs(db, out->run_id, &out->res)) ||
 		    rec_run_finish(db, out->run_id, &rr) || rec_commit(db)) {
 			char why[512];
 			struct rec_run_result fr = {.status = REC_STATUS_FAILED, .exit_code = MV_EXIT_ENV,

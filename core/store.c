@@ -198,6 +198,20 @@ static const char *const schema_v4_sql =
 	"  source_path TEXT NOT NULL,"
 	"  merged_at TEXT NOT NULL);";
 
+/* Schema version 5: programs (memvirt run --program).  Their identity
+ * (path, sha256, arguments, files) is in the run's config JSON, under
+ * "program"; what each VM's program wrote to fd 1 and 2 is kept here,
+ * the bytes as they came (a BLOB: not necessarily text), with how many
+ * more bytes past memvirt's cap were cut. */
+static const char *const schema_v5_sql =
+	"CREATE TABLE program_output ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  vm INTEGER NOT NULL,"
+	"  stream TEXT NOT NULL CHECK (stream IN ('stdout','stderr')),"
+	"  data BLOB NOT NULL,"
+	"  truncated INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, vm, stream)) WITHOUT ROWID;";
+
 static void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -390,6 +404,7 @@ static int create_schema(struct rec_db *db, char *err, size_t err_len)
 	rc = rc ? rc : exec_sql(db, schema_v2_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v3_sql, err, err_len);
 	rc = rc ? rc : exec_sql(db, schema_v4_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, schema_v5_sql, err, err_len);
 	if (rc)
 		goto fail;
 	snprintf(sql, sizeof(sql),
@@ -482,6 +497,23 @@ static int migrate_v3_to_v4(struct rec_db *db, char *err, size_t err_len)
 	return exec_sql(db, "COMMIT", err, err_len);
 }
 
+/* Version 4 → 5: the program output table; nothing stored changes. */
+static int migrate_v4_to_v5(struct rec_db *db, char *err, size_t err_len)
+{
+	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
+
+	if (rc)
+		return rc;
+	rc = exec_sql(db, schema_v5_sql, err, err_len);
+	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 5 WHERE application = 'memvirt'",
+				err, err_len);
+	if (rc) {
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec_sql(db, "COMMIT", err, err_len);
+}
+
 /* Make sure the file is a memvirt database this version can read. */
 static int check_schema(struct rec_db *db, bool may_create, char *err, size_t err_len)
 {
@@ -533,12 +565,15 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 
 		size_t n_v1 = sizeof(tables_v1) / sizeof(tables_v1[0]);
 
-		for (size_t i = 0; i < n_v1 + 2; i++) {
-			const char *name = i < n_v1 ? tables_v1[i] : i == n_v1 ? "sweeps" : "sweep_sources";
+		for (size_t i = 0; i < n_v1 + 3; i++) {
+			const char *name = i < n_v1 ? tables_v1[i] : i == n_v1 ? "sweeps"
+								 : i == n_v1 + 1 ? "sweep_sources"
+										 : "program_output";
 			char sql[128];
 			int64_t n = 0;
 
-			if ((!strcmp(name, "sweeps") && version < 2) || (!strcmp(name, "sweep_sources") && version < 4))
+			if ((!strcmp(name, "sweeps") && version < 2) || (!strcmp(name, "sweep_sources") && version < 4) ||
+			    (!strcmp(name, "program_output") && version < 5))
 				continue;
 			snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
 				 name);
@@ -568,6 +603,12 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		if (rc)
 			return rc;
 		db->schema_version = 4;
+	}
+	if (db->schema_version == 4 && may_create) {
+		rc = migrate_v4_to_v5(db, err, err_len);
+		if (rc)
+			return rc;
+		db->schema_version = 5;
 	}
 	return 0;
 }
@@ -1049,6 +1090,51 @@ int rec_run_kvm_stat(struct rec_db *db, int64_t run_id, const char *scope, const
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int rec_run_output(struct rec_db *db, int64_t run_id, int vm, const char *stream, const void *data, size_t len,
+		   uint64_t truncated)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO program_output VALUES (?,?,?,?,?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return rec_write_failed(db);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, vm);
+	sqlite3_bind_text(st, 3, stream, -1, SQLITE_TRANSIENT);
+	/* An empty stream is a zero-length BLOB, not NULL. */
+	sqlite3_bind_blob64(st, 4, data ? data : "", len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (int64_t)truncated);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rec_write_failed(db);
+}
+
+int rec_run_outputs(struct rec_db *db, int64_t run_id, rec_output_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (db->schema_version < 5)
+		return 0;
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT vm, stream, data, truncated FROM program_output WHERE run_id = ? ORDER BY vm, stream DESC",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, run_id);
+	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1),
+			sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+			(uint64_t)sqlite3_column_int64(st, 3));
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = -EIO;
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int rec_run_finish(struct rec_db *db, int64_t run_id, const struct rec_run_result *res)

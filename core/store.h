@@ -23,7 +23,7 @@
 #include "core/counters.h"
 #include "memvirt/event.h"
 
-#define REC_SCHEMA_VERSION 4
+#define REC_SCHEMA_VERSION 5
 #define REC_APPLICATION "memvirt"
 /* PRAGMA application_id: "MVRT". */
 #define REC_APPLICATION_ID 0x4d565254
@@ -89,6 +89,20 @@ int rec_run_timeseries_read(struct rec_db *db, int64_t run_id, int vm, const cha
 
 int rec_run_kvm_stat(struct rec_db *db, int64_t run_id, const char *scope,
 		     const char *name, double before, double after)
+	__attribute__((warn_unused_result));
+
+/* A program's output (schema version 5, table program_output): what one
+ * VM's program wrote to `stream` ("stdout" or "stderr"), and how many
+ * more bytes were cut at memvirt's cap.  Written in the transaction that
+ * finishes the run. */
+int rec_run_output(struct rec_db *db, int64_t run_id, int vm, const char *stream, const void *data, size_t len,
+		   uint64_t truncated) __attribute__((warn_unused_result));
+/* Each output row of a run, by VM, stdout before stderr; fn's nonzero
+ * return stops the walk and is returned.  0 with no calls on a database
+ * older than version 5. */
+typedef int (*rec_output_fn)(void *ctx, int vm, const char *stream, const void *data, size_t len,
+			     uint64_t truncated);
+int rec_run_outputs(struct rec_db *db, int64_t run_id, rec_output_fn fn, void *ctx)
 	__attribute__((warn_unused_result));
 
 enum rec_status {

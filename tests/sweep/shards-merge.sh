@@ -199,7 +199,7 @@ PY
 		case $bad in
 		foreign.db) grep -q "not a memvirt results database" bad.err ;;
 		garbage.db) grep -q "not an SQLite database" bad.err ;;
-		old.db) grep -q "schema version 3; merge reads version 4" bad.err ;;
+		old.db) grep -q "schema version 3; merge reads version 5" bad.err ;;
 		missing.db) grep -q "no such database" bad.err ;;
 		merged.db) grep -q "is the output database itself" bad.err ;;
 		esac || fail "merging $bad says: $(cat bad.err)"

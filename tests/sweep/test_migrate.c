@@ -63,10 +63,10 @@ int main(void)
 		CHECK(rec_run_begin(db, &d, &id) == 0 && rec_run_finish(db, id, &res) == 0, "run");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 4, "new databases are version 4");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 5, "new databases are version 5");
 	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'") == 2, "run_summary and overhead");
 	/* Back to version 1. */
-	sql_exec(path, "DROP TABLE sweep_sources; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;"
+	sql_exec(path, "DROP TABLE program_output; DROP TABLE sweep_sources; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;"
 		       "DROP VIEW overhead; DROP VIEW run_summary; DROP TABLE sweeps; DROP INDEX runs_sweep_key;"
 		       "ALTER TABLE runs DROP COLUMN sweep_key; UPDATE schema_version SET version = 1");
 	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'sweeps'") == 0, "downgraded");
@@ -88,7 +88,9 @@ int main(void)
 		CHECK(rec_sweep_finish(db, sweep_id, REC_SWEEP_DONE, 1, 0, 0) == 0, "finish sweep");
 	}
 	rec_close(db);
-	CHECK(sql_int(path, "SELECT version FROM schema_version") == 4, "migrated to 4");
+	CHECK(sql_int(path, "SELECT version FROM schema_version") == 5, "migrated to 5");
+	CHECK(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'program_output'") == 1,
+	      "version 5's program_output");
 	CHECK(sql_int(path, "SELECT count(*) FROM runs WHERE uid IS NULL OR length(uid) != 32") == 0,
 	      "the old run got a uid");
 	CHECK(sql_int(path, "SELECT count(*) FROM sweeps WHERE uid IS NOT NULL AND grid_points = 1"
@@ -101,6 +103,6 @@ int main(void)
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
-	printf("schema migration 1 -> 2 -> 3 -> 4: all checks passed\n");
+	printf("schema migration 1 -> 2 -> 3 -> 4 -> 5: all checks passed\n");
 	return 0;
 }
