@@ -10,6 +10,7 @@
 #include "analysis/dataset.h"
 #include "analysis/export.h"
 #include "core/cli.h"
+#include "core/json.h"
 #include "core/store.h"
 
 static void export_usage(FILE *out)
@@ -30,8 +31,101 @@ static void export_usage(FILE *out)
 		"                    sweep=ID\n"
 		"  --format F        csv (a header line, then one line per run) or json (one\n"
 		"                    object: runs and configurations, as memvirt compare --json)\n"
+		"                    or output: the programs' stdout and stderr of program runs\n"
+		"                    (memvirt run --program), one JSON object\n"
 		"  -h, --help        this help\n",
 		MV_DEFAULT_DB);
+}
+
+/* --format output: {"runs": [{"run_id", "workload", "status", "vms":
+ * [{"vm", "stdout", "stdout_truncated", "stderr", "stderr_truncated"}]}]},
+ * the runs that have program output, in id order. */
+struct output_ctx {
+	struct rec_db *db;
+	struct json *j;
+	int vm;                 /* the VM whose object is open, -1 none */
+	int rows;
+};
+
+static int output_row(void *ctx, int vm, const char *stream, const void *data, size_t len, uint64_t truncated)
+{
+	struct output_ctx *o = ctx;
+
+	if (!o->rows) {
+		json_key(o->j, "vms");
+		json_array_begin(o->j);
+	}
+	if (vm != o->vm) {
+		if (o->vm >= 0)
+			json_object_end(o->j);
+		json_object_begin(o->j);
+		json_key(o->j, "vm");
+		json_i64(o->j, vm);
+		o->vm = vm;
+	}
+	json_key(o->j, stream);
+	json_string_bytes(o->j, data, len);
+	{
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_truncated", stream);
+		json_key(o->j, key);
+		json_u64(o->j, truncated);
+	}
+	o->rows++;
+	return 0;
+}
+
+static int output_run(void *ctx, const struct rec_run_row *row)
+{
+	struct output_ctx *o = ctx;
+	static const char *const status[] = {"running", "ok", "failed", "incomplete"};
+	int rc;
+
+	if (strncmp(row->workload, "program:", 8))
+		return 0;
+	json_object_begin(o->j);
+	json_key(o->j, "run_id");
+	json_i64(o->j, row->id);
+	json_key(o->j, "workload");
+	json_string(o->j, row->workload);
+	json_key(o->j, "status");
+	json_string(o->j, row->status <= REC_STATUS_INCOMPLETE ? status[row->status] : "unknown");
+	o->vm = -1;
+	o->rows = 0;
+	rc = rec_run_outputs(o->db, row->id, output_row, o);
+	if (o->vm >= 0)
+		json_object_end(o->j);
+	if (o->rows)
+		json_array_end(o->j);
+	else {
+		json_key(o->j, "vms");
+		json_array_begin(o->j);
+		json_array_end(o->j);
+	}
+	json_object_end(o->j);
+	return rc;
+}
+
+static int export_output(struct rec_db *db, const char *selector, char *err, size_t err_len)
+{
+	struct json j;
+	struct output_ctx o = {.db = db, .j = &j};
+	int rc;
+
+	json_init(&j);
+	json_object_begin(&j);
+	json_key(&j, "runs");
+	json_array_begin(&j);
+	rc = rec_select_runs(db, selector, output_run, &o, err, err_len);
+	json_array_end(&j);
+	json_object_end(&j);
+	if (!rc && j.failed)
+		rc = -ENOMEM;
+	if (!rc)
+		printf("%s\n", json_text(&j));
+	json_free(&j);
+	return rc;
 }
 
 int cmd_export(int argc, char **argv)
@@ -65,13 +159,22 @@ int cmd_export(int argc, char **argv)
 		return cli_fail(MV_EXIT_USAGE, "export", "unexpected argument '%s'", argv[optind]);
 	if (!format)
 		return cli_fail(MV_EXIT_USAGE, "export", "no format: give --format csv or --format json");
-	if (strcmp(format, "csv") && strcmp(format, "json"))
-		return cli_fail(MV_EXIT_USAGE, "export", "bad --format '%s': accepted: csv, json", format);
+	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "output"))
+		return cli_fail(MV_EXIT_USAGE, "export", "bad --format '%s': accepted: csv, json, output", format);
 	rc = rec_open(db_path, REC_READ_ONLY, &db, err, sizeof(err));
 	if (rc)
 		return cli_fail(rc == -EPROTO || rc == -ERANGE || rc == -ENOENT ? MV_EXIT_USAGE : MV_EXIT_ENV, "export",
 				"%s", err);
 	err[0] = '\0';
+	if (!strcmp(format, "output")) {
+		rc = export_output(db, selector, err, sizeof(err));
+		rec_close(db);
+		if (rc)
+			return cli_fail(rc == -EINVAL ? MV_EXIT_USAGE : MV_EXIT_ENV, "export", "%s",
+					err[0] ? err : strerror(-rc));
+		return fflush(stdout) ? cli_fail(MV_EXIT_ENV, "export", "cannot write the output: %s", strerror(errno))
+				      : MV_EXIT_OK;
+	}
 	rc = an_dataset_load(db, selector, &ds, err, sizeof(err));
 	if (rc) {
 		rec_close(db);
