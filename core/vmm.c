@@ -424,10 +424,14 @@ void vmm_default_guest_path(char *buf, size_t len, bool program)
 		snprintf(buf, len, "%s", env);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/workloads/%s", MEMVIRT_BUILD_ROOT, image);
-	if (access(path, R_OK) == 0) {
-		snprintf(buf, len, "%s", path);
-		return;
+	/* The build tree: next to the workload kernel, or in the folder of
+	 * the Linux personality's sources (workloads/lx/). */
+	for (int i = 0; i < (program ? 2 : 1); i++) {
+		snprintf(path, sizeof(path), "%s/workloads/%s%s", MEMVIRT_BUILD_ROOT, i ? "lx/" : "", image);
+		if (access(path, R_OK) == 0) {
+			snprintf(buf, len, "%s", path);
+			return;
+		}
 	}
 	snprintf(buf, len, "%s/%s", MEMVIRT_DATADIR, image);
 }
