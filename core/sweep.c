@@ -807,12 +807,24 @@ int sweep_point_at(const struct sweep_file *f, size_t index, struct sweep_point 
 			return -E2BIG;
 		koff += (size_t)n;
 	}
-	loff += (size_t)snprintf(p->label, sizeof(p->label), "%s/%s %s",
-				 p->engine ? p->engine : rc_find("engine")->def,
-				 p->backend ? p->backend : rc_find("backend")->def, w ? w : rc_find("workload")->def);
+	{
+		/* A program point is named by its program's base name, as the
+		 * store's workload column names it ("program:NAME"). */
+		const char *prog = NULL;
+
+		for (size_t i = 0; i < nkv; i++)
+			if (!strcmp(kvs[i].name, "program"))
+				prog = kvs[i].value;
+		if (prog && strrchr(prog, '/'))
+			prog = strrchr(prog, '/') + 1;
+		loff += (size_t)snprintf(p->label, sizeof(p->label), "%s/%s %s%s",
+					 p->engine ? p->engine : rc_find("engine")->def,
+					 p->backend ? p->backend : rc_find("backend")->def, prog ? "program:" : "",
+					 prog ? prog : w ? w : rc_find("workload")->def);
+	}
 	for (size_t i = 0; i < nkv && loff < sizeof(p->label); i++) {
 		if (!strcmp(kvs[i].name, "engine") || !strcmp(kvs[i].name, "backend") ||
-		    !strcmp(kvs[i].name, "workload") || !strcmp(kvs[i].name, "rep"))
+		    !strcmp(kvs[i].name, "workload") || !strcmp(kvs[i].name, "rep") || !strcmp(kvs[i].name, "program"))
 			continue;
 		loff += (size_t)snprintf(p->label + loff, sizeof(p->label) - loff, " %s=%s",
 					 !strncmp(kvs[i].name, "param.", 6) ? kvs[i].name + 6 : kvs[i].name,
