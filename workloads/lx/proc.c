@@ -233,9 +233,14 @@ int64_t lx_proc_start(const struct lx_image *img, uint64_t rsp)
 	if (!t)
 		return -LX_EAGAIN;
 	p->pid = t->tid;
-	/* The first process's FPU: what FNINIT and the default MXCSR give. */
-	__asm__ volatile("fninit\n\tpushq $0x1f80\n\tldmxcsr (%%rsp)\n\taddq $8, %%rsp\n\t"
-			 "fxsave64 %0" : "=m"(*(uint8_t(*)[512])t->fx) : : "memory");
+	/* The first process's FPU: what FNINIT gives, and MXCSR's default
+	 * 0x1f80 written into the image (no LDMXCSR: a host that emulates
+	 * kernel instructions, kvm_pvm, cannot emulate it). */
+	__asm__ volatile("fninit\n\tfxsave64 %0" : "=m"(*(uint8_t(*)[512])t->fx) : : "memory");
+	t->fx[24] = 0x80;
+	t->fx[25] = 0x1f;
+	t->fx[26] = 0;
+	t->fx[27] = 0;
 	tf.rip = img->entry;
 	tf.cs = 0x23;
 	tf.ss = 0x1b;
