@@ -248,6 +248,12 @@ void soft_set_flags(struct soft_vcpu *v, uint64_t rflags);
 void soft_cpu_reset(struct soft_vcpu *v);
 void soft_code_reset(struct soft_machine *m, uint64_t page);
 
+/* cpu_sse.c: executes an SSE/SSE2 form (SOFT_OP_SSE); the caller retires
+ * it.  Unwinds on a fault (#UD, #NM, #GP, #XM, memory). */
+void soft_exec_sse(struct soft_vcpu *v, const struct soft_dinsn *d);
+/* The FPU and SSE state at reset (MXCSR 0x1f80, FCW as FNINIT leaves it). */
+void soft_fpu_reset(struct soft_fpu *f);
+
 /* cpu_sys.c: exceptions, system instructions, MSRs, CPUID, APIC. */
 _Noreturn void soft_raise(struct soft_vcpu *v, uint8_t vec, bool has_err, uint32_t err);
 _Noreturn void soft_raise_fault(struct soft_vcpu *v, const struct soft_fault *f,

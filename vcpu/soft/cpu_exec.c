@@ -295,6 +295,32 @@ static int decode_one(const uint8_t *page, unsigned off, struct soft_cinsn *c)
 	return n;
 }
 
+/* An instruction at RIP that does not decode (soft_decode()'s codes):
+ * too long is #GP(0) and undefined is #UD, as on every x86-64; one that
+ * is valid but not implemented here ends the run, naming its bytes (its
+ * prefixes, opcode and modrm, the len bytes the decoder looked at), so
+ * that the guest never takes a #UD real hardware would not raise. */
+static _Noreturn void decode_failed(struct soft_vcpu *v, int rc, const uint8_t *bytes,
+				    unsigned len)
+{
+	if (rc == -E2BIG)
+		soft_raise(v, 13, true, 0);
+	if (rc != -ENOSYS) {
+		v->n_ud++;
+		soft_raise(v, 6, false, 0);
+	}
+	char hex[3 * SOFT_INSN_MAX + 1] = "";
+	if (len == 0 || len > SOFT_INSN_MAX)
+		len = 1;
+	for (unsigned i = 0; i < len; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%s%02x", i ? " " : "", bytes[i]);
+	v->exit.reason = ENGINE_EXIT_INTERNAL_ERROR;
+	snprintf(v->exit.message, sizeof(v->exit.message),
+		 "soft CPU: unimplemented instruction %s at rip %#llx", hex,
+		 (unsigned long long)v->rip);
+	soft_exit_unwind(v);
+}
+
 /* Decode the instruction at RIP when it straddles two pages: fetched
  * with two translations into *tmp, never cached. */
 static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct soft_cinsn *tmp)
@@ -315,10 +341,8 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
 		rest = (unsigned)(m->mem_size - hpa);
 	memcpy(buf + first, m->mem + hpa, rest);
 	int n = soft_decode(buf, first + rest, &tmp->d);
-	if (n < 0) {
-		v->n_ud++;
-		soft_raise(v, 6, false, 0);
-	}
+	if (n < 0)
+		decode_failed(v, n, buf, tmp->d.len);
 	soft_prepare_insn(tmp);
 	return tmp;
 }
@@ -340,10 +364,8 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 	m->decodes++;
 	if (n == -EAGAIN)
 		return fetch_straddling(v, tmp);
-	if (n < 0) {
-		v->n_ud++;
-		soft_raise(v, 6, false, 0);
-	}
+	if (n < 0)
+		decode_failed(v, n, page + off, tmp->d.len);
 	if (cp->cap - cp->n < SOFT_BLOCK_MAX) {
 		uint32_t cap = cp->cap ? cp->cap * 2 : 128;
 		struct soft_cinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
@@ -840,6 +862,23 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 	case SOFT_OP_NOP:
 	case SOFT_OP_FENCE:
 		break;
+	case SOFT_OP_SSE:
+		soft_exec_sse(v, d);
+		break;
+	case SOFT_OP_JRCXZ:
+		if ((d->addr32 ? (uint32_t)v->r[1] : v->r[1]) == 0)
+			next += d->imm;
+		branch(v, next);
+		v->icount++;
+		return true;
+	case SOFT_OP_LAHF:
+		reg_wr(v, SOFT_HIBYTE + 0, 1, (soft_flags(v) & 0xd5) | 2);
+		break;
+	case SOFT_OP_SAHF: {
+		uint64_t f = soft_flags(v);
+		set_arith(v, (uint32_t)((f & SOFT_OF) | (reg_rd(v, SOFT_HIBYTE + 0, 1) & 0xd5)));
+		break;
+	}
 	case SOFT_OP_XCHG:
 		if (d->opnds == SOFT_P_AO) {
 			if (d->reg == 0)
@@ -1029,6 +1068,7 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		soft_set_flags(v, nf);
 		break;
 	}
+		break;
 	default:
 		/* System instructions retire (or not) by themselves. */
 		return !soft_exec_sys(v, d);
@@ -1134,4 +1174,5 @@ void soft_cpu_reset(struct soft_vcpu *v)
 	v->quantum_end = v->limit = SOFT_NEVER;
 	v->fetch_vpage = SOFT_NEVER;
 	soft_apic_reset(&v->apic);
+	soft_fpu_reset(&v->fpu);
 }

@@ -25,6 +25,7 @@ bool soft_ends_block(const struct soft_dinsn *d)
 	case SOFT_OP_JMP:
 	case SOFT_OP_JMP_IND:
 	case SOFT_OP_JCC:
+	case SOFT_OP_JRCXZ:
 	/* A REP string instruction retires one count per iteration and
 	 * watches stop_at itself. */
 	case SOFT_OP_MOVS:

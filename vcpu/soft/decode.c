@@ -22,13 +22,63 @@ struct prefixes {
 };
 
 /* The bytes before `end` are needed.  Past SOFT_INSN_MAX the encoding is
- * too long (-EILSEQ) however many bytes are available: -EAGAIN asks the
+ * too long (-E2BIG) however many bytes are available: -EAGAIN asks the
  * caller to fetch more and retry, into a buffer of SOFT_INSN_MAX bytes. */
 static int need(size_t end, size_t avail)
 {
 	if (end > SOFT_INSN_MAX)
-		return -EILSEQ;
+		return -E2BIG;
 	return end > avail ? -EAGAIN : 0;
+}
+
+/* An encoding the table does not hold: undefined on every x86-64
+ * processor (-EILSEQ, the guest gets #UD), or an instruction that some
+ * x86-64 processor runs and this one does not implement (-ENOSYS, the
+ * run ends with a report).  The line is drawn so that a guest never sees
+ * #UD for an instruction real hardware could have run: only the
+ * encodings the SDM (vol. 2, appendix A) marks invalid in 64-bit mode or
+ * reserved in every processor are listed here (the UD0/UD1 opcodes, the
+ * one-byte opcodes removed in 64-bit mode, reserved /digit extensions of
+ * groups whose other members are all defined, and register operands of
+ * memory-only forms); everything else is "not implemented here".  An
+ * instruction the table holds but the CPU's mode or CPUID leaves undefined
+ * (SSE with CR4.OSFXSR clear, VMMCALL without intercept) is #UD at
+ * execution, as on hardware. */
+static bool undefined_encoding(unsigned map, uint8_t opc, int modrm)
+{
+	unsigned reg = modrm >= 0 ? ((unsigned)modrm >> 3) & 7 : 8;
+	bool regform = modrm >= 0 && ((unsigned)modrm >> 6) == 3;
+	if (map == SOFT_MAP_1B) {
+		static const uint8_t invalid64[] = {
+			0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f,
+			0x60, 0x61, 0x82, 0x9a, 0xce, 0xd4, 0xd5, 0xd6, 0xea,
+		};
+		for (size_t i = 0; i < sizeof(invalid64); i++)
+			if (opc == invalid64[i])
+				return true;
+		switch (opc) {
+		case 0x8d: return regform;                 /* LEA with a register source */
+		case 0xfe: return reg >= 2;                /* INC/DEC Eb only */
+		case 0xff: return reg == 7;
+		case 0xc6:
+		case 0xc7: return reg >= 1 && reg <= 6;    /* /7 is XABORT/XBEGIN (RTM) */
+		default: return false;
+		}
+	}
+	if (map == SOFT_MAP_0F) {
+		switch (opc) {
+		case 0x04: case 0x0a: case 0x0c: case 0x24: case 0x25: case 0x26: case 0x27: case 0x36: case 0x39:
+		case 0x3b: case 0x3c: case 0x3d: case 0x3e: case 0x3f:
+		case 0xb9: case 0xff:                      /* UD1, UD0 */
+			return true;
+		case 0xba: return reg <= 3;                /* BT group: /4../7 only */
+		case 0x71:
+		case 0x72: return reg != 2 && reg != 4 && reg != 6;
+		case 0x73: return reg != 2 && reg != 3 && reg != 6 && reg != 7;
+		default: return false;
+		}
+	}
+	return false;
 }
 
 static int read_n(const uint8_t *b, size_t avail, size_t pos, unsigned n, uint64_t *v)
@@ -171,6 +221,13 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			continue;
 		if (c->pfx && p.rep != c->pfx && !(c->pfx == 0x66 && p.opsize))
 			continue;
+		/* An SSE form's prefix selects the instruction: a form without
+		 * one takes no 66/F2/F3, a 66 form no F2/F3 (which would select
+		 * another instruction, or an undefined one). */
+		if ((c->attr & SOFT_A_SSE) && !c->pfx && (p.opsize || p.rep))
+			continue;
+		if ((c->attr & SOFT_A_SSE) && c->pfx == 0x66 && p.rep)
+			continue;
 		if (c->rexw && !(p.rex & 8))
 			continue;
 		if (c->attr & SOFT_A_MODRM) {
@@ -192,8 +249,17 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 		f = c;
 		break;
 	}
-	if (!f)
-		return -EILSEQ;
+	if (!f) {
+		/* The listed groups are told apart by their modrm. */
+		if (modrm < 0 && (map != SOFT_MAP_1B || opc == 0x8d || opc >= 0xc6)) {
+			if ((rc = need(pos + 1, avail)))
+				return rc;
+			modrm = b[pos];
+		}
+		/* For the report: the bytes looked at (prefixes, opcode, modrm). */
+		out->len = (uint8_t)(pos + (modrm >= 0));
+		return undefined_encoding(map, opc, modrm) ? -EILSEQ : -ENOSYS;
+	}
 	/* A mandatory F3 prefix is part of the opcode, not a REP. */
 	if (f->pfx == 0xf3 || f->pfx == 0xf2)
 		p.rep = 0;
@@ -208,6 +274,8 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 	out->opnds = f->opnds;
 	out->count = f->count;
 	out->osize = (uint8_t)operand_size(f, &p);
+	if (f->attr & SOFT_A_SSE)
+		out->osize = (p.rex & 8) ? 8 : 4; /* 66 is part of the opcode; REX.W sizes a GPR operand */
 	out->seg = p.seg;
 	out->rep = (f->attr & SOFT_A_REP) ? p.rep : 0;
 	out->lock = p.lock;
@@ -283,7 +351,7 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			out->imm = sign_extend(v, isz);
 	}
 	if (pos > SOFT_INSN_MAX)
-		return -EILSEQ;
+		return -E2BIG;
 	out->len = (uint8_t)pos;
 	return (int)pos;
 }

@@ -526,6 +526,11 @@ struct soft_machine *soft_vcpu_machine(struct engine_vcpu *vcpu)
 	return soft_vcpu_of(vcpu)->m;
 }
 
+struct soft_fpu *soft_vcpu_fpu(struct engine_vcpu *vcpu)
+{
+	return &soft_vcpu_of(vcpu)->fpu;
+}
+
 uint64_t soft_vcpu_idle_instructions(struct engine_vcpu *vcpu)
 {
 	return soft_vcpu_of(vcpu)->idle;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vcpu/soft/sse_ops.h"
+
 /* Opcode maps. */
 enum soft_map { SOFT_MAP_1B = 0, SOFT_MAP_0F, SOFT_MAP_0F38 };
 
@@ -87,6 +89,9 @@ enum soft_op {
 	SOFT_OP_MOVS, SOFT_OP_STOS,
 	SOFT_OP_FLAGOP,     /* sub: enum soft_flagop (clc stc cmc cld std) */
 	SOFT_OP_PUSHF, SOFT_OP_POPF, SOFT_OP_FENCE,
+	SOFT_OP_SSE,        /* sub: enum soft_sse (sse_ops.h, cpu_sse.c) */
+	SOFT_OP_JRCXZ,
+	SOFT_OP_LAHF, SOFT_OP_SAHF,
 	/* System instructions. */
 	SOFT_OP_CLI, SOFT_OP_STI, SOFT_OP_HLT, SOFT_OP_IN, SOFT_OP_OUT,
 	SOFT_OP_INT3, SOFT_OP_INT, SOFT_OP_UD2, SOFT_OP_CPUID, SOFT_OP_RDTSC,
@@ -106,6 +111,14 @@ enum soft_count { SOFT_CNT_NONE = 0, SOFT_CNT_1, SOFT_CNT_CL, SOFT_CNT_IMM };
 enum soft_bt { SOFT_BT_BT = 0, SOFT_BT_BTS, SOFT_BT_BTR, SOFT_BT_BTC };
 enum soft_flagop { SOFT_FL_CLC = 0, SOFT_FL_STC, SOFT_FL_CMC, SOFT_FL_CLD, SOFT_FL_STD };
 
+/* The SSE forms' subs, one per entry of sse_ops.h. */
+#define SOFT_SSE_ENUM_H(id, mn, px, oc, msz, fl, insn) SOFT_SSE_##id,
+#define SOFT_SSE_ENUM_C(id, mn, px, oc, ex, mc, on, im, msz, fl) SOFT_SSE_##id,
+enum soft_sse { SOFT_SSE_OPS(SOFT_SSE_ENUM_H, SOFT_SSE_ENUM_C) SOFT_SSE__COUNT };
+#undef SOFT_SSE_ENUM_H
+#undef SOFT_SSE_ENUM_C
+_Static_assert(SOFT_SSE__COUNT <= 256, "an SSE form's sub is a byte");
+
 /* Form attributes. */
 #define SOFT_A_MODRM   0x01u  /* has a modrm byte */
 #define SOFT_A_LOCK    0x02u  /* LOCK allowed (with a memory destination) */
@@ -113,6 +126,7 @@ enum soft_flagop { SOFT_FL_CLC = 0, SOFT_FL_STC, SOFT_FL_CMC, SOFT_FL_CLD, SOFT_
 #define SOFT_A_REP     0x08u  /* REP prefix meaningful (string ops) */
 #define SOFT_A_BRANCH  0x10u  /* control transfer: the oracle uses fixed idioms */
 #define SOFT_A_STACK   0x20u  /* uses RSP implicitly */
+#define SOFT_A_SSE     0x80u  /* SSE/SSE2 form (sse_ops.h): XMM operands, the exact mandatory prefix */
 
 /* RFLAGS bits. */
 #define SOFT_CF 0x0001u
@@ -193,9 +207,14 @@ struct soft_dinsn {
 
 /* Decode the instruction at bytes[0..avail).  Returns its length (> 0) with
  * *out filled, -EAGAIN when more bytes than avail are needed (the caller
- * fetches across the page and retries), or -EILSEQ for an encoding the
- * table does not hold or one longer than SOFT_INSN_MAX (#UD).  -EAGAIN
- * only with fewer than SOFT_INSN_MAX bytes available: the first
+ * fetches across the page and retries), or, for an encoding the table
+ * does not hold:
+ *   -E2BIG   longer than SOFT_INSN_MAX (#GP(0) on every x86-64);
+ *   -EILSEQ  undefined on every x86-64 processor (#UD: see
+ *            soft_decode_undefined() in decode.c for the list);
+ *   -ENOSYS  an instruction some x86-64 processor runs that this CPU does
+ *            not implement: the run ends with a report naming its bytes.
+ * -EAGAIN only with fewer than SOFT_INSN_MAX bytes available: the first
  * SOFT_INSN_MAX bytes always decide.  Pure: no state, no side effects. */
 int soft_decode(const uint8_t *bytes, size_t avail, struct soft_dinsn *out);
 

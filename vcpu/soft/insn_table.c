@@ -46,6 +46,22 @@
 	  .opnds = SOFT_P_E, .imm = SOFT_I_##im, .op = SOFT_OP_SHIFT,           \
 	  .sub = ex, .count = SOFT_CNT_##cn, .attr = A_M, .rexw = 0, .fdef = fd }
 
+/* The SSE forms of sse_ops.h: the host-computed "xmm, xmm/m" ones and
+ * the rest.  The flags they leave are defined (unchanged, or all six
+ * written by the COMIS forms). */
+#define SSE_H(id, mn, px, oc, msz, fl, insn)                                    \
+	{ .mnem = mn, .map = SOFT_MAP_0F, .opc = oc, .ext = -1, .pfx = px,      \
+	  .modc = SOFT_MOD_ANY, .modrm = -1, .size = SOFT_SZ_V,                 \
+	  .opnds = SOFT_P_GE, .imm = SOFT_I_NONE, .op = SOFT_OP_SSE,            \
+	  .sub = SOFT_SSE_##id, .count = SOFT_CNT_NONE, .attr = A_M | SOFT_A_SSE, \
+	  .rexw = 0, .fdef = ARITH_FL },
+#define SSE_C(id, mn, px, oc, ex, mc, on, im, msz, fl)                          \
+	{ .mnem = mn, .map = SOFT_MAP_0F, .opc = oc, .ext = ex, .pfx = px,      \
+	  .modc = SOFT_MOD_##mc, .modrm = -1, .size = SOFT_SZ_V,                \
+	  .opnds = SOFT_P_##on, .imm = SOFT_I_##im, .op = SOFT_OP_SSE,          \
+	  .sub = SOFT_SSE_##id, .count = SOFT_CNT_NONE, .attr = A_M | SOFT_A_SSE, \
+	  .rexw = 0, .fdef = ARITH_FL },
+
 const struct soft_form soft_forms[] = {
 	/* Forms with an exact modrm or a mandatory prefix first. */
 	FX("vmmcall", 0F, 0x01, -1, 0, REG, 0xd9, F64, NONE, NONE, VMMCALL, 0, A_MSYS, ARITH_FL),
@@ -343,6 +359,20 @@ const struct soft_form soft_forms[] = {
 	F("cld", 1B, 0xfc, -1, V, NONE, NONE, FLAGOP, SOFT_FL_CLD, 0, ARITH_FL),
 	F("std", 1B, 0xfd, -1, V, NONE, NONE, FLAGOP, SOFT_FL_STD, 0, ARITH_FL),
 
+	F("jrcxz", 1B, 0xe3, -1, F64, I, REL8, JRCXZ, 0, A_BR, ARITH_FL),
+	F("lahf", 1B, 0x9f, -1, F64, NONE, NONE, LAHF, 0, 0, ARITH_FL),
+	F("sahf", 1B, 0x9e, -1, F64, NONE, NONE, SAHF, 0, 0, ARITH_FL),
+	/* Hints that are NOPs to this CPU (no cache model): CET's end-branch
+	 * marker, the prefetches (no access, no fault, nothing counted). */
+	FX("endbr64", 0F, 0x1e, -1, 0xf3, REG, 0xfa, V, NONE, NONE, NOP, 0, A_M, ARITH_FL),
+	FX("prefetchnta", 0F, 0x18, 0, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	FX("prefetcht0", 0F, 0x18, 1, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	FX("prefetcht1", 0F, 0x18, 2, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	FX("prefetcht2", 0F, 0x18, 3, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+
+	/* SSE and SSE2 (sse_ops.h). */
+	SOFT_SSE_OPS(SSE_H, SSE_C)
+
 	/* System instructions. */
 	F("cli", 1B, 0xfa, -1, V, NONE, NONE, CLI, 0, A_SYS, ARITH_FL),
 	F("sti", 1B, 0xfb, -1, V, NONE, NONE, STI, 0, A_SYS, ARITH_FL),
@@ -370,6 +400,7 @@ const struct soft_form soft_forms[] = {
 	F("syscall", 0F, 0x05, -1, F64, NONE, NONE, SYSCALL, 0, A_SYS, ARITH_FL),
 	F("sysret", 0F, 0x07, -1, V, NONE, NONE, SYSRET, 0, A_SYS, ARITH_FL),
 	F("retf", 1B, 0xcb, -1, V, NONE, NONE, LRET, 0, A_SYS, ARITH_FL),
+
 };
 
 const unsigned soft_form_count = sizeof(soft_forms) / sizeof(soft_forms[0]);
@@ -398,6 +429,16 @@ const struct soft_mnem_alias soft_mnem_aliases[] = {
 	{ .alias = "lret", .mnem = "retf" },
 	{ .alias = "lretq", .mnem = "retf" },
 	{ .alias = "retfq", .mnem = "retf" },
+	{ .alias = "fxsave64", .mnem = "fxsave" },
+	{ .alias = "fxrstor64", .mnem = "fxrstor" },
+	/* CMPPS/PD/SS/SD spelled with their predicate (imm8 0..7). */
+#define CMP_ALIASES(sfx)                                                        \
+	{ .alias = "cmpeq" sfx, .mnem = "cmp" sfx }, { .alias = "cmplt" sfx, .mnem = "cmp" sfx }, \
+	{ .alias = "cmple" sfx, .mnem = "cmp" sfx }, { .alias = "cmpunord" sfx, .mnem = "cmp" sfx }, \
+	{ .alias = "cmpneq" sfx, .mnem = "cmp" sfx }, { .alias = "cmpnlt" sfx, .mnem = "cmp" sfx }, \
+	{ .alias = "cmpnle" sfx, .mnem = "cmp" sfx }, { .alias = "cmpord" sfx, .mnem = "cmp" sfx }
+	CMP_ALIASES("ps"), CMP_ALIASES("pd"), CMP_ALIASES("ss"), CMP_ALIASES("sd"),
+#undef CMP_ALIASES
 };
 
 const unsigned soft_mnem_alias_count = sizeof(soft_mnem_aliases) / sizeof(soft_mnem_aliases[0]);

@@ -104,6 +104,10 @@ void soft_vcpu_set_arch_tlb(struct engine_vcpu *vcpu, bool on);
 /* The MMU registers this vCPU runs with (CR0/CR3/CR4/EFER from its state). */
 void soft_vcpu_mmu_regs(struct engine_vcpu *vcpu, struct soft_mmu_regs *out);
 struct soft_machine *soft_vcpu_machine(struct engine_vcpu *vcpu);
+/* The vCPU's FPU and SSE registers (vcpu/soft/fpu.h), read and written in
+ * place between runs (tests, state transfer). */
+struct soft_fpu;
+struct soft_fpu *soft_vcpu_fpu(struct engine_vcpu *vcpu);
 
 /* ---- events ---- */
 
