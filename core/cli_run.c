@@ -251,9 +251,11 @@ static int run_one(const struct run_config *o, struct run_plan *p, struct rec_db
 		goto out;
 	}
 	run_plan_vmm_config(p, out->seed, &bus, o->console ? stderr : NULL, &vc);
-	if (o->console && p->program) {
+	if (p->program && !o->quiet && !o->sweep_id) {
 		/* The program's output as it comes: stdout to stdout, but for
-		 * --json, whose object owns stdout; stderr to stderr. */
+		 * --json, whose object owns stdout; stderr to stderr.  Not for
+		 * --quiet, nor in a sweep's runs (memvirt sweep keeps their
+		 * stderr for its failure reasons; the store has the output). */
 		vc.program_out = o->json ? stderr : stdout;
 		vc.program_err = stderr;
 	}

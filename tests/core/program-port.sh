@@ -69,11 +69,16 @@ for engine in $engines; do
 	done
 done
 
-# --console: the program's stdout on stdout, its stderr on stderr.
-"$memvirt" run --no-db --quiet --console --program "$prog" --guest "$work/good.elf" >"$work/o" 2>"$work/e" ||
-	fail "--console: exit $?"
-printf "$magic$magic" | cmp -s - "$work/o" || fail "--console: stdout is $(od -c "$work/o" | head -3)"
-grep -qx "err" "$work/e" || fail "--console: no 'err' line on stderr: $(cat "$work/e")"
+# As it comes: the program's stdout on stdout (before the summary), its
+# stderr on stderr; with --json both on stderr; with --quiet nothing.
+"$memvirt" run --no-db --program "$prog" --guest "$work/good.elf" >"$work/o" 2>"$work/e" || fail "echo: exit $?"
+head -c 16 "$work/o" | cmp -s - <(printf "$magic$magic") || fail "echo: stdout starts $(od -c "$work/o" | head -2)"
+[ "$(cat "$work/e")" = err ] || fail "echo: stderr is '$(cat "$work/e")'"
+"$memvirt" run --no-db --json --program "$prog" --guest "$work/good.elf" >"$work/o" 2>"$work/e" || fail "echo --json: exit $?"
+json "$work/o" 'd["status"]' >/dev/null || fail "echo --json: stdout is not one JSON object"
+printf "${magic}err\n$magic" | cmp -s - "$work/e" || fail "echo --json: stderr is $(od -c "$work/e" | head -3)"
+"$memvirt" run --no-db --quiet --program "$prog" --guest "$work/good.elf" >"$work/o" 2>"$work/e" || fail "--quiet: exit $?"
+[ -s "$work/o" ] || [ -s "$work/e" ] && fail "--quiet: printed $(cat "$work/o" "$work/e")"
 
 # Hostile descriptors: a report, exit 1, never a crash.
 for bad in desc-outside fd3 long buf-outside; do
@@ -90,7 +95,7 @@ for bad in desc-outside fd3 long buf-outside; do
 done
 
 # The program's exit status decides.
-"$memvirt" run --no-db --json --program "$prog" --guest "$work/status3.elf" >"$work/out.json"
+"$memvirt" run --no-db --json --program "$prog" --guest "$work/status3.elf" >"$work/out.json" 2>/dev/null
 rc=$?
 [ "$rc" -eq 1 ] || fail "exit status 3: memvirt exit $rc"
 [ "$(json "$work/out.json" 'd["error"]')" = "program exited with status 3" ] || fail "exit 3: $(json "$work/out.json" 'd["error"]')"
