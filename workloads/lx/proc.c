@@ -741,11 +741,11 @@ int64_t lx_proc_syscall(struct trapframe *tf, uint64_t nr, int *handled)
 		p->exit_code = (int)a0 & 0xff;
 		exit_current_proc(((int)a0 & 0xff) << 8);
 	case 61:   /* wait4 */
-		return sys_wait4((int64_t)a0, a1, a2, a3);
+		return sys_wait4((int64_t)(int32_t)a0, a1, a2, a3);
 	case 247:  /* waitid */
-		return sys_waitid(a0, (int64_t)a1, a2, a3);
+		return sys_waitid(a0, (int64_t)(int32_t)a1, a2, a3);
 	case 62: { /* kill(pid, sig) */
-		struct lx_proc *target = proc_by_pid((int64_t)a0);
+		struct lx_proc *target = proc_by_pid((int64_t)(int32_t)a0);
 
 		if (!target)
 			return -LX_ESRCH;
@@ -753,8 +753,8 @@ int64_t lx_proc_syscall(struct trapframe *tf, uint64_t nr, int *handled)
 	}
 	case 200:  /* tkill(tid, sig) */
 	case 234:  /* tgkill(tgid, tid, sig) */
-		t = thread_by_tid((int64_t)(nr == 200 ? a0 : a1));
-		if (!t || (nr == 234 && t->proc->pid != (int64_t)a0))
+		t = thread_by_tid((int64_t)(int32_t)(nr == 200 ? a0 : a1));
+		if (!t || (nr == 234 && t->proc->pid != (int64_t)(int32_t)a0))
 			return -LX_ESRCH;
 		return send_signal(t->proc, (int)(nr == 200 ? a1 : a2), tf->rip);
 	case 13: { /* rt_sigaction(sig, act, oact, size) */

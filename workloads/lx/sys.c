@@ -29,6 +29,8 @@
 #define S_IFDIR 0040000u
 #define S_IFCHR 0020000u
 #define PATH_MAX_LX 4096
+/* File descriptors are C ints: the upper half of the register is not theirs. */
+#define FD(x) ((int64_t)(int32_t)(x))
 
 struct lx_stats lx_stats;
 uint64_t lx_seed;
@@ -457,17 +459,17 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 		return r;
 	switch (nr) {
 	case 0:    /* read */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		return do_read(f, a1, a2, &f->off);
 	case 1:    /* write */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		return do_write(f, a1, a2);
 	case 17: { /* pread64 */
 		uint64_t off = a3;
 
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		if (f->kind != LX_FD_FILE)
 			return f->kind == LX_FD_DIR ? -LX_EISDIR : -LX_ESPIPE;
@@ -476,24 +478,24 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 		return do_read(f, a1, a2, &off);
 	}
 	case 18:   /* pwrite64 */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		return f->kind == LX_FD_OUT ? -LX_ESPIPE : -LX_EBADF;
 	case 19:   /* readv */
-		return do_vec((int64_t)a0, a1, a2, 0);
+		return do_vec(FD(a0), a1, a2, 0);
 	case 20:   /* writev */
-		return do_vec((int64_t)a0, a1, a2, 1);
+		return do_vec(FD(a0), a1, a2, 1);
 	case 2:    /* open */
 		return sys_openat(AT_FDCWD, a0, a1);
 	case 257:  /* openat */
-		return sys_openat((int64_t)a0, a1, a2);
+		return sys_openat(FD(a0), a1, a2);
 	case 3:    /* close */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		f->kind = LX_FD_NONE;
 		return 0;
 	case 8:    /* lseek(fd, off, whence) */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		if (f->kind == LX_FD_DIR) {
 			if (a2 != 0 || a1 != 0)
@@ -516,25 +518,25 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 		f->off = (uint64_t)r;
 		return r;
 	case 5:    /* fstat */
-		if (!(f = fd_get((int64_t)a0)))
+		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
 		return put_stat(a1, (int)f->kind, f->file);
 	case 4:    /* stat */
 	case 6:    /* lstat */
 		return sys_fstatat(AT_FDCWD, a0, a1, 0);
 	case 262:  /* newfstatat */
-		return sys_fstatat((int64_t)a0, a1, a2, a3);
+		return sys_fstatat(FD(a0), a1, a2, a3);
 	case 21:   /* access */
 		return sys_faccessat(AT_FDCWD, a0, a1);
 	case 269:  /* faccessat */
 	case 439:  /* faccessat2 */
-		return sys_faccessat((int64_t)a0, a1, a2);
+		return sys_faccessat(FD(a0), a1, a2);
 	case 217:  /* getdents64 */
-		return sys_getdents64((int64_t)a0, a1, a2);
+		return sys_getdents64(FD(a0), a1, a2);
 	case 89:   /* readlink */
 		return sys_readlinkat(AT_FDCWD, a0, a1, a2);
 	case 267:  /* readlinkat */
-		return sys_readlinkat((int64_t)a0, a1, a2, a3);
+		return sys_readlinkat(FD(a0), a1, a2, a3);
 	case 79:   /* getcwd */
 		if (a1 < 2)
 			return -LX_ERANGE;
@@ -548,14 +550,15 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 			return r;
 		return file < 0 ? 0 : -LX_ENOTDIR;
 	case 16:   /* ioctl */
-		if (!fd_get((int64_t)a0))
+		if (!fd_get(FD(a0)))
 			return -LX_EBADF;
 		return -LX_ENOTTY;
 	case 32:   /* dup */
-		return sys_fcntl((int64_t)a0, 0, 0);
+		return sys_fcntl(FD(a0), 0, 0);
 	case 33:   /* dup2 */
 	case 292:  /* dup3 */
-		if (!(f = fd_get((int64_t)a0)) || a1 >= LX_NFD)
+		a1 = (uint32_t)a1;
+		if (!(f = fd_get(FD(a0))) || a1 >= LX_NFD)
 			return -LX_EBADF;
 		if (a0 == a1)
 			return nr == 292 ? -LX_EINVAL : (int64_t)a1;
@@ -563,9 +566,9 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 		cp()->fd[a1].cloexec = nr == 292 && (a2 & O_CLOEXEC);
 		return (int64_t)a1;
 	case 72:   /* fcntl */
-		return sys_fcntl((int64_t)a0, a1, a2);
+		return sys_fcntl(FD(a0), a1, a2);
 	case 9:    /* mmap */
-		return sys_mmap(a0, a1, a2, a3, (int64_t)a4, a5);
+		return sys_mmap(a0, a1, a2, a3, FD(a4), a5);
 	case 11:   /* munmap */
 		return lx_mm_munmap(cas(), a0, a1);
 	case 10:   /* mprotect */
@@ -601,7 +604,7 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 	case 160:  /* setrlimit */
 		return a0 < 16 ? 0 : -LX_EINVAL;
 	case 302:  /* prlimit64(pid, res, new, old) */
-		if (a0 && (int64_t)a0 != cp()->pid)
+		if (a0 && FD(a0) != cp()->pid)
 			return -LX_ESRCH;
 		return put_rlimit(a3, a1);
 	case 318: { /* getrandom(buf, len, flags) */
@@ -689,6 +692,9 @@ void syscall_dispatch(struct trapframe *tf)
 
 	lx_stats.syscalls++;
 	tf->rax = (uint64_t)dispatch(tf, nr);
+#ifdef LX_TRACE   /* -DLX_TRACE: every system call on the console (debugging only) */
+	kprintf("sys %lu(%lx, %lx, %lx, %lx) = %ld\n", nr, tf->rdi, tf->rsi, tf->rdx, tf->r10, (int64_t)tf->rax);
+#endif
 }
 
 static const char *const trap_names[32] = {
