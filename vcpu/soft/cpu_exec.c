@@ -312,8 +312,8 @@ static _Noreturn void decode_failed(struct soft_vcpu *v, int rc, const uint8_t *
 	char hex[3 * SOFT_INSN_MAX + 1] = "";
 	if (len == 0 || len > SOFT_INSN_MAX)
 		len = 1;
-	for (unsigned i = 0; i < len; i++)
-		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%s%02x", i ? " " : "", bytes[i]);
+	for (unsigned i = 0, at = 0; i < len; i++)
+		at += (unsigned)snprintf(hex + at, sizeof(hex) - at, "%s%02x", i ? " " : "", bytes[i]);
 	v->exit.reason = ENGINE_EXIT_INTERNAL_ERROR;
 	snprintf(v->exit.message, sizeof(v->exit.message),
 		 "soft CPU: unimplemented instruction %s at rip %#llx", hex,
