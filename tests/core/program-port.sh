@@ -119,5 +119,23 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "does not fit in the 16 MiB of guest RAM past the kernel image" "$work/e" ||
 	fail "a package bigger than --mem: exit $rc: $(cat "$work/e")"
 
+# The identity: the program by content, the arguments in order however
+# they are spelled, the files by name and content.
+ident() { "$memvirt" run --no-db --json --guest "$work/good.elf" "$@" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["identity"])'; }
+mkdir "$work/elsewhere" && cp "$prog" "$work/elsewhere/good.elf"
+echo one >"$work/f1" && echo two >"$work/elsewhere/f1"
+i1=$(ident --program "$prog" --arg a --arg "b c" --file "$work/f1")
+[ "$i1" = "$(ident --program "$prog" --args "a 'b c'" --files "$work/f1")" ] || fail "--args/--files spell another identity"
+[ "$i1" = "$(ident --program "$work/elsewhere/good.elf" --arg a --arg "b c" --file "$work/f1")" ] ||
+	fail "the program's path is in the identity"
+[ "$i1" != "$(ident --program "$prog" --arg "b c" --arg a --file "$work/f1")" ] || fail "argument order is not in the identity"
+[ "$i1" != "$(ident --program "$prog" --arg a --arg b --arg c --file "$work/f1")" ] || fail "'b c' and b c name one identity"
+[ "$i1" != "$(ident --program "$prog" --arg a --arg "b c" --file "$work/elsewhere/f1")" ] ||
+	fail "a file's content is not in the identity"
+case $i1 in
+*";workload=program;param=;program="*";arg=a b%20c;file=f1@"*";output-limit=1048576;"*) ;;
+*) fail "identity: $i1" ;;
+esac
+
 [ "$failures" -eq 0 ] || exit 1
 echo "program port protocol: output, console, store, hostile descriptors, exit status ($engines)"
