@@ -97,7 +97,7 @@ const char *lx_elf_load(struct lx_as *as, const struct lx_pkg_file *f, struct lx
 		if (va < LX_USER_MIN)
 			return "ELF segment below 4 MiB (the kernel's): link at the usual 0x400000";
 		end = va + p->memsz;
-		if (end < va || !lx_mm_range_ok(va, p->memsz) || end > LX_MMAP_BOTTOM)
+		if (end < va || !lx_mm_range_ok(va, p->memsz) || end > LX_STACK_TOP - LX_STACK_SIZE)
 			return "ELF segment outside the user address range";
 		v.start = LX_PAGE_DOWN(va);
 		v.end = LX_PAGE_UP(end);
