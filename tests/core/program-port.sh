@@ -34,6 +34,8 @@ variant fd3 's/c704250090000001000000/c704250090000003000000/'
 variant long 's/c7042504900000080000/c7042504900000010001/'
 # its buffer at -16 (a sign-extended imm32): outside RAM, and gpa + len wraps
 variant buf-outside 's/4889042508900000/48c7042508900000f0ffffff/'
+# after its writes it loops forever (lea rsi -> jmp $ and five nops)
+variant hang 's/488d3518000000/ebfe9090909090/'
 prog=$work/good.elf   # any static x86-64 ELF is a program to the VMM
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@" 2>&1; }
@@ -111,6 +113,13 @@ rows=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.e
 [ "$(json "$work/exp.json" "[len(r['vms']) for r in d['runs']]")" = "[2, 1]" ] || fail "export: $(cat "$work/exp.json")"
 [ "$(json "$work/exp.json" "d['runs'][1]['vms'][0]['stdout'] == '$magic' * 2 and d['runs'][1]['status']")" = failed ] ||
 	fail "export of the failed run: $(cat "$work/exp.json")"
+
+# A run ended before the program did keeps what came.
+"$memvirt" run --db "$work/r.db" --quiet --insn-limit 100000 --program "$prog" --guest "$work/hang.elf" 2>"$work/e"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "without finishing" "$work/e" || fail "hang: exit $rc: $(cat "$work/e")"
+rows=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT r.status, length(o.data), o.truncated FROM program_output o JOIN runs r ON r.id = o.run_id WHERE o.run_id = (SELECT max(id) FROM runs) AND o.stream = \"stdout\"").fetchone())' "$work/r.db")
+[ "$rows" = "('failed', 16, 0)" ] || fail "the ended run's stdout: $rows"
 
 # A package that cannot fit in RAM past the kernel: refused before it runs.
 head -c $((20 << 20)) /dev/zero >"$work/big.bin"
