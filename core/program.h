@@ -18,8 +18,8 @@
 #include "workloads/catalog.h"
 #include "workloads/program_abi.h"
 
-#define PROG_MAX_ARGS 256
-#define PROG_MAX_FILES 32
+#define PROG_MAX_ARGS 257     /* argv[0] and 256 arguments */
+#define PROG_MAX_FILES 33    /* the program and 32 --file files */
 /* What one program or file may weigh: the package lives in guest RAM
  * next to the kernel, and --mem is at most 64 GiB. */
 #define PROG_MAX_FILE_SIZE (1ull << 30)

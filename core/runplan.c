@@ -293,6 +293,9 @@ static size_t put_word(char *buf, size_t len, size_t off, const char *w)
 	return off;
 }
 
+/* Longer argument or file lists are named by a digest in the identity. */
+#define PROG_IDENTITY_LIST_MAX 512
+
 /* A program run's part of the identity: the program by its content (the
  * path is where it lies, not what it is), its arguments in order, its
  * files by name and content, the output limit.  The one-text spellings
@@ -305,16 +308,42 @@ static bool program_identity(const struct run_plan *p, const struct rc_option *o
 	if (!strcmp(o->name, "program")) {
 		snprintf(buf, len, "%.16s", p->package.files[0].sha256);
 	} else if (!strcmp(o->name, "arg")) {
+		struct sha256 h;
+
+		sha256_init(&h);
 		for (unsigned i = 0; i < p->prog_argc; i++) {
+			uint64_t n = strlen(p->prog_args[i]);
+
 			if (i)
 				off += (size_t)snprintf(buf + off, off < len ? len - off : 0, " ");
 			off = put_word(buf, len, off, p->prog_args[i]);
+			sha256_update(&h, &n, sizeof(n));
+			sha256_update(&h, p->prog_args[i], n);
+		}
+		/* A long list is named by its digest, so that the identity
+		 * stays short enough to compare and store. */
+		if (off > PROG_IDENTITY_LIST_MAX) {
+			char hex[65];
+
+			sha256_hex(&h, hex);
+			snprintf(buf, len, "sha256:%.16s", hex);
 		}
 	} else if (!strcmp(o->name, "file")) {
+		struct sha256 h;
+
+		sha256_init(&h);
 		for (unsigned i = 1; i < p->package.file_count; i++) {
 			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s", i > 1 ? " " : "");
 			off = put_word(buf, len, off, p->package.files[i].name);
 			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "@%.16s", p->package.files[i].sha256);
+			sha256_update(&h, p->package.files[i].name, strlen(p->package.files[i].name) + 1);
+			sha256_update(&h, p->package.files[i].sha256, 64);
+		}
+		if (off > PROG_IDENTITY_LIST_MAX) {
+			char hex[65];
+
+			sha256_hex(&h, hex);
+			snprintf(buf, len, "sha256:%.16s", hex);
 		}
 	} else if (!strcmp(o->name, "output-limit")) {
 		snprintf(buf, len, "%" PRIu64, p->cfg->output_limit);
