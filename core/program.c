@@ -187,7 +187,9 @@ int prog_read_file(const char *path, uint8_t **data, size_t *size, uint32_t *mod
 
 	*data = NULL;
 	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as a file must not hang the command (it is
+	 * refused below as not a regular file). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
 		return say(why, len, rc, "%s: %s", path, strerror(-rc));
