@@ -483,6 +483,13 @@ int run_plan_make(const struct run_config *c, struct run_plan *p, unsigned flags
 	rc = resolve_backend(c, p);
 	if (!rc)
 		rc = check_machine(c, p);
+	/* The Linux personality builds page tables and never runs the
+	 * architected TLB's refill mode: on that machine its walks would be
+	 * the hardware's, and the backends' counts meaningless. */
+	if (!rc && p->program && p->arch_tlb)
+		rc = plan_fail(p, MV_EXIT_USAGE,
+			       "--program runs on the page-table machine only (the Linux personality has no "
+			       "architected-TLB refill mode); drop --machine archtlb");
 	/* Whether this machine can run the engine at all is its environment,
 	 * said after what is wrong with the command line itself; a check of a
 	 * sweep file does not depend on it. */

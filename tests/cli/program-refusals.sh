@@ -5,7 +5,8 @@
 # PT_INTERP), a 32-bit ELF (gcc -m32 where it works, else crafted), a
 # non-ELF file, a missing file, a missing --file, two --file files of one
 # base name, a base name too long for the package, --workload or --param
-# with --program, --arg without --program, --arg with --args; and with
+# with --program, --arg without --program, --arg with --args, the
+# architected-TLB machine; and with
 # --json says so in one JSON object.  No run row is written.
 set -u
 memvirt=${1:?memvirt}
@@ -80,6 +81,8 @@ refuse "--param sets a workload's parameters; a program takes --arg" --program "
 refuse "--arg is for a program: add --program PATH" --arg x
 refuse "--files is for a program: add --program PATH" --files "$work/data"
 refuse "--arg and --args together: give the list one way" --program "$work/static" --arg x --args "y z"
+refuse "--program runs on the page-table machine only (the Linux personality has no architected-TLB refill mode); drop --machine archtlb" \
+	--program "$work/static" --machine archtlb --backend softtlb
 refuse "unterminated ' quote in 'it's'" --program "$work/static" --args "it's"
 
 # --json: the refusal as one JSON object on stdout.
