@@ -58,7 +58,10 @@
  *   operand's effective address without the segment base; control
  *   instructions (FLDCW, FNSTCW, FNSTSW, FNSTENV, FNCLEX, FWAIT) keep them,
  *   FNINIT and FNSAVE clear them, FLDENV and FRSTOR load them (the
- *   32-bit offsets of the image, zero-extended).  The modrm in FOP is read
+ *   32-bit offsets of the image, zero-extended), FNSTENV and FNSAVE store
+ *   them (the low 32 bits).  The host's own pointers are never used: a
+ *   context switch may replace them (Linux's FXSAVE-leak workaround on
+ *   AMD).  The modrm in FOP is read
  *   back from the instruction's bytes.  Simplifications: for a memory form
  *   straddling two pages that modrm is rebuilt from the decoded operand
  *   with the shortest displacement encoding (what assemblers emit); FCS
@@ -471,6 +474,15 @@ void soft_exec_x87(struct soft_vcpu *v, const struct soft_dinsn *d)
 	memcpy(before, img, IMG_SIZE);
 	host_run(img, stub, buf, &fl, &ax);
 
+	if (d->mem && (what & X_ENV) && (what & X_W)) {
+		/* FNSTENV, FNSAVE: the pointers stored are the guest's (the
+		 * host's may have been replaced by a context switch, above). */
+		wr32(buf + IMG_FIP, (uint32_t)x->fip);
+		wr16(buf + IMG_FIP + 4, 0);
+		wr16(buf + IMG_FOP, (uint16_t)(x->fop & 0x7ff));
+		wr32(buf + IMG_FDP, (uint32_t)x->fdp);
+		wr16(buf + IMG_FDP + 4, 0);
+	}
 	if (d->mem && (what & X_W)) {
 		/* A store after an unmasked exception may have been suppressed:
 		 * run it again over a buffer filled differently; a store that
@@ -495,9 +507,13 @@ void soft_exec_x87(struct soft_vcpu *v, const struct soft_dinsn *d)
 		x->fip = x->fdp = 0;
 		x->fop = 0;
 	} else if (what & X_LDPTR) {
-		x->fip = rd32(img + IMG_FIP);
-		x->fdp = rd32(img + IMG_FDP);
-		x->fop = rd16(img + IMG_FOP) & 0x7ff;
+		/* From the bytes loaded (the environment and the FSAVE image
+		 * share these offsets), not from the host: a context switch on
+		 * some hosts (AMD: Linux's FXSAVE-leak workaround) replaces the
+		 * host's own pointers. */
+		x->fip = rd32(buf + IMG_FIP);
+		x->fdp = rd32(buf + IMG_FDP);
+		x->fop = rd16(buf + IMG_FOP) & 0x7ff;
 	} else if (what & X_CTL) {
 		x->fip = fip;
 		x->fdp = fdp;
