@@ -922,7 +922,7 @@ static __attribute__((noinline)) void native_call(uint8_t *code, uint64_t r14v, 
 		"frstor (%[host])\n\t"
 		: [f] "+r"(f), "+a"(a), "+r"(r14), "+r"(r15)
 		: [host] "r"(host), [img] "r"(img), [code] "r"(code)
-		: "memory", "cc", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11");
+		: "memory", "cc"); /* the sequences write only AX, RFLAGS, x87 state and memory */
 	*fl = f;
 	*rax = a;
 }
