@@ -5,6 +5,7 @@
     programs.py program MEMVIRT BINARY [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py source  MEMVIRT SOURCE.c [--static-pie] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, exit3
+    programs.py feature MEMVIRT CASE SRCDIR      CASE: output-limit, determinism, vms
 
 `program` checks a built binary (workloads/programs/); `source` first
 compiles SOURCE.c here with `gcc -static -O2 -pthread`, and again with
@@ -36,6 +37,13 @@ missing --file (exit 2, the path named), a program that stores to
 0xdead0008 (run failed, SIGSEGV at that address), and one that exits 3
 (run failed, exit_status 3, its stdout kept); these two also on the kvm
 engine where it runs.
+
+`feature` checks promises of docs/programs.md on the soft engine's three
+backends: --output-limit sends the limit's worth and counts the rest
+while the checksum covers all of stdout; clocks and random bytes are the
+same for one seed and the random bytes differ for another, the realtime
+clock starting at 2026-01-01; with --vms 2 each VM runs its own copy and
+gives the host's output.
 
 Every failure is printed with the values that differ; exit 1 if any.
 Skips (77) only where a compiler the case needs is missing.
@@ -377,6 +385,113 @@ def bad_case(memvirt, case, srcdir):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def feature_case(memvirt, case, srcdir):
+    work = tempfile.mkdtemp(prefix="memvirt-programs-")
+    try:
+        if case == "output-limit":
+            # 4000 lines of 60 bytes, a limit of 64 KiB: the guest sends the
+            # first 65536 bytes of fd 1 and 2 together, counts the rest, and
+            # the checksum is over all 240000 bytes of stdout.
+            exe = compile_source(os.path.join(srcdir, "spew.c"), work, "", ["gcc", "-static", "-O2"])
+            if not exe:
+                return
+            out, status, err = host_run(exe, ["4000"], [])
+            for b in SOFT_BACKENDS:
+                label = "spew on soft/%s with --output-limit 64K" % b
+                rc, j, e, cmd = memvirt_run(memvirt, exe, ["4000"], [],
+                                            ["--engine", "soft", "--backend", b, "--output-limit", "64K"])
+                if j is None:
+                    fail("%s: no JSON (exit %s): %s" % (label, rc, e.strip()[-400:]))
+                    continue
+                prog = j.get("program") or {}
+                got = (prog.get("stdout") or "").encode()
+                bad = []
+                if rc != 0 or j.get("status") != "ok":
+                    bad.append("exit %s status %r (%s)" % (rc, j.get("status"), j.get("error")))
+                if len(got) != 65536 or not out.startswith(got):
+                    bad.append("stdout: %d bytes%s, want the host's first 65536" %
+                               (len(got), "" if out.startswith(got) else ", not a prefix of the host's"))
+                if prog.get("output_dropped") != len(out) + len(err) - 65536:
+                    bad.append("output_dropped %r, want %d" % (prog.get("output_dropped"),
+                                                                len(out) + len(err) - 65536))
+                if checksum_of(j) != fnv_checksum(out, status):
+                    bad.append("checksum %r, want %s (all %d bytes of stdout)" %
+                               (j.get("checksum"), fnv_checksum(out, status), len(out)))
+                if bad:
+                    fail("%s:\n  %s\n  command: %s" % (label, "\n  ".join(bad), " ".join(cmd)))
+                else:
+                    note("%s: ok, %d bytes sent, %s dropped, checksum over all of stdout" %
+                         (label, len(got), prog.get("output_dropped")))
+        elif case == "determinism":
+            # Clocks and random bytes: the same for one seed, other random
+            # bytes for another seed, the realtime clock from 2026-01-01.
+            exe = compile_source(os.path.join(srcdir, "clock.c"), work, "", ["gcc", "-static", "-O2"])
+            if not exe:
+                return
+            for b in SOFT_BACKENDS:
+                outs = []
+                for seed in ["1", "1", "2"]:
+                    rc, j, e, cmd = memvirt_run(memvirt, exe, [], [],
+                                                ["--engine", "soft", "--backend", b, "--seed", seed])
+                    outs.append(((j or {}).get("program") or {}).get("stdout") if rc == 0 else None)
+                    if rc != 0:
+                        fail("clock on soft/%s seed %s: exit %s: %s" % (b, seed, rc, ((j or {}).get("error") or e)[-300:]))
+                if None in outs:
+                    continue
+                lines = [o.splitlines() for o in outs]
+                bad = []
+                if outs[0] != outs[1]:
+                    bad.append("two runs of seed 1 differ:\n    %r\n    %r" % (outs[0], outs[1]))
+                rnd = [[l for l in ls if l.startswith(("getrandom", "AT_RANDOM"))] for ls in lines]
+                if len(rnd[0]) != 2 or any(a == c for a, c in zip(rnd[0], rnd[2])):
+                    bad.append("seeds 1 and 2 give the same random bytes: %r / %r" % (rnd[0], rnd[2]))
+                real = [l for l in lines[0] if l.startswith("realtime ")]
+                try:
+                    secs = float(real[0].split()[1])
+                except (IndexError, ValueError):
+                    secs = -1
+                if not 1767225600 <= secs < 1767225600 + 3600:
+                    bad.append("realtime %r, want within an hour of 2026-01-01T00:00:00Z" % (real,))
+                if bad:
+                    fail("clock on soft/%s:\n  %s" % (b, "\n  ".join(bad)))
+                else:
+                    note("clock on soft/%s: ok, deterministic for a seed, random bytes follow the seed: %s" %
+                         (b, " | ".join(lines[0])))
+        elif case == "vms":
+            # Two VMs timeshared, each running its own copy of the program.
+            exe = compile_source(os.path.join(srcdir, "qsort.c"), work, "", ["gcc", "-static", "-O2"])
+            if not exe:
+                return
+            out, status, _ = host_run(exe, ["2000", "3"], [])
+            want = fnv_checksum(out, status)
+            for b in SOFT_BACKENDS:
+                label = "qsort with --vms 2 on soft/%s" % b
+                rc, j, e, cmd = memvirt_run(memvirt, exe, ["2000", "3"], [],
+                                            ["--engine", "soft", "--backend", b, "--vms", "2", "--quantum", "200000"])
+                if j is None:
+                    fail("%s: no JSON (exit %s): %s" % (label, rc, e.strip()[-400:]))
+                    continue
+                vms = (j.get("program") or {}).get("vms") or []
+                sums = j.get("checksum") or []
+                bad = []
+                if rc != 0 or j.get("status") != "ok":
+                    bad.append("exit %s status %r (%s)" % (rc, j.get("status"), j.get("error")))
+                if len(vms) != 2 or any(v.get("stdout") != as_json_text(out) or v.get("exit_status") != status
+                                        for v in vms):
+                    bad.append("program.vms %r, want two with the host's stdout and status" %
+                               ([(v.get("exit_status"), (v.get("stdout") or "")[:60]) for v in vms],))
+                if [str(s).lower() for s in sums] != [want, want]:
+                    bad.append("checksums %r, want [%s, %s]" % (sums, want, want))
+                if bad:
+                    fail("%s:\n  %s\n  command: %s" % (label, "\n  ".join(bad), " ".join(cmd)))
+                else:
+                    note("%s: ok, both VMs print the host's output" % label)
+        else:
+            sys.exit("programs.py: no feature case %r" % case)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -404,6 +519,8 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     elif mode == "bad":
         bad_case(memvirt, sys.argv[3], sys.argv[4])
+    elif mode == "feature":
+        feature_case(memvirt, sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)
     if failures:
