@@ -2,7 +2,7 @@
 """tests/programs/programs.py — static Linux programs under `memvirt run
 --program`, end to end, against the same binary run on this host.
 
-    programs.py program MEMVIRT BINARY [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
+    programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py source  MEMVIRT SOURCE.c [--static-pie] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, exit3
     programs.py feature MEMVIRT CASE SRCDIR      CASE: output-limit, determinism, vms
@@ -17,7 +17,8 @@ A check: the binary runs directly on this host, in a folder holding the
 --file files (the guest's program finds them in its working directory,
 "/", under their base names), stdout and exit status captured.  Then
 `memvirt run --program BINARY --arg ... --file ... --json --no-db` runs
-it on the soft engine under native, shadow and ept, and, where this
+it on the soft engine under native, shadow and ept (and each --backend
+plugin given), and, where this
 machine's /dev/kvm runs memvirt, on the kvm engine under its backend.
 Each run must have status "ok" (or "failed" when the host's status is
 not 0), program.stdout equal to the host's stdout byte for byte,
@@ -59,6 +60,7 @@ import sys
 import tempfile
 
 SOFT_BACKENDS = ["native", "shadow", "ept"]
+extra_backends = []      # --backend PATH.so: a plugin, run like the built-in ones
 RUN_TIMEOUT = 120        # seconds for one memvirt run, as memvirt --timeout
 failures = []
 
@@ -207,7 +209,7 @@ def check_run(label, rc, j, err, cmd, binary, want_out, want_status):
     return True
 
 
-def check_binary(memvirt, binary, args, files, kvm, kvm_args=None):
+def check_binary(memvirt, binary, args, files, kvm, kvm_args=None, extra_backends=()):
     name = os.path.basename(binary)
     want_out, want_status, host_err = host_run(binary, args, files)
     note("%s %s: on the host exit %d, %d bytes of stdout, checksum %s" %
@@ -215,8 +217,8 @@ def check_binary(memvirt, binary, args, files, kvm, kvm_args=None):
     if want_status < 0:
         fail("%s: killed by signal %d on the host: %s" % (name, -want_status, host_err.decode(errors="replace")))
         return
-    for b in SOFT_BACKENDS:
-        label = "%s on soft/%s" % (name, b)
+    for b in SOFT_BACKENDS + list(extra_backends):
+        label = "%s on soft/%s" % (name, os.path.basename(b))
         first = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", b])
         if not check_run(label, *first, binary, want_out, want_status):
             continue
@@ -269,9 +271,13 @@ def compile_source(src, outdir, suffix, cc, extra=()):
 
 def parse_common(argv):
     files, args, kvm_args, pie = [], [], None, False
+    global extra_backends
     i = 0
     while i < len(argv):
-        if argv[i] == "--static-pie":
+        if argv[i] == "--backend":
+            extra_backends.append(os.path.abspath(argv[i + 1]))
+            i += 2
+        elif argv[i] == "--static-pie":
             pie = True
             i += 1
         elif argv[i] == "--file":
@@ -498,7 +504,7 @@ def main():
     mode, memvirt = sys.argv[1], os.path.abspath(sys.argv[2])
     if mode == "program":
         files, args, kvm_args, _ = parse_common(sys.argv[4:])
-        check_binary(memvirt, sys.argv[3], args, files, kvm_backends(memvirt), kvm_args)
+        check_binary(memvirt, sys.argv[3], args, files, kvm_backends(memvirt), kvm_args, extra_backends)
     elif mode == "source":
         src = sys.argv[3]
         files, args, kvm_args, pie = parse_common(sys.argv[4:])
@@ -514,7 +520,7 @@ def main():
             for tag, cc in ccs:
                 exe = compile_source(os.path.abspath(src), work, "-" + tag, cc, ["-Wall", "-Werror"])
                 if exe:
-                    check_binary(memvirt, exe, args, files, kvm, kvm_args)
+                    check_binary(memvirt, exe, args, files, kvm, kvm_args, extra_backends)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     elif mode == "bad":
