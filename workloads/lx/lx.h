@@ -105,7 +105,7 @@ struct lx_vma {
 	uint32_t prot;             /* LX_PROT_* */
 	uint32_t kind;             /* enum lx_vma_kind */
 	int32_t file;              /* LX_VMA_FILE: package file index */
-	uint32_t pad;
+	uint32_t shared;           /* MAP_SHARED|MAP_ANONYMOUS: fork shares the frames, no copy-on-write */
 	uint64_t foff;             /* file offset of `start` */
 };
 

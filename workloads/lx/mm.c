@@ -26,7 +26,8 @@
  * shared, NX unless PROT_EXEC; PROT_NONE leaves keep their frame with U
  * clear (so user accesses fault and the frame survives an mprotect back).
  * A write fault on a present page of a writable VMA is copy-on-write: a
- * frame whose count is 1 just gets W back, a shared one is copied.
+ * frame whose count is 1 just gets W back, a shared one is copied —
+ * except in MAP_SHARED anonymous VMAs, whose frames fork shares writable.
  */
 #include "workloads/lx/lx.h"
 
@@ -276,6 +277,19 @@ static uint64_t *pte_walk(uint64_t pml4, uint64_t va, int create)
 	return &t[(va >> 12) & 511];
 }
 
+static uint64_t leaf(uint64_t pa, uint32_t prot, int writable)
+{
+	uint64_t e = pa | PTE_P;
+
+	if (prot & (LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC))
+		e |= PTE_U;
+	if ((prot & LX_PROT_WRITE) && writable)
+		e |= PTE_W;
+	if (!(prot & LX_PROT_EXEC))
+		e |= PTE_NX;
+	return e;
+}
+
 int lx_mm_new(struct lx_as *as)
 {
 	uint64_t *pml4, *pdpt, *kpdpt = tab(mm.kpdpt_low), pd;
@@ -368,7 +382,39 @@ int lx_mm_fork(struct lx_as *parent, struct lx_as *child)
 		child->vma[i] = parent->vma[i];
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
+	/* MAP_SHARED anonymous memory stays one set of frames, writable in
+	 * both: every page gets its frame now (one touched only later would
+	 * be each process's own), and fork_level shares it. */
+	for (i = 0; i < parent->nvma; i++) {
+		const struct lx_vma *v = &parent->vma[i];
+		uint64_t va;
+
+		if (!v->shared)
+			continue;
+		for (va = v->start; va < v->end; va += LX_PAGE) {
+			uint64_t *pte = pte_walk(parent->pml4, va, 1);
+
+			if (!(*pte & PTE_P))
+				*pte = leaf(data_alloc(1), v->prot, 1);
+		}
+	}
 	fork_level(tab(parent->pml4), tab(child->pml4), 4);
+	for (i = 0; i < parent->nvma; i++) {
+		const struct lx_vma *v = &parent->vma[i];
+		uint64_t va;
+
+		if (!v->shared || !(v->prot & LX_PROT_WRITE))
+			continue;
+		for (va = v->start; va < v->end; va += LX_PAGE) {
+			uint64_t *pp = pte_walk(parent->pml4, va, 0), *cc;
+
+			if (!pp || !(*pp & PTE_P))
+				continue;
+			cc = pte_walk(child->pml4, va, 0);
+			*pp |= PTE_W;
+			*cc |= PTE_W;
+		}
+	}
 	/* The parent's writable pages just became read-only. */
 	if (is_loaded(parent))
 		lx_mm_load(parent);
@@ -410,7 +456,7 @@ static int range_free(struct lx_as *as, uint64_t start, uint64_t end)
 
 static int vma_same(const struct lx_vma *a, const struct lx_vma *b)
 {
-	if (a->kind != b->kind || a->prot != b->prot || a->end != b->start)
+	if (a->kind != b->kind || a->prot != b->prot || a->end != b->start || a->shared != b->shared)
 		return 0;
 	if (a->kind == LX_VMA_FILE)
 		return a->file == b->file && a->foff + (a->end - a->start) == b->foff;
@@ -474,19 +520,6 @@ static int vma_split(struct lx_as *as, uint64_t at)
 }
 
 /* ---- leaves ---- */
-
-static uint64_t leaf(uint64_t pa, uint32_t prot, int writable)
-{
-	uint64_t e = pa | PTE_P;
-
-	if (prot & (LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC))
-		e |= PTE_U;
-	if ((prot & LX_PROT_WRITE) && writable)
-		e |= PTE_W;
-	if (!(prot & LX_PROT_EXEC))
-		e |= PTE_NX;
-	return e;
-}
 
 /* Drop the leaves of [start, end). */
 static void unmap_pages(struct lx_as *as, uint64_t start, uint64_t end)
@@ -564,7 +597,7 @@ int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus)
 	}
 	pa = *pte & PTE_ADDR;
 	if (write && !(*pte & PTE_W)) {
-		if (mm.refcnt[pa >> 12] == 1) {
+		if (mm.refcnt[pa >> 12] == 1 || v->shared) {
 			*pte = leaf(pa, v->prot, 1);
 		} else {
 			uint64_t copy = data_alloc(0);
@@ -580,7 +613,7 @@ int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus)
 	}
 	/* Present and allowed: a stale TLB entry or a leaf an mprotect
 	 * left behind; rewrite it from the VMA. */
-	*pte = leaf(pa, v->prot, mm.refcnt[pa >> 12] == 1 || !(v->prot & LX_PROT_WRITE));
+	*pte = leaf(pa, v->prot, mm.refcnt[pa >> 12] == 1 || v->shared);
 	flush_page(as, page);
 	return 0;
 }
@@ -650,7 +683,7 @@ int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len, 
 		pte = pte_walk(as->pml4, page, 1);
 		if (!(*pte & PTE_P)) {
 			*pte = leaf(fill_frame(v, page), v->prot, 1);
-		} else if (mm.refcnt[(*pte & PTE_ADDR) >> 12] > 1) {
+		} else if (mm.refcnt[(*pte & PTE_ADDR) >> 12] > 1 && !v->shared) {
 			uint64_t copy = data_alloc(0);
 
 			page_copy(copy, *pte & PTE_ADDR);
@@ -763,6 +796,7 @@ int64_t lx_mm_mmap(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t prot,
 		v.foff = off;
 	} else {
 		v.kind = LX_VMA_ANON;
+		v.shared = (flags & 3u) == MAP_SHARED;
 	}
 	err = lx_mm_add_vma(as, &v);
 	return err ? err : (int64_t)start;
@@ -796,6 +830,7 @@ int64_t lx_mm_mprotect(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t p
 			as->vma[i].prot = prot & 7u;
 	for (va = addr; va < end; va += LX_PAGE) {
 		uint64_t *pte = pte_walk(as->pml4, va, 0), pa;
+		const struct lx_vma *v = vma_find(as, va);
 
 		if (!pte) {
 			va = (va | ((2ull << 20) - 1)) + 1 - LX_PAGE;
@@ -804,7 +839,7 @@ int64_t lx_mm_mprotect(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t p
 		if (!(*pte & PTE_P))
 			continue;
 		pa = *pte & PTE_ADDR;
-		*pte = leaf(pa, prot, mm.refcnt[pa >> 12] == 1);
+		*pte = leaf(pa, prot, mm.refcnt[pa >> 12] == 1 || (v && v->shared));
 	}
 	if (is_loaded(as))
 		lx_mm_load(as);
