@@ -28,6 +28,8 @@
  * start of the immediate (one byte short); those use R15-based operands.
  * unicorn 2.0.1 rejects POPCNT as an invalid instruction in every CPU
  * model, so POPCNT is checked by the directed tests (test_alu.c) only.
+ * Its CMPXCHG8B/16B leave garbage in EFLAGS (TF included: a #DB follows),
+ * so those are test_alu.c's too.
  *
  * SSE/SSE2 forms (SOFT_A_SSE) run from random XMM registers and a random
  * MXCSR (rounding mode, DAZ, FTZ and sticky flags random, every exception
@@ -189,14 +191,16 @@ static bool sse_rexw(const struct soft_form *f)
 }
 
 /* MXCSR bits under which unicorn 2.0.1 computes the form unlike
- * hardware: its MIN/MAX return a denormal source that DAZ makes zero;
- * under FTZ it keeps tiny results that hardware flushes to zero.  So FTZ
- * is random only in sequences without floating-point arithmetic. */
+ * hardware: its MIN/MAX return a denormal source that DAZ makes zero,
+ * its multiplies do not always treat a denormal input as zero under DAZ,
+ * and under FTZ it keeps tiny results that hardware flushes to zero.  So
+ * DAZ and FTZ are random only in sequences without floating-point
+ * arithmetic (test_sse.c checks them against known results). */
 static uint32_t sse_mxcsr_clear(const struct soft_form *f)
 {
 	switch (f->sub) {
-#define FTZ_H(id, mn, px, oc, msz, fl, insn) case SOFT_SSE_##id: return ((fl) & SSE_FP) ? 0x8000 : 0;
-#define FTZ_C(id, mn, px, oc, ex, mc, on, im, msz, fl) case SOFT_SSE_##id: return ((fl) & SSE_FP) ? 0x8000 : 0;
+#define FTZ_H(id, mn, px, oc, msz, fl, insn) case SOFT_SSE_##id: return ((fl) & SSE_FP) ? 0x8040 : 0;
+#define FTZ_C(id, mn, px, oc, ex, mc, on, im, msz, fl) case SOFT_SSE_##id: return ((fl) & SSE_FP) ? 0x8040 : 0;
 	SOFT_SSE_OPS(FTZ_H, FTZ_C)
 #undef FTZ_H
 #undef FTZ_C
@@ -294,6 +298,8 @@ static uint16_t flags_written(const struct soft_form *f, unsigned osize, uint64_
 		return SOFT_ZF;
 	case SOFT_OP_SAHF:
 		return SOFT_ARITH & ~SOFT_OF;
+	case SOFT_OP_CMPXCHG8B:
+		return SOFT_ZF;
 	case SOFT_OP_SSE:
 		switch (f->sub) {
 		case SOFT_SSE_COMISS: case SOFT_SSE_UCOMISS: case SOFT_SSE_COMISD: case SOFT_SSE_UCOMISD:
@@ -344,6 +350,7 @@ static uint16_t flags_defined(const struct soft_form *f, unsigned osize)
 static bool form_skipped(const struct soft_form *f)
 {
 	return (f->attr & (SOFT_A_SYS | SOFT_A_X87)) || f->op == SOFT_OP_POPCNT ||
+	       f->op == SOFT_OP_CMPXCHG8B ||
 	       (is_sse(f) && (f->sub == SOFT_SSE_FXSAVE || f->sub == SOFT_SSE_FXRSTOR));
 }
 
@@ -354,6 +361,8 @@ static bool form_eligible(const struct soft_form *f)
 	switch (f->op) {
 	case SOFT_OP_MOVS:
 	case SOFT_OP_STOS:
+	case SOFT_OP_CMPS:
+	case SOFT_OP_SCAS:
 	case SOFT_OP_LEAVE:
 	case SOFT_OP_PUSHF:
 	case SOFT_OP_POPF:
@@ -369,6 +378,8 @@ static unsigned pick_osize(struct rng *r, const struct soft_form *f)
 {
 	if (is_sse(f))
 		return sse_rexw(f) && rndn(r, 2) ? 8 : 4;
+	if (f->rexw)
+		return 8;
 	switch (f->size) {
 	case SOFT_SZ_B: return 1;
 	case SOFT_SZ_W: return 2;
@@ -702,8 +713,8 @@ static void gen_idiom(struct seq *s, struct rng *r, unsigned *forms_hit, const i
 		glue(s, b + 2, 3, 0);
 		break;
 	}
-	default: { /* [rep] movs/stos with set-up pointers; sometimes DF=1 */
-		bool movs = rndn(r, 2);
+	default: { /* [rep] stos/movs/cmps/scas with set-up pointers; sometimes DF=1 */
+		unsigned kind = rndn(r, 4); /* stos movs cmps scas */
 		unsigned sz = 1u << rndn(r, 4);
 		bool rep = rndn(r, 4) != 0;
 		bool down = rndn(r, 4) == 0;
@@ -727,13 +738,18 @@ static void gen_idiom(struct seq *s, struct rng *r, unsigned *forms_hit, const i
 		}
 		unsigned ss = s->len;
 		if (rep)
-			emit1(s, 0xf3);
+			emit1(s, kind >= 2 && rndn(r, 2) ? 0xf2 : 0xf3);
 		if (sz == 2)
 			emit1(s, 0x66);
 		if (sz == 8)
 			emit1(s, 0x48);
-		emit1(s, (uint8_t)((movs ? 0xa4 : 0xaa) + (sz > 1)));
-		note(s, ss, form_of[42 + 2 * movs + (sz > 1)], sz, 0, SOFT_ARITH);
+		static const uint8_t opc[4] = { 0xaa, 0xa4, 0xa6, 0xae };
+		static const unsigned fidx[4] = { 42, 44, 47, 49 };
+		emit1(s, (uint8_t)(opc[kind] + (sz > 1)));
+		/* CMPS/SCAS write the flags of their last compare: none when a
+		 * REP runs no iteration. */
+		uint16_t w = kind >= 2 && (!rep || n) ? SOFT_ARITH : 0;
+		note(s, ss, form_of[fidx[kind] + (sz > 1)], sz, w, SOFT_ARITH);
 		if (down) {
 			const uint8_t cld = 0xfc;
 			glue(s, &cld, 1, 0);
@@ -748,7 +764,7 @@ static void gen_idiom(struct seq *s, struct rng *r, unsigned *forms_hit, const i
  * count them as covered: [0..15] jcc rel8, [16..31] jcc rel32, 32 jmp
  * rel8, 33 jmp rel32, 34 call rel32, 35 ret, 36 ret imm16, 37 call r/m,
  * 38 jmp r/m, 39 leave, 40 popf, 41 pushf, 42 stos b, 43 stos v, 44 movs b,
- * 45 movs v, 46 jrcxz. */
+ * 45 movs v, 46 jrcxz, 47 cmps b, 48 cmps v, 49 scas b, 50 scas v. */
 static int find_form(unsigned map, unsigned opc, int ext)
 {
 	for (unsigned i = 0; i < soft_form_count; i++) {
@@ -780,7 +796,11 @@ static void idiom_forms(int *form_of)
 	form_of[44] = find_form(SOFT_MAP_1B, 0xa4, -1);
 	form_of[45] = find_form(SOFT_MAP_1B, 0xa5, -1);
 	form_of[46] = find_form(SOFT_MAP_1B, 0xe3, -1);
-	for (unsigned i = 0; i < 47; i++)
+	form_of[47] = find_form(SOFT_MAP_1B, 0xa6, -1);
+	form_of[48] = find_form(SOFT_MAP_1B, 0xa7, -1);
+	form_of[49] = find_form(SOFT_MAP_1B, 0xae, -1);
+	form_of[50] = find_form(SOFT_MAP_1B, 0xaf, -1);
+	for (unsigned i = 0; i < 51; i++)
 		CHECK(form_of[i] >= 0, "idiom form %u is not in the table", i);
 }
 
@@ -1035,7 +1055,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < soft_form_count; i++)
 		if (form_eligible(&soft_forms[i]))
 			eligible[neligible++] = i;
-	int form_of[47];
+	int form_of[51];
 	idiom_forms(form_of);
 	static unsigned hits[1024];
 

@@ -2,7 +2,8 @@
  * tests/soft/test_alu.c — directed tests of the soft CPU's integer
  * instructions: arithmetic and flags, moves and extensions, shifts and
  * rotates, multiply and divide, bit operations, conditional moves and
- * sets, exchanges.  Each case runs a short program (the bytes were
+ * sets, exchanges (CMPXCHG8B/16B too: unicorn cannot check them, see
+ * oracle.c), string compares and the hint NOPs.  Each case runs a short program (the bytes were
  * assembled from the instruction text shown) ending in HLT, then checks
  * the listed registers and the flags that must be set and clear.
  */
@@ -287,6 +288,47 @@ static const struct alu_case cases[] = {
 	  "f8 f5 0f 92 c0 fd 9c 5b fc 81 e3 01 04 00 00 f4",
 	  {  },
 	  { { "rax", offsetof(struct engine_regs, rax), 1 }, { "rbx", offsetof(struct engine_regs, rbx), 0x401 } }, 0, 0 },
+	{ "mov [rdi], rsi; cmpxchg8b [rdi] (equal); mov rsi, [rdi]",
+	  "48 89 37 0f c7 0f 48 8b 37 f4",
+	  { .rdi = 0x200040, .rsi = 0x1111111122222222ull, .rdx = 0x11111111, .rax = 0x22222222,
+	    .rcx = 0x33333333, .rbx = 0x44444444 },
+	  { { "rsi", offsetof(struct engine_regs, rsi), 0x3333333344444444ull },
+	    { "rax", offsetof(struct engine_regs, rax), 0x22222222 } }, SOFT_ZF, 0 },
+	{ "mov [rdi], rsi; lock cmpxchg8b [rdi] (different); mov rsi, [rdi]",
+	  "48 89 37 f0 0f c7 0f 48 8b 37 f4",
+	  { .rdi = 0x200040, .rsi = 0x5555555566666666ull, .rdx = 0xaaaaaaaa00000001ull, .rax = 2,
+	    .rcx = 0x33333333, .rbx = 0x44444444 },
+	  { { "rsi", offsetof(struct engine_regs, rsi), 0x5555555566666666ull },
+	    { "rax", offsetof(struct engine_regs, rax), 0x66666666 },
+	    { "rdx", offsetof(struct engine_regs, rdx), 0x55555555 } }, 0, SOFT_ZF },
+	{ "mov [rdi], rsi; mov [rdi+8], rsi; lock cmpxchg16b [rdi] (equal); mov rsi, [rdi+8]",
+	  "48 89 37 48 89 77 08 f0 48 0f c7 0f 48 8b 77 08 f4",
+	  { .rdi = 0x200040, .rsi = 7, .rdx = 7, .rax = 7, .rcx = 0x0123456789abcdefull, .rbx = 9 },
+	  { { "rsi", offsetof(struct engine_regs, rsi), 0x0123456789abcdefull } }, SOFT_ZF, 0 },
+	{ "mov [rdi], rsi; mov [rdi+8], rbx; cmpxchg16b [rdi] (different)",
+	  "48 89 37 48 89 5f 08 48 0f c7 0f f4",
+	  { .rdi = 0x200040, .rsi = 5, .rbx = 6, .rdx = 1, .rax = 2, .rcx = 3 },
+	  { { "rax", offsetof(struct engine_regs, rax), 5 }, { "rdx", offsetof(struct engine_regs, rdx), 6 } },
+	  0, SOFT_ZF },
+	{ "mov byte [rdi+5], 0x41; mov al, 0x41; mov ecx, 100; repne scasb",
+	  "c6 47 05 41 b0 41 b9 64 00 00 00 f2 ae f4",
+	  { .rdi = 0x200100 },
+	  { { "rdi", offsetof(struct engine_regs, rdi), 0x200106 }, { "rcx", offsetof(struct engine_regs, rcx), 94 } },
+	  SOFT_ZF, 0 },
+	{ "mov byte [rsi+3], 1; mov ecx, 10; repe cmpsb",
+	  "c6 46 03 01 b9 0a 00 00 00 f3 a6 f4",
+	  { .rsi = 0x200300, .rdi = 0x200400 },
+	  { { "rsi", offsetof(struct engine_regs, rsi), 0x200304 }, { "rdi", offsetof(struct engine_regs, rdi), 0x200404 },
+	    { "rcx", offsetof(struct engine_regs, rcx), 6 } }, 0, SOFT_ZF | SOFT_CF },
+	{ "mov ecx, 4; std; repe cmpsd; cld (equal all the way down)",
+	  "b9 04 00 00 00 fd f3 a7 fc f4",
+	  { .rsi = 0x200500, .rdi = 0x200600 },
+	  { { "rsi", offsetof(struct engine_regs, rsi), 0x200500 - 16 }, { "rcx", offsetof(struct engine_regs, rcx), 0 } },
+	  SOFT_ZF, 0 },
+	{ "nop dword [rax]; nop ecx (0f 1e c9); nop (0f 19 00)",
+	  "0f 1f 00 0f 1e c9 0f 19 00 f4",
+	  { .rax = 0x200000 },
+	  { { "rax", offsetof(struct engine_regs, rax), 0x200000 } }, 0, 0 },
 	{ "nop; nop word ptr [rax+rax*1+0]; pause; lfence; mfence; sfence; xchg ax, ax",
 	  "90 66 0f 1f 04 00 f3 90 0f ae e8 0f ae f0 0f ae f8 66 90 f4",
 	  { .rax = 3 },

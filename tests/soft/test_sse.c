@@ -107,6 +107,14 @@ static void test_alignment(void)
 	CHECK_EQ_U64(f->xmm[0][1], 0x1817161514131211ull);
 	CHECK_EQ_U64(f->xmm[1][0], 0); /* untouched */
 	th_fini(&t);
+
+	/* CMPXCHG16B wants 16-byte alignment too: mov rax, 0x200008;
+	 * cmpxchg16b [rax]; hlt */
+	setup(&t, 0, 0, "48 c7 c0 08 00 20 00 48 0f c7 08 f4", 13, true);
+	th_expect(&t, ENGINE_EXIT_HLT, "cmpxchg16b at a misaligned address");
+	CHECK_EQ_U64(th_regs(&t).rax, TH_CODE + 7);
+	CHECK_EQ_U64(th_regs(&t).rbx, 0);
+	th_fini(&t);
 }
 
 static void test_fxsave_fxrstor(void)

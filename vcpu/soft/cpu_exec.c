@@ -531,6 +531,82 @@ static bool string_op(struct soft_vcpu *v, const struct soft_dinsn *d)
 	}
 }
 
+/* CMPS and SCAS, an element at a time: their flags are those of the
+ * last compare (a CMP of the elements), and REPE/REPNE end the string
+ * when ZF says so.  Returns false when the string must stop before
+ * finishing (stop_at reached), with RIP on it to go on later. */
+static bool compare_string(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	unsigned sz = d->osize;
+	uint64_t step = (v->rflags & SOFT_DF) ? -(uint64_t)sz : sz;
+	bool cmps = d->op == SOFT_OP_CMPS;
+	bool any = false;
+	for (;;) {
+		if (d->rep && v->r[1] == 0) {
+			if (!any)
+				v->icount++;
+			return true;
+		}
+		if (any && v->icount >= v->stop_at)
+			return false;
+		uint64_t a = cmps ? mem_rd(v, v->r[6], sz) : reg_rd(v, 0, sz);
+		uint64_t b = mem_rd(v, v->r[7], sz);
+		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
+		if (cmps)
+			v->r[6] += step;
+		v->r[7] += step;
+		v->icount++;
+		if (!d->rep)
+			return true;
+		v->r[1]--;
+		any = true;
+		if ((d->rep == 0xf3) != (a == b))
+			return true; /* REPE ends on a difference, REPNE on a match */
+	}
+}
+
+/* CMPXCHG8B m64 / CMPXCHG16B m128 (REX.W, 16-byte aligned): EDX:EAX
+ * (RDX:RAX) against memory; equal: ZF=1 and ECX:EBX (RCX:RBX) stored;
+ * else ZF=0, the value loaded into EDX:EAX, and written back unchanged as
+ * the locked cycle does.  Like CMPXCHG: a write probe, the read, the
+ * write (one access of the operand's size each). */
+static void cmpxchg_wide(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	uint64_t addr = ea(v, d);
+	uint64_t old[2], val[2];
+	bool wide = d->sub == 16;
+	unsigned half = wide ? 8 : 4;
+	if (wide) {
+		if (addr & 15)
+			soft_raise(v, 13, true, 0);
+		soft_access_n(v, addr, 16, SOFT_ACCESS_WRITE, NULL);
+		soft_access_n(v, addr, 16, SOFT_ACCESS_READ, old);
+	} else {
+		mem_probe_wr(v, addr, 8);
+		uint64_t x = mem_rd(v, addr, 8);
+		old[0] = (uint32_t)x;
+		old[1] = x >> 32;
+	}
+	bool eq = old[0] == reg_rd(v, 0, half) && old[1] == reg_rd(v, 2, half);
+	if (eq) {
+		val[0] = reg_rd(v, 3, half);
+		val[1] = reg_rd(v, 1, half);
+	} else {
+		val[0] = old[0];
+		val[1] = old[1];
+	}
+	if (wide)
+		soft_access_n(v, addr, 16, SOFT_ACCESS_WRITE, val);
+	else
+		mem_wr(v, addr, 8, val[0] | val[1] << 32);
+	if (!eq) {
+		reg_wr(v, 0, half, old[0]);
+		reg_wr(v, 2, half, old[1]);
+	}
+	uint64_t f = soft_flags(v);
+	set_arith(v, (uint32_t)((f & SOFT_ARITH & ~(uint64_t)SOFT_ZF) | (eq ? SOFT_ZF : 0)));
+}
+
 /* ---- the executor ---- */
 
 /* Executes one non-system instruction at v->rip.  Returns false when the
@@ -1035,6 +1111,14 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		if (string_op(v, d))
 			v->rip = next;
 		return true;
+	case SOFT_OP_CMPS:
+	case SOFT_OP_SCAS:
+		if (compare_string(v, d))
+			v->rip = next;
+		return true;
+	case SOFT_OP_CMPXCHG8B:
+		cmpxchg_wide(v, d);
+		break;
 	case SOFT_OP_FLAGOP: {
 		uint64_t f = soft_flags(v);
 		switch (d->sub) {

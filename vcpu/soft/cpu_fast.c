@@ -30,6 +30,8 @@ bool soft_ends_block(const struct soft_dinsn *d)
 	 * watches stop_at itself. */
 	case SOFT_OP_MOVS:
 	case SOFT_OP_STOS:
+	case SOFT_OP_CMPS:
+	case SOFT_OP_SCAS:
 	/* Setting IF makes a pending interrupt deliverable: stop_at moves. */
 	case SOFT_OP_POPF:
 	case SOFT_OP_INVALID:

@@ -98,8 +98,9 @@ void soft_cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		break;
 	case 1:
 		r[0] = 0x000306a0; /* family 6 */
-		r[2] = (1u << 17) | (1u << 21) | (1u << 23) | (1u << 31); /* PCID x2APIC POPCNT hypervisor */
-		r[3] = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
+		r[2] = (1u << 13) | (1u << 17) | (1u << 21) | (1u << 23) | (1u << 31); /* CX16 PCID x2APIC POPCNT hypervisor */
+		r[3] = (1u << 0) | /* FPU */
+		       (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
 		       (1u << 13) | (1u << 15) | /* PSE TSC MSR PAE CX8 APIC PGE CMOV */
 		       (1u << 24) | (1u << 25) | (1u << 26); /* FXSR SSE SSE2 (cpu_sse.c) */
 		/* No SSE3, SSSE3, SSE4, AVX, XSAVE/OSXSAVE: glibc's ifuncs then

@@ -34,6 +34,7 @@
  */
 #include "vcpu/soft/cpu_ops.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,43 +212,46 @@ static void fp_done(struct soft_vcpu *v, uint32_t mx)
 	v->fpu.mxcsr |= flags;
 }
 
-/* One access of n bytes at va (n > 8): see the top of the file. */
-static void rd_n(struct soft_vcpu *v, uint64_t va, unsigned n, void *buf)
+/* An access of n bytes (n > 8): see the top of the file. */
+void soft_access_n(struct soft_vcpu *v, uint64_t va, unsigned n, enum soft_access acc, void *buf)
 {
-	uint8_t *p = host_ptr(v, va, n, SOFT_ACCESS_READ);
+	uint8_t *p = host_ptr(v, va, n, acc);
 	if (likely(p)) {
-		memcpy(buf, p, n);
+		if (buf)
+			acc == SOFT_ACCESS_WRITE ? memcpy(p, buf, n) : memcpy(buf, p, n);
 		return;
 	}
 	struct soft_fault f;
 	bool user = v->cpl == 3;
 	if ((va & (SOFT_PAGE - 1)) + n <= SOFT_PAGE) {
 		uint64_t hpa;
-		if (!xlate(v, va, SOFT_ACCESS_READ, user, n, &hpa, &f))
-			soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, n);
-		memcpy(buf, v->m->mem + hpa, n);
-	} else if (!soft_cross_access(v, va, n, SOFT_ACCESS_READ, user, buf, &f)) {
-		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, n);
+		if (!xlate(v, va, acc, user, n, &hpa, &f))
+			soft_raise_fault(v, &f, acc, va, n);
+		if (buf)
+			acc == SOFT_ACCESS_WRITE ? memcpy(v->m->mem + hpa, buf, n)
+						 : memcpy(buf, v->m->mem + hpa, n);
+	} else if (buf) {
+		/* (A probe of a crossing access is left to the access itself,
+		 * as mem_probe_wr() does.) */
+		uint8_t tmp[FXSAVE_STATE_LEN];
+		assert(n <= sizeof(tmp));
+		if (acc == SOFT_ACCESS_WRITE)
+			memcpy(tmp, buf, n);
+		if (!soft_cross_access(v, va, n, acc, user, tmp, &f))
+			soft_raise_fault(v, &f, acc, va, n);
+		if (acc == SOFT_ACCESS_READ)
+			memcpy(buf, tmp, n);
 	}
+}
+
+static void rd_n(struct soft_vcpu *v, uint64_t va, unsigned n, void *buf)
+{
+	soft_access_n(v, va, n, SOFT_ACCESS_READ, buf);
 }
 
 static void wr_n(struct soft_vcpu *v, uint64_t va, unsigned n, const void *buf)
 {
-	uint8_t *p = host_ptr(v, va, n, SOFT_ACCESS_WRITE);
-	if (likely(p)) {
-		memcpy(p, buf, n);
-		return;
-	}
-	struct soft_fault f;
-	bool user = v->cpl == 3;
-	if ((va & (SOFT_PAGE - 1)) + n <= SOFT_PAGE) {
-		uint64_t hpa;
-		if (!xlate(v, va, SOFT_ACCESS_WRITE, user, n, &hpa, &f))
-			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, n);
-		memcpy(v->m->mem + hpa, buf, n);
-	} else if (!soft_cross_access(v, va, n, SOFT_ACCESS_WRITE, user, (uint8_t *)buf, &f)) {
-		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, n);
-	}
+	soft_access_n(v, va, n, SOFT_ACCESS_WRITE, (void *)(uintptr_t)buf);
 }
 
 /* The memory operand's address, aligned as the form requires. */

@@ -92,6 +92,8 @@ enum soft_op {
 	SOFT_OP_SSE,        /* sub: enum soft_sse (sse_ops.h, cpu_sse.c) */
 	SOFT_OP_JRCXZ,
 	SOFT_OP_LAHF, SOFT_OP_SAHF,
+	SOFT_OP_CMPS, SOFT_OP_SCAS,   /* REPE (F3) / REPNE (F2) in soft_dinsn.rep */
+	SOFT_OP_CMPXCHG8B,  /* sub: operand bytes, 8 or 16 (CMPXCHG16B, REX.W) */
 	/* System instructions. */
 	SOFT_OP_CLI, SOFT_OP_STI, SOFT_OP_HLT, SOFT_OP_IN, SOFT_OP_OUT,
 	SOFT_OP_INT3, SOFT_OP_INT, SOFT_OP_UD2, SOFT_OP_CPUID, SOFT_OP_RDTSC,

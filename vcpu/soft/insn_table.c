@@ -348,7 +348,7 @@ const struct soft_form soft_forms[] = {
 	F("ret", 1B, 0xc2, -1, F64, I, W, RET, 0, A_BR | SOFT_A_STACK, ARITH_FL),
 
 	/* Other non-system instructions. */
-	F("nop", 0F, 0x1f, 0, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1f, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
 	F("movs", 1B, 0xa4, -1, B, NONE, NONE, MOVS, 0, SOFT_A_REP, ARITH_FL),
 	F("movs", 1B, 0xa5, -1, V, NONE, NONE, MOVS, 0, SOFT_A_REP, ARITH_FL),
 	F("stos", 1B, 0xaa, -1, B, NONE, NONE, STOS, 0, SOFT_A_REP, ARITH_FL),
@@ -359,6 +359,15 @@ const struct soft_form soft_forms[] = {
 	F("cld", 1B, 0xfc, -1, V, NONE, NONE, FLAGOP, SOFT_FL_CLD, 0, ARITH_FL),
 	F("std", 1B, 0xfd, -1, V, NONE, NONE, FLAGOP, SOFT_FL_STD, 0, ARITH_FL),
 
+	F("cmps", 1B, 0xa6, -1, B, NONE, NONE, CMPS, 0, SOFT_A_REP, ARITH_FL),
+	F("cmps", 1B, 0xa7, -1, V, NONE, NONE, CMPS, 0, SOFT_A_REP, ARITH_FL),
+	F("scas", 1B, 0xae, -1, B, NONE, NONE, SCAS, 0, SOFT_A_REP, ARITH_FL),
+	F("scas", 1B, 0xaf, -1, V, NONE, NONE, SCAS, 0, SOFT_A_REP, ARITH_FL),
+	{ .mnem = "cmpxchg16b", .map = SOFT_MAP_0F, .opc = 0xc7, .ext = 1, .pfx = 0,
+	  .modc = SOFT_MOD_MEM, .modrm = -1, .size = SOFT_SZ_V, .opnds = SOFT_P_E,
+	  .imm = SOFT_I_NONE, .op = SOFT_OP_CMPXCHG8B, .sub = 16, .count = SOFT_CNT_NONE,
+	  .attr = A_ML, .rexw = 1, .fdef = ARITH_FL },
+	FX("cmpxchg8b", 0F, 0xc7, 1, 0, MEM, -1, F64, E, NONE, CMPXCHG8B, 8, A_ML, ARITH_FL),
 	F("jrcxz", 1B, 0xe3, -1, F64, I, REL8, JRCXZ, 0, A_BR, ARITH_FL),
 	F("lahf", 1B, 0x9f, -1, F64, NONE, NONE, LAHF, 0, 0, ARITH_FL),
 	F("sahf", 1B, 0x9e, -1, F64, NONE, NONE, SAHF, 0, 0, ARITH_FL),
@@ -369,6 +378,18 @@ const struct soft_form soft_forms[] = {
 	FX("prefetcht0", 0F, 0x18, 1, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
 	FX("prefetcht1", 0F, 0x18, 2, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
 	FX("prefetcht2", 0F, 0x18, 3, 0, MEM, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	/* The rest of the hint-NOP space 0F 18..0F 1F (SDM vol. 2, NOP;
+	 * MPX's and CLDEMOTE's encodings are NOPs to a CPU without them). */
+	F("nop", 0F, 0x18, 4, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x18, 5, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x18, 6, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x18, 7, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x19, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1a, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1b, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1c, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1d, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
+	F("nop", 0F, 0x1e, -1, V, E, NONE, NOP, 0, A_M, ARITH_FL),
 
 	/* SSE and SSE2 (sse_ops.h). */
 	SOFT_SSE_OPS(SSE_H, SSE_C)
@@ -423,6 +444,14 @@ const struct soft_mnem_alias soft_mnem_aliases[] = {
 	{ .alias = "stosw", .mnem = "stos" },
 	{ .alias = "stosd", .mnem = "stos" },
 	{ .alias = "stosq", .mnem = "stos" },
+	{ .alias = "cmpsb", .mnem = "cmps" },
+	{ .alias = "cmpsw", .mnem = "cmps" },
+	{ .alias = "cmpsd", .mnem = "cmps" },
+	{ .alias = "cmpsq", .mnem = "cmps" },
+	{ .alias = "scasb", .mnem = "scas" },
+	{ .alias = "scasw", .mnem = "scas" },
+	{ .alias = "scasd", .mnem = "scas" },
+	{ .alias = "scasq", .mnem = "scas" },
 	{ .alias = "pushfq", .mnem = "pushf" },
 	{ .alias = "popfq", .mnem = "popf" },
 	{ .alias = "sal", .mnem = "shl" },
