@@ -330,6 +330,24 @@ static void from_image(struct soft_fpu *x, const uint8_t *img)
 	}
 }
 
+/* The name of an X_NI register form, for the exit's report. */
+static const char *ni_name(unsigned o, unsigned modrm)
+{
+	static const char *const d9[16] = {
+		[0x0] = "f2xm1", [0x1] = "fyl2x", [0x2] = "fptan", [0x3] = "fpatan",
+		[0x9] = "fyl2xp1", [0xb] = "fsincos", [0xe] = "fsin", [0xf] = "fcos",
+	};
+	if (o == 1 && modrm >= 0xf0 && d9[modrm - 0xf0])
+		return d9[modrm - 0xf0];
+	if (o == 3 && modrm == 0xe0)
+		return "fneni";
+	if (o == 3 && modrm == 0xe1)
+		return "fndisi";
+	if (o == 3 && modrm == 0xe4)
+		return "fnsetpm";
+	return "x87";
+}
+
 /* Ends the run: an x87 instruction the soft CPU does not implement. */
 static _Noreturn void not_implemented(struct soft_vcpu *v, unsigned o, unsigned modrm,
 				      const char *why)
@@ -450,8 +468,13 @@ void soft_exec_x87(struct soft_vcpu *v, const struct soft_dinsn *d)
 	}
 	if (v->cr0 & (CR0_EM | CR0_TS))
 		soft_raise(v, 7, false, 0);
-	if (what & X_NI)
-		not_implemented(v, o, modrm, "transcendental or 8087-only instruction");
+	if (what & X_NI) {
+		char why[96];
+		snprintf(why, sizeof(why), "%s: %s", ni_name(o, modrm),
+			 o == 1 ? "a transcendental, whose last bit differs between processors"
+				: "an 8087/80287 control instruction");
+		not_implemented(v, o, modrm, why);
+	}
 	if ((what & X_ENV) && d->osize == 2)
 		not_implemented(v, o, modrm, "the 16-bit environment format");
 	if (!(what & X_NOWAIT))
