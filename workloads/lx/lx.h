@@ -91,6 +91,7 @@ struct lx_stats {
 	uint64_t processes;
 	uint64_t threads;
 	uint64_t futex_waits;
+	uint64_t oom_kills;          /* processes killed because RAM ran out */
 	uint64_t output_bytes;       /* sent to the VMM through MV_PORT_PROG_WRITE */
 	uint64_t output_dropped;     /* past output_limit: counted, not sent */
 	uint64_t enosys[512];        /* unimplemented system calls by number (>= 511 folded) */
@@ -128,7 +129,7 @@ int lx_mm_range_ok(uint64_t start, uint64_t len);
 int lx_mm_add_vma(struct lx_as *as, const struct lx_vma *v);
 struct lx_vma *lx_mm_vma_at(struct lx_as *as, uint64_t va);
 int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len, int exec_too);
-int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus);
+int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus);   /* 0, -EFAULT, -ENOMEM */
 int lx_mm_uaccess(struct lx_as *as, uint64_t va, uint64_t len, int write);
 int64_t lx_mm_ustrlen(struct lx_as *as, uint64_t va, uint64_t max);
 int64_t lx_mm_mmap(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,

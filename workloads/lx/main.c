@@ -140,6 +140,7 @@ void kmain(struct mv_bootinfo *bi)
 	print_stat("processes", lx_stats.processes);
 	print_stat("threads", lx_stats.threads);
 	print_stat("futex_waits", lx_stats.futex_waits);
+	print_stat("oom_kills", lx_stats.oom_kills);
 	print_stat("output_bytes", lx_stats.output_bytes);
 	print_stat("output_dropped", lx_stats.output_dropped);
 	print_stat("syscall_entry_fixups", syscall_entry_fixups);

@@ -117,8 +117,15 @@ static void frame_give(uint64_t pa)
 	mm.nfree++;
 }
 
+/* A user data frame, or 0 when RAM is exhausted: the last OOM_RESERVE
+ * frames are kept for page tables, so a program that uses up memory is
+ * killed (SIGKILL, as Linux's OOM killer does) instead of the kernel
+ * panicking. */
+#define OOM_RESERVE 64
 static uint64_t data_alloc(int zero)
 {
+	if (mm.nfree <= OOM_RESERVE)
+		return 0;
 	lx_stats.frames_allocated++;
 	return frame_take(zero);
 }
@@ -394,8 +401,13 @@ int lx_mm_fork(struct lx_as *parent, struct lx_as *child)
 		for (va = v->start; va < v->end; va += LX_PAGE) {
 			uint64_t *pte = pte_walk(parent->pml4, va, 1);
 
-			if (!(*pte & PTE_P))
-				*pte = leaf(data_alloc(1), v->prot, 1);
+			if (!(*pte & PTE_P)) {
+				uint64_t pa = data_alloc(1);
+
+				if (!pa)
+					return -LX_ENOMEM;
+				*pte = leaf(pa, v->prot, 1);
+			}
 		}
 	}
 	fork_level(tab(parent->pml4), tab(child->pml4), 4);
@@ -551,7 +563,7 @@ static uint64_t fill_frame(const struct lx_vma *v, uint64_t page)
 {
 	uint64_t pa = data_alloc(1);
 
-	if (v->kind == LX_VMA_FILE) {
+	if (pa && v->kind == LX_VMA_FILE) {
 		const struct lx_pkg_file *f = &lx_files[v->file];
 		uint64_t off = v->foff + (page - v->start);
 
@@ -591,7 +603,9 @@ int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus)
 	}
 	pte = pte_walk(as->pml4, page, 1);
 	if (!(*pte & PTE_P)) {
-		*pte = leaf(fill_frame(v, page), v->prot, 1);
+		if (!(pa = fill_frame(v, page)))
+			return -LX_ENOMEM;
+		*pte = leaf(pa, v->prot, 1);
 		lx_stats.page_faults++;
 		return 0;
 	}
@@ -602,6 +616,8 @@ int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus)
 		} else {
 			uint64_t copy = data_alloc(0);
 
+			if (!copy)
+				return -LX_ENOMEM;
 			page_copy(copy, pa);
 			data_put(pa);
 			*pte = leaf(copy, v->prot, 1);
@@ -639,7 +655,13 @@ int lx_mm_uaccess(struct lx_as *as, uint64_t va, uint64_t len, int write)
 		pte = pte_walk(as->pml4, page, 0);
 		if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W)))
 			continue;
-		if (lx_mm_fault(as, page, write ? 2 : 0, &sigbus))
+		int err = lx_mm_fault(as, page, write ? 2 : 0, &sigbus);
+
+		if (err == -LX_ENOMEM) {
+			lx_stats.oom_kills++;
+			lx_proc_fatal(9, page, 0);
+		}
+		if (err)
 			return -LX_EFAULT;
 	}
 	return 0;
@@ -682,10 +704,14 @@ int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len, 
 			return -LX_EFAULT;
 		pte = pte_walk(as->pml4, page, 1);
 		if (!(*pte & PTE_P)) {
-			*pte = leaf(fill_frame(v, page), v->prot, 1);
+			if (!(pa = fill_frame(v, page)))
+				return -LX_ENOMEM;
+			*pte = leaf(pa, v->prot, 1);
 		} else if (mm.refcnt[(*pte & PTE_ADDR) >> 12] > 1 && !v->shared) {
 			uint64_t copy = data_alloc(0);
 
+			if (!copy)
+				return -LX_ENOMEM;
 			page_copy(copy, *pte & PTE_ADDR);
 			data_put(*pte & PTE_ADDR);
 			*pte = leaf(copy, v->prot, 1);

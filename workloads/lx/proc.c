@@ -488,7 +488,11 @@ static int64_t sys_clone(struct trapframe *tf, uint64_t flags, uint64_t newsp, u
 			np->used = 0;
 			return -LX_ENOMEM;
 		}
-		lx_mm_fork(&p->as, &np->as);
+		if (lx_mm_fork(&p->as, &np->as)) {
+			lx_mm_destroy(&np->as);
+			np->used = 0;
+			return -LX_ENOMEM;
+		}
 		memcpy(np->fd, p->fd, sizeof np->fd);
 		memcpy(np->sigact, p->sigact, sizeof np->sigact);
 	}

@@ -736,10 +736,15 @@ void trap_dispatch(struct trapframe *tf)
 		return;
 	if (tf->vector == 14) {
 		uint64_t va = read_cr2();
-		int sigbus = 0;
+		int sigbus = 0, err = -LX_EFAULT;
 
-		if (t->proc && va < LX_USER_TOP && lx_mm_fault(&t->proc->as, va, tf->err, &sigbus) == 0)
+		if (t->proc && va < LX_USER_TOP &&
+		    (err = lx_mm_fault(&t->proc->as, va, tf->err, &sigbus)) == 0)
 			return;
+		if (user && err == -LX_ENOMEM) {
+			lx_stats.oom_kills++;
+			lx_proc_fatal(9, va, tf->rip);   /* out of memory: SIGKILL, like Linux's OOM killer */
+		}
 		if (user)
 			lx_proc_fatal(sigbus ? 7 : 11, va, tf->rip);
 		panic("page fault at %lx (error %lx) rip %lx rsp %lx in tid %ld (kernel)", va, tf->err,
