@@ -148,7 +148,10 @@ FROM_GPR(cvtsi2ss_q, "cvtsi2ssq", "q")
 FROM_GPR(cvtsi2sd_l, "cvtsi2sdl", "k")
 FROM_GPR(cvtsi2sd_q, "cvtsi2sdq", "q")
 
-/* COMISS/UCOMISS/COMISD/UCOMISD: ZF PF CF as the host finds them. */
+/* COMISS/UCOMISS/COMISD/UCOMISD: ZF PF CF as the host finds them.  The
+ * setcc outputs are early-clobbered: they are written before the memory
+ * operands (MXCSR) are last used, so they must not share a register with
+ * those operands' addresses. */
 #define COMI(name, insn)                                                               \
 	static uint32_t name(const uint64_t *a, const uint64_t *b, uint32_t *mx)       \
 	{                                                                              \
@@ -158,7 +161,7 @@ FROM_GPR(cvtsi2sd_q, "cvtsi2sdq", "q")
 				 "movdqu %[b], %%xmm1\n\t" insn " %%xmm1, %%xmm0\n\t"    \
 				 "setz %[z]\n\tsetp %[p]\n\tsetc %[c]\n\t"               \
 				 "stmxcsr %[m]\n\tldmxcsr %[sv]"                        \
-				 : [z] "=q"(z), [p] "=q"(p), [c] "=q"(c), [m] "+m"(*mx),   \
+				 : [z] "=&q"(z), [p] "=&q"(p), [c] "=&q"(c), [m] "+m"(*mx), \
 				   [sv] "+m"(saved)                                      \
 				 : [a] "m"(*(const uint64_t(*)[2])a), [b] "m"(*(const uint64_t(*)[2])b) \
 				 : "xmm0", "xmm1", "cc");                               \
