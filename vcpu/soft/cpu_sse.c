@@ -193,7 +193,7 @@ static void sse_avail(struct soft_vcpu *v, unsigned id)
  * every exception masked, no flag set. */
 static uint32_t host_mxcsr(const struct soft_vcpu *v)
 {
-	return (v->fpu.mxcsr | MXCSR_MASKS) & ~MXCSR_FLAGS;
+	return ((v->fpu.mxcsr | MXCSR_MASKS) & ~MXCSR_FLAGS) & MXCSR_VALID;
 }
 
 /* Folds the flags an operation raised into the guest's MXCSR; raises
