@@ -23,6 +23,7 @@
  * between iterations like on hardware.
  */
 #include "vcpu/soft/cpu_ops.h"
+#include "vcpu/soft/cpu_x87.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -1152,6 +1153,8 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		soft_set_flags(v, nf);
 		break;
 	}
+	case SOFT_OP_X87:
+		soft_exec_x87(v, d);
 		break;
 	default:
 		/* System instructions retire (or not) by themselves. */

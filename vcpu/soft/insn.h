@@ -101,6 +101,7 @@ enum soft_op {
 	SOFT_OP_INVLPG, SOFT_OP_LGDT, SOFT_OP_LIDT, SOFT_OP_LTR,
 	SOFT_OP_IRETQ, SOFT_OP_SYSCALL, SOFT_OP_SYSRET, SOFT_OP_SWAPGS,
 	SOFT_OP_VMMCALL, SOFT_OP_MOV_TO_SEG, SOFT_OP_MOV_FROM_SEG, SOFT_OP_LRET,
+	SOFT_OP_X87,        /* sub: escape opcode & 7 (D8..DF), 8: FWAIT (cpu_x87.c) */
 	SOFT_OP__COUNT
 };
 
@@ -128,6 +129,7 @@ _Static_assert(SOFT_SSE__COUNT <= 256, "an SSE form's sub is a byte");
 #define SOFT_A_REP     0x08u  /* REP prefix meaningful (string ops) */
 #define SOFT_A_BRANCH  0x10u  /* control transfer: the oracle uses fixed idioms */
 #define SOFT_A_STACK   0x20u  /* uses RSP implicitly */
+#define SOFT_A_X87     0x40u  /* x87 form (cpu_x87.c): its own oracle, oracle_x87.c */
 #define SOFT_A_SSE     0x80u  /* SSE/SSE2 form (sse_ops.h): XMM operands, the exact mandatory prefix */
 
 /* RFLAGS bits. */

@@ -422,6 +422,19 @@ const struct soft_form soft_forms[] = {
 	F("sysret", 0F, 0x07, -1, V, NONE, NONE, SYSRET, 0, A_SYS, ARITH_FL),
 	F("retf", 1B, 0xcb, -1, V, NONE, NONE, LRET, 0, A_SYS, ARITH_FL),
 
+	/* ---- x87 (cpu_x87.c): one row per escape opcode D8..DF, sub =
+	 * opcode & 7, the executor decodes modrm itself; FWAIT.  The x87
+	 * mnemonics objdump prints are aliases of these rows (below). ---- */
+	F("fadd", 1B, 0xd8, -1, V, E, NONE, X87, 0, A_M | SOFT_A_X87, ARITH_FL),
+	F("fld", 1B, 0xd9, -1, V, E, NONE, X87, 1, A_M | SOFT_A_X87, ARITH_FL),
+	F("fiadd", 1B, 0xda, -1, V, E, NONE, X87, 2, A_M | SOFT_A_X87, ARITH_FL),
+	F("fild", 1B, 0xdb, -1, V, E, NONE, X87, 3, A_M | SOFT_A_X87, ARITH_FL),
+	F("fmul", 1B, 0xdc, -1, V, E, NONE, X87, 4, A_M | SOFT_A_X87, ARITH_FL),
+	F("fst", 1B, 0xdd, -1, V, E, NONE, X87, 5, A_M | SOFT_A_X87, ARITH_FL),
+	F("faddp", 1B, 0xde, -1, V, E, NONE, X87, 6, A_M | SOFT_A_X87, ARITH_FL),
+	F("fistp", 1B, 0xdf, -1, V, E, NONE, X87, 7, A_M | SOFT_A_X87, ARITH_FL),
+	F("fwait", 1B, 0x9b, -1, V, NONE, NONE, X87, 8, SOFT_A_X87, ARITH_FL),
+	/* ---- end of x87 ---- */
 };
 
 const unsigned soft_form_count = sizeof(soft_forms) / sizeof(soft_forms[0]);
@@ -458,6 +471,47 @@ const struct soft_mnem_alias soft_mnem_aliases[] = {
 	{ .alias = "lret", .mnem = "retf" },
 	{ .alias = "lretq", .mnem = "retf" },
 	{ .alias = "retfq", .mnem = "retf" },
+	/* ---- x87 (cpu_x87.c): every x87 mnemonic it implements (not the
+	 * transcendentals), spelled as a row of the x87 block. ---- */
+	{ .alias = "fstp", .mnem = "fld" }, { .alias = "fist", .mnem = "fld" },
+	{ .alias = "fxch", .mnem = "fld" }, { .alias = "fldz", .mnem = "fld" },
+	{ .alias = "fld1", .mnem = "fld" }, { .alias = "fldpi", .mnem = "fld" },
+	{ .alias = "fldl2e", .mnem = "fld" }, { .alias = "fldln2", .mnem = "fld" },
+	{ .alias = "fldl2t", .mnem = "fld" }, { .alias = "fldlg2", .mnem = "fld" },
+	{ .alias = "fchs", .mnem = "fld" }, { .alias = "fabs", .mnem = "fld" },
+	{ .alias = "fsub", .mnem = "fld" }, { .alias = "fsubp", .mnem = "fld" },
+	{ .alias = "fsubr", .mnem = "fld" }, { .alias = "fsubrp", .mnem = "fld" },
+	{ .alias = "fisub", .mnem = "fld" }, { .alias = "fisubr", .mnem = "fld" },
+	{ .alias = "fmulp", .mnem = "fld" }, { .alias = "fimul", .mnem = "fld" },
+	{ .alias = "fdiv", .mnem = "fld" }, { .alias = "fdivp", .mnem = "fld" },
+	{ .alias = "fdivr", .mnem = "fld" }, { .alias = "fdivrp", .mnem = "fld" },
+	{ .alias = "fidiv", .mnem = "fld" }, { .alias = "fidivr", .mnem = "fld" },
+	{ .alias = "fcom", .mnem = "fld" }, { .alias = "fcomp", .mnem = "fld" },
+	{ .alias = "fcompp", .mnem = "fld" }, { .alias = "fucom", .mnem = "fld" },
+	{ .alias = "fucomp", .mnem = "fld" }, { .alias = "fucompp", .mnem = "fld" },
+	{ .alias = "fcomi", .mnem = "fld" }, { .alias = "fcomip", .mnem = "fld" },
+	{ .alias = "fucomi", .mnem = "fld" }, { .alias = "fucomip", .mnem = "fld" },
+	{ .alias = "ficom", .mnem = "fld" }, { .alias = "ficomp", .mnem = "fld" },
+	{ .alias = "ftst", .mnem = "fld" }, { .alias = "fxam", .mnem = "fld" },
+	{ .alias = "fnstsw", .mnem = "fld" }, { .alias = "fnstcw", .mnem = "fld" },
+	{ .alias = "fldcw", .mnem = "fld" }, { .alias = "fninit", .mnem = "fld" },
+	{ .alias = "fnclex", .mnem = "fld" }, { .alias = "fsqrt", .mnem = "fld" },
+	{ .alias = "frndint", .mnem = "fld" }, { .alias = "fscale", .mnem = "fld" },
+	{ .alias = "fprem", .mnem = "fld" }, { .alias = "fprem1", .mnem = "fld" },
+	{ .alias = "fxtract", .mnem = "fld" }, { .alias = "ffree", .mnem = "fld" },
+	{ .alias = "fincstp", .mnem = "fld" }, { .alias = "fdecstp", .mnem = "fld" },
+	{ .alias = "fcmovb", .mnem = "fld" }, { .alias = "fcmove", .mnem = "fld" },
+	{ .alias = "fcmovbe", .mnem = "fld" }, { .alias = "fcmovu", .mnem = "fld" },
+	{ .alias = "fcmovnb", .mnem = "fld" }, { .alias = "fcmovne", .mnem = "fld" },
+	{ .alias = "fcmovnbe", .mnem = "fld" }, { .alias = "fcmovnu", .mnem = "fld" },
+	{ .alias = "fnstenv", .mnem = "fld" }, { .alias = "fldenv", .mnem = "fld" },
+	{ .alias = "fnsave", .mnem = "fld" }, { .alias = "frstor", .mnem = "fld" },
+	{ .alias = "fnop", .mnem = "fld" }, { .alias = "fbld", .mnem = "fld" },
+	{ .alias = "fbstp", .mnem = "fld" }, { .alias = "finit", .mnem = "fld" },
+	{ .alias = "fclex", .mnem = "fld" }, { .alias = "fstsw", .mnem = "fld" },
+	{ .alias = "fstcw", .mnem = "fld" }, { .alias = "fstenv", .mnem = "fld" },
+	{ .alias = "fsave", .mnem = "fld" },
+	/* ---- end of x87 ---- */
 	{ .alias = "fxsave64", .mnem = "fxsave" },
 	{ .alias = "fxrstor64", .mnem = "fxrstor" },
 	/* CMPPS/PD/SS/SD spelled with their predicate (imm8 0..7). */
