@@ -299,6 +299,21 @@ static void test_decode_failures(void)
 	      "report: %s", x->message);
 	th_fini(&t);
 
+	/* AVX (VEX vmovd xmm1, edi) and SSE4.1 (palignr's 0f 3a map): the
+	 * report shows the VEX prefix and the third opcode byte too. */
+	setup(&t, 0, CR4_OSFXSR, "c5 f9 6e cf f4", 6, false);
+	x = th_run(&t);
+	CHECK(x->reason == ENGINE_EXIT_INTERNAL_ERROR &&
+	      strcmp(x->message, "soft CPU: unimplemented instruction c5 f9 6e cf at rip 0x10000") == 0,
+	      "vmovd: exit %s, %s", engine_exit_reason_name(x->reason), x->message);
+	th_fini(&t);
+	setup(&t, 0, CR4_OSFXSR, "66 0f 3a 0f c1 04 f4", 6, false);
+	x = th_run(&t);
+	CHECK(x->reason == ENGINE_EXIT_INTERNAL_ERROR &&
+	      strcmp(x->message, "soft CPU: unimplemented instruction 66 0f 3a 0f c1 at rip 0x10000") == 0,
+	      "palignr: exit %s, %s", engine_exit_reason_name(x->reason), x->message);
+	th_fini(&t);
+
 	/* Undefined on every x86-64 (UD0, and 0x06 in 64-bit mode): #UD. */
 	setup(&t, 0, 0, "0f ff c0 f4", 6, false);
 	th_expect(&t, ENGINE_EXIT_HLT, "ud0");

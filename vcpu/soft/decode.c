@@ -1,7 +1,7 @@
 /*
  * vcpu/soft/decode.c — x86-64 instruction decoder driven by soft_forms[].
  *
- * Reads legacy prefixes, REX, the opcode (one byte, 0f xx, 0f 38 xx),
+ * Reads legacy prefixes, REX, the opcode (one byte, 0f xx, 0f 38 xx, 0f 3a xx),
  * then finds the first table form that matches opcode, mandatory prefix,
  * modrm.reg extension, mod class and exact modrm, and decodes modrm, SIB,
  * displacement and immediate as that form says.  The result is pure data:
@@ -204,11 +204,11 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			return rc;
 		opc = b[pos++];
 		map = SOFT_MAP_0F;
-		if (opc == 0x38) {
+		if (opc == 0x38 || opc == 0x3a) {
 			if ((rc = need(pos + 1, avail)))
 				return rc;
+			map = opc == 0x38 ? SOFT_MAP_0F38 : SOFT_MAP_0F3A;
 			opc = b[pos++];
-			map = SOFT_MAP_0F38;
 		}
 	}
 
@@ -256,8 +256,17 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 				return rc;
 			modrm = b[pos];
 		}
-		/* For the report: the bytes looked at (prefixes, opcode, modrm). */
-		out->len = (uint8_t)(pos + (modrm >= 0));
+		/* For the report: the bytes looked at (prefixes, opcode, modrm);
+		 * of a VEX or EVEX instruction (C5, C4, 62: AVX, which 64-bit
+		 * mode always decodes so) its prefix, opcode and modrm too. */
+		size_t shown = pos + (modrm >= 0);
+		if (map == SOFT_MAP_1B && (opc == 0xc5 || opc == 0xc4 || opc == 0x62))
+			shown = pos + (opc == 0xc5 ? 3 : opc == 0xc4 ? 4 : 5);
+		if (shown > avail)
+			shown = avail;
+		if (shown > SOFT_INSN_MAX)
+			shown = SOFT_INSN_MAX;
+		out->len = (uint8_t)shown;
 		return undefined_encoding(map, opc, modrm) ? -EILSEQ : -ENOSYS;
 	}
 	/* A mandatory F3 prefix is part of the opcode, not a REP. */

@@ -23,7 +23,7 @@
 #include "vcpu/soft/sse_ops.h"
 
 /* Opcode maps. */
-enum soft_map { SOFT_MAP_1B = 0, SOFT_MAP_0F, SOFT_MAP_0F38 };
+enum soft_map { SOFT_MAP_1B = 0, SOFT_MAP_0F, SOFT_MAP_0F38, SOFT_MAP_0F3A };
 
 /* Operand size rules. */
 enum soft_size {
