@@ -80,8 +80,8 @@
  * Where a sequence stores an x87 environment (FNSTENV, FNSAVE), the
  * pointer fields of the stored image (FIP, FCS/FOP, FDP, FDS) are not
  * compared: unicorn's and the host's are their own code addresses; nor,
- * with unicorn, the reserved upper halves of its FCW, FSW and FTW dwords
- * (the host writes ones, unicorn zeros).
+ * with unicorn, the reserved upper halves of its FCW, FSW, FTW and FDS
+ * dwords (the host writes ones, unicorn zeros).
  *
  * The host run maps code and data at the same distance from each other as
  * in the guest, so RIP-relative operands reach the same bytes.
@@ -665,11 +665,11 @@ static void gen_insn(struct seq *s, struct rng *r, const struct enc *e)
 		emit_slot(s, e->opc, e->x, at);
 		if (e->kind & K_ENVST) {
 			s->ign[s->nign].at = at + 12;
-			s->ign[s->nign].len = 16;
+			s->ign[s->nign].len = 14;
 			s->nign++;
-			for (unsigned k = 0; k < 3; k++) {
-				/* the reserved upper halves of FCW, FSW, FTW */
-				s->ign[s->nign].at = at + 4 * k + 2;
+			for (unsigned k = 0; k < 4; k++) {
+				/* the reserved upper halves of FCW, FSW, FTW, FDS */
+				s->ign[s->nign].at = at + (k == 3 ? 26 : 4 * k + 2);
 				s->ign[s->nign].len = 2;
 				s->ign[s->nign].uc_only = true;
 				s->nign++;

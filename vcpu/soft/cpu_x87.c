@@ -60,7 +60,8 @@
  *   instructions (FLDCW, FNSTCW, FNSTSW, FNSTENV, FNCLEX, FWAIT) keep them,
  *   FNINIT and FNSAVE clear them, FLDENV and FRSTOR load them (the
  *   32-bit offsets of the image, zero-extended), FNSTENV and FNSAVE store
- *   them (the low 32 bits).  The host's own pointers are never used: a
+ *   them (the low 32 bits; the reserved upper halves of the image's FCW,
+ *   FSW, FTW and FDS dwords as ones).  The host's own pointers are never used: a
  *   context switch may replace them (Linux's FXSAVE-leak workaround on
  *   AMD).  The modrm in FOP is read
  *   back from the instruction's bytes.  Simplifications: for a memory form
@@ -511,6 +512,12 @@ void soft_exec_x87(struct soft_vcpu *v, const struct soft_dinsn *d)
 		wr16(buf + IMG_FOP, (uint16_t)(x->fop & 0x7ff));
 		wr32(buf + IMG_FDP, (uint32_t)x->fdp);
 		wr16(buf + IMG_FDP + 4, 0);
+		/* The reserved upper halves of the FCW, FSW, FTW and FDS
+		 * dwords: ones, as the hardware measured writes them, fixed
+		 * here so that no host can differ. */
+		for (unsigned k = 2; k < 28; k += 4)
+			if (k != 14 && k != 18 && k != 22)
+				wr16(buf + k, 0xffff);
 	}
 	if (d->mem && (what & X_W)) {
 		/* A store after an unmasked exception may have been suppressed:
