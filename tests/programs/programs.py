@@ -3,7 +3,8 @@
 --program`, end to end, against the same binary run on this host.
 
     programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
-    programs.py source  MEMVIRT SOURCE.c [--static-pie] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
+    programs.py source  MEMVIRT SOURCE.c|SOURCE.cc [--static-pie] [--cflags TEXT] [--file PATH]...
+                        [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, exit3
     programs.py feature MEMVIRT CASE SRCDIR      CASE: output-limit, determinism, vms
 
@@ -11,7 +12,9 @@
 compiles SOURCE.c here with `gcc -static -O2 -pthread`, and again with
 `musl-gcc -static` when musl-gcc is installed, and checks each result;
 with --static-pie, once with `gcc -static-pie` (an ET_DYN without an
-interpreter, loaded at 0x555555554000).
+interpreter, loaded at 0x555555554000); a .cc source with `g++ -static`
+only; --cflags adds flags (say -O3, whose vectorised loops use packed
+SSE).
 
 A check: the binary runs directly on this host, in a folder holding the
 --file files (the guest's program finds them in its working directory,
@@ -47,7 +50,7 @@ clock starting at 2026-01-01; with --vms 2 each VM runs its own copy and
 gives the host's output.
 
 Every failure is printed with the values that differ; exit 1 if any.
-Skips (77) only where a compiler the case needs is missing.
+Skips (77) only where the compiler a case needs (gcc, g++) is missing.
 """
 import codecs
 import hashlib
@@ -61,6 +64,7 @@ import tempfile
 
 SOFT_BACKENDS = ["native", "shadow", "ept"]
 extra_backends = []      # --backend PATH.so: a plugin, run like the built-in ones
+extra_cflags = []        # --cflags TEXT: added to every compiler's command (after -O2)
 RUN_TIMEOUT = 120        # seconds for one memvirt run, as memvirt --timeout
 failures = []
 
@@ -271,10 +275,13 @@ def compile_source(src, outdir, suffix, cc, extra=()):
 
 def parse_common(argv):
     files, args, kvm_args, pie = [], [], None, False
-    global extra_backends
+    global extra_backends, extra_cflags
     i = 0
     while i < len(argv):
-        if argv[i] == "--backend":
+        if argv[i] == "--cflags":
+            extra_cflags += argv[i + 1].split()
+            i += 2
+        elif argv[i] == "--backend":
             extra_backends.append(os.path.abspath(argv[i + 1]))
             i += 2
         elif argv[i] == "--static-pie":
@@ -508,17 +515,25 @@ def main():
     elif mode == "source":
         src = sys.argv[3]
         files, args, kvm_args, pie = parse_common(sys.argv[4:])
-        if not shutil.which("gcc"):
-            print("SKIP: gcc not found")
+        cxx = src.endswith((".cc", ".cpp"))
+        need = "g++" if cxx else "gcc"
+        if not shutil.which(need):
+            print("SKIP: %s not found (apt-get install %s)" % (need, need))
             sys.exit(77)
         kvm = kvm_backends(memvirt)
         work = tempfile.mkdtemp(prefix="memvirt-programs-")
         try:
             # musl-gcc's -static-pie links a dynamic loader in (Debian's
             # wrapper): a static PIE is gcc's only.
-            ccs = [("static-pie", ["gcc", "-static-pie", "-O2", "-pthread"])] if pie else compilers()
+            # C++: g++ only (musl-gcc has no C++ library).
+            if cxx:
+                ccs = [("g++", ["g++", "-static", "-O2", "-pthread"])]
+            elif pie:
+                ccs = [("static-pie", ["gcc", "-static-pie", "-O2", "-pthread"])]
+            else:
+                ccs = compilers()
             for tag, cc in ccs:
-                exe = compile_source(os.path.abspath(src), work, "-" + tag, cc, ["-Wall", "-Werror"])
+                exe = compile_source(os.path.abspath(src), work, "-" + tag, cc, ["-Wall", "-Werror"] + extra_cflags)
                 if exe:
                     check_binary(memvirt, exe, args, files, kvm, kvm_args, extra_backends)
         finally:
