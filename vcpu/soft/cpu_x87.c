@@ -19,7 +19,12 @@
  * the x87 stack empty and the status word scratch at that point (this file
  * has no long double), the control word is kept, the stubs touch no SSE
  * state, and the guest's pending exceptions never meet a waiting host
- * instruction (below).  The transcendentals (F2XM1, FYL2X, FYL2XP1,
+ * instruction (below).  What the SDM leaves undefined (C0, C2 and C3
+ * after most instructions, FBLD of digits that are not BCD, the tags and
+ * results of the unsupported encodings on some older processors) is what
+ * the host does, so it may differ between host processors; the oracle
+ * (tests/soft/oracle_x87.c) checks the defined part against unicorn as
+ * well as the host.  The transcendentals (F2XM1, FYL2X, FYL2XP1,
  * FPTAN, FPATAN, FSIN, FCOS, FSINCOS) are left out on purpose: their
  * last bit differs between processor generations and vendors, so the host
  * would make the soft engine's results depend on the machine it runs on;
