@@ -94,7 +94,7 @@ struct lx_stats {
 	uint64_t oom_kills;          /* processes killed because RAM ran out */
 	uint64_t output_bytes;       /* sent to the VMM through MV_PORT_PROG_WRITE */
 	uint64_t output_dropped;     /* past output_limit: counted, not sent */
-	uint64_t enosys[512];        /* unimplemented system calls by number (>= 511 folded) */
+	uint64_t enosys[512];        /* unimplemented system calls by number; [511]: 511 and up */
 };
 extern struct lx_stats lx_stats;
 

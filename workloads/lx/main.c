@@ -146,9 +146,11 @@ void kmain(struct mv_bootinfo *bi)
 	print_stat("syscall_entry_fixups", syscall_entry_fixups);
 	print_stat("frames_free_before", free_before);
 	print_stat("frames_free_after", lx_mm_frames_free());
-	for (i = 0; i < 512; i++)
+	for (i = 0; i < 511; i++)
 		if (lx_stats.enosys[i])
 			kprintf("stat enosys_%lu=%lu\n", i, lx_stats.enosys[i]);
+	if (lx_stats.enosys[511])   /* numbers past Linux's table (x32 ones included) */
+		kprintf("stat enosys_other=%lu\n", lx_stats.enosys[511]);
 	if (p->sig) {
 		kprintf("program signal=%d name=%s addr=%lx rip=%lx\n", p->sig, lx_signame(p->sig),
 			p->fault_addr, p->fault_rip);
