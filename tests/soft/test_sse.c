@@ -5,7 +5,8 @@
  * aligned form (and none for the unaligned one), the FXSAVE image and an
  * FXSAVE/FXRSTOR round trip, MXCSR's sticky exception flags, rounding
  * control, DAZ and FTZ, an unmasked exception as #XM (or #UD without
- * CR4.OSXMMEXCPT) leaving the destination unchanged, and the three
+ * CR4.OSXMMEXCPT) leaving the destination unchanged, a 16-byte access
+ * counting as one access as an 8-byte one does, and the three
  * decode failures: over-long (#GP), undefined (#UD), not implemented (the
  * run ends with a report naming the bytes and RIP).
  */
@@ -287,6 +288,53 @@ static void test_mxcsr(void)
 	th_fini(&t);
 }
 
+/* The machine's counters after running hex with RBX = rbx. */
+struct counters {
+	unsigned n;
+	char name[96][48];
+	uint64_t value[96];
+};
+
+static void collect(void *ctx, const char *name, uint64_t value)
+{
+	struct counters *c = ctx;
+	if (c->n < 96) {
+		snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
+		c->value[c->n++] = value;
+	}
+}
+
+static void run_counting(const char *hex, uint64_t rbx, struct counters *c)
+{
+	struct th t;
+	setup(&t, 0, CR4_OSFXSR, hex, -1, false);
+	struct engine_regs r = th_regs(&t);
+	r.rbx = rbx;
+	th_set_regs(&t, &r);
+	th_expect(&t, ENGINE_EXIT_HLT, hex);
+	c->n = 0;
+	soft_machine_stats(t.m, collect, c);
+	th_fini(&t);
+}
+
+/* A 16-byte operand is one access, as an 8-byte one is: the same TLB,
+ * walk and page-walk-cache counts, inside a page and across two. */
+static void test_access_counts(void)
+{
+	static const uint64_t at[][2] = { { 0x200000, 0x200000 }, { 0x200ffc, 0x200ff8 } };
+	for (unsigned i = 0; i < 2; i++) {
+		static struct counters a, b;
+		/* mov rax, [rbx]; mov [rbx], rax  /  movdqu xmm0, [rbx]; movdqu [rbx], xmm0 */
+		run_counting("48 8b 03 48 89 03 f4", at[i][0], &a);
+		run_counting("f3 0f 6f 03 f3 0f 7f 03 f4", at[i][1], &b);
+		CHECK(a.n == b.n && a.n > 0, "%u and %u counters", a.n, b.n);
+		for (unsigned k = 0; k < a.n; k++)
+			CHECK(strcmp(a.name[k], b.name[k]) == 0 && a.value[k] == b.value[k],
+			      "%s: 8-byte accesses count %" PRIu64 ", 16-byte ones %s %" PRIu64 " (%s)",
+			      a.name[k], a.value[k], b.name[k], b.value[k], i ? "across pages" : "in a page");
+	}
+}
+
 static void test_decode_failures(void)
 {
 	struct th t;
@@ -339,6 +387,7 @@ int main(void)
 	test_alignment();
 	test_fxsave_fxrstor();
 	test_mxcsr();
+	test_access_counts();
 	test_decode_failures();
 	return 0;
 }
