@@ -5,7 +5,7 @@
     programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py source  MEMVIRT SOURCE.c|SOURCE.cc [--static-pie] [--cflags TEXT] [--file PATH]...
                         [--kvm-args 'ARG...'] [-- ARG...]
-    programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, exit3
+    programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, abort, exit3
     programs.py feature MEMVIRT CASE SRCDIR      CASE: output-limit, determinism, vms
 
 `program` checks a built binary (workloads/programs/); `source` first
@@ -38,8 +38,9 @@ size would take minutes there.
 `bad` checks the refusals and failures end to end: a dynamically linked
 ELF (exit 2, "dynamically linked ... -static"), a missing program and a
 missing --file (exit 2, the path named), a program that stores to
-0xdead0008 (run failed, SIGSEGV at that address), and one that exits 3
-(run failed, exit_status 3, its stdout kept); these two also on the kvm
+0xdead0008 (run failed, SIGSEGV at that address), one that calls abort()
+(run failed, SIGABRT), and one that exits 3
+(run failed, exit_status 3, its stdout kept); these three also on the kvm
 engine where it runs.
 
 `feature` checks promises of docs/programs.md on the soft engine's three
@@ -333,17 +334,20 @@ def bad_case(memvirt, case, srcdir):
             if exe:
                 gone = os.path.join(work, "no-such-file.txt")
                 expect_refusal("a missing --file", memvirt, exe, [], [gone], [gone])
-        elif case == "segv":
+        elif case in ("segv", "abort"):
+            # segv: SIGSEGV (11) at 0xdead0008; abort: SIGABRT (6), address 0.
+            src, signo, signame, want_addr = (("segv.c", 11, "SIGSEGV", 0xdead0008) if case == "segv"
+                                              else ("aborts.c", 6, "SIGABRT", None))
             engines = [("soft", b) for b in SOFT_BACKENDS] + [("kvm", b) for b in kvm_backends(memvirt)[0]]
             for tag, cc in compilers():
-                exe = compile_source(os.path.join(srcdir, "segv.c"), work, "-" + tag, cc)
+                exe = compile_source(os.path.join(srcdir, src), work, "-" + tag, cc)
                 if not exe:
                     continue
                 out, status, _ = host_run(exe, [], [])
-                if status != -11:
-                    fail("segv-%s: on the host it ended with %d, not SIGSEGV" % (tag, status))
+                if status != -signo:
+                    fail("%s-%s: on the host it ended with %d, not %s" % (case, tag, status, signame))
                 for e, b in engines:
-                    label = "segv-%s on %s/%s" % (tag, e, b)
+                    label = "%s-%s on %s/%s" % (case, tag, e, b)
                     rc, j, err, cmd = memvirt_run(memvirt, exe, [], [], ["--engine", e, "--backend", b])
                     if j is None:
                         fail("%s: no JSON (exit %s): %s" % (label, rc, err.strip()[-400:]))
@@ -353,26 +357,29 @@ def bad_case(memvirt, case, srcdir):
                     bad = []
                     if rc != 1 or j.get("status") != "failed":
                         bad.append("memvirt exit %s status %r, want 1 and failed" % (rc, j.get("status")))
-                    if sig.get("name") != "SIGSEGV" or sig.get("number") != 11:
-                        bad.append("program.signal %r, want SIGSEGV (11)" % (sig,))
+                    if sig.get("name") != signame or sig.get("number") != signo:
+                        bad.append("program.signal %r, want %s (%d)" % (sig, signame, signo))
                     addr = sig.get("addr")
-                    try:
-                        addr_ok = int(str(addr), 16) == 0xdead0008
-                    except ValueError:
-                        addr_ok = False
-                    if not addr_ok:
-                        bad.append("program.signal.addr %r, want 0xdead0008" % (addr,))
-                    if "SIGSEGV" not in (j.get("error") or "") or "dead0008" not in (j.get("error") or ""):
-                        bad.append("the error %r does not name SIGSEGV and 0xdead0008" % j.get("error"))
+                    if want_addr is not None:
+                        try:
+                            addr_ok = int(str(addr), 16) == want_addr
+                        except ValueError:
+                            addr_ok = False
+                        if not addr_ok:
+                            bad.append("program.signal.addr %r, want %#x" % (addr, want_addr))
+                        if "%x" % want_addr not in (j.get("error") or ""):
+                            bad.append("the error %r does not name the address %#x" % (j.get("error"), want_addr))
+                    if signame not in (j.get("error") or ""):
+                        bad.append("the error %r does not name %s" % (j.get("error"), signame))
                     if prog.get("exit_status") is not None:
                         bad.append("exit_status %r for a program killed by a signal" % prog.get("exit_status"))
                     if prog.get("stdout") != as_json_text(out):
                         bad.append("stdout %r, host %r" % (prog.get("stdout"), as_json_text(out)))
                     # A program killed by signal N has exit status 128 + N in
                     # the checksum (workloads/lx/main.c), as a shell's $? shows.
-                    if checksum_of(j) is not None and checksum_of(j) != fnv_checksum(out, 128 + 11):
-                        bad.append("checksum %r, want %s (stdout, then status 139)" %
-                                   (j.get("checksum"), fnv_checksum(out, 128 + 11)))
+                    if checksum_of(j) is not None and checksum_of(j) != fnv_checksum(out, 128 + signo):
+                        bad.append("checksum %r, want %s (stdout, then status %d)" %
+                                   (j.get("checksum"), fnv_checksum(out, 128 + signo), 128 + signo))
                     if bad:
                         fail("%s:\n  %s\n  command: %s" % (label, "\n  ".join(bad), " ".join(cmd)))
                     else:
