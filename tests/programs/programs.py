@@ -2,7 +2,8 @@
 """tests/programs/programs.py — static Linux programs under `memvirt run
 --program`, end to end, against the same binary run on this host.
 
-    programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
+    programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]...
+                        [--kvm-args 'ARG...'] [-- ARG...]
     programs.py source  MEMVIRT SOURCE.c|SOURCE.cc [--static-pie] [--cflags TEXT] [--file PATH]...
                         [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, abort, exit3
@@ -21,8 +22,8 @@ A check: the binary runs directly on this host, in a folder holding the
 "/", under their base names), stdout and exit status captured.  Then
 `memvirt run --program BINARY --arg ... --file ... --json --no-db` runs
 it on the soft engine under native, shadow and ept (and each --backend
-plugin given), and, where this
-machine's /dev/kvm runs memvirt, on the kvm engine under its backend.
+plugin given), and, where this machine's /dev/kvm runs memvirt, on the
+kvm engine under its backend.
 Each run must have status "ok" (or "failed" when the host's status is
 not 0), program.stdout equal to the host's stdout byte for byte,
 program.exit_status equal to the host's, program.sha256 the binary's,
@@ -39,9 +40,8 @@ size would take minutes there.
 ELF (exit 2, "dynamically linked ... -static"), a missing program and a
 missing --file (exit 2, the path named), a program that stores to
 0xdead0008 (run failed, SIGSEGV at that address), one that calls abort()
-(run failed, SIGABRT), and one that exits 3
-(run failed, exit_status 3, its stdout kept); these three also on the kvm
-engine where it runs.
+(run failed, SIGABRT), and one that exits 3 (run failed, exit_status 3,
+its stdout kept); these three also on the kvm engine where it runs.
 
 `feature` checks promises of docs/programs.md on the soft engine's three
 backends: --output-limit sends the limit's worth and counts the rest
