@@ -8,6 +8,7 @@
                         [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, abort, exit3
     programs.py feature MEMVIRT CASE SRCDIR      CASE: output-limit, determinism, vms
+    programs.py sweep   MEMVIRT SWEEPFILE BUILD_ROOT RUNS SORT_BINARY
 
 `program` checks a built binary (workloads/programs/); `source` first
 compiles SOURCE.c here with `gcc -static -O2 -pthread`, and again with
@@ -49,6 +50,11 @@ while the checksum covers all of stdout; clocks and random bytes are the
 same for one seed and the random bytes differ for another, the realtime
 clock starting at 2026-01-01; with --vms 2 each VM runs its own copy and
 gives the host's output.
+
+`sweep` checks workloads/sweeps/programs.sweep with `memvirt sweep
+--check` (from a folder where its build/ paths reach BUILD_ROOT: RUNS
+runs), then runs a small sweep of one program with `args` under the three
+backends and reads its three runs back from the database.
 
 Every failure is printed with the values that differ; exit 1 if any.
 Skips (77) only where the compiler a case needs (gcc, g++) is missing.
@@ -512,6 +518,52 @@ def feature_case(memvirt, case, srcdir):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def sweep_case(memvirt, sweep_file, build_root, want_runs, sort_binary):
+    """The shipped sweep file passes `memvirt sweep --check` with the grid
+    it says, where its build/ paths resolve; and a sweep of one program
+    with `args` under the three backends records three ok runs with the
+    host's checksum."""
+    import sqlite3
+    work = tempfile.mkdtemp(prefix="memvirt-programs-")
+    try:
+        os.symlink(os.path.abspath(build_root), os.path.join(work, "build"))
+        p = subprocess.run([memvirt, "sweep", os.path.abspath(sweep_file), "--check"], cwd=work,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        text = p.stdout.decode(errors="replace")
+        if p.returncode != 0 or (" %d runs" % want_runs) not in text:
+            fail("memvirt sweep %s --check: exit %d, want 0 and %d runs: %s" %
+                 (sweep_file, p.returncode, want_runs, text.strip()[-400:]))
+        else:
+            note("%s --check: %s" % (os.path.basename(sweep_file), text.strip().splitlines()[-1]))
+
+        args = ["20000", "3", "64"]
+        out, status, _ = host_run(sort_binary, args, [])
+        want = fnv_checksum(out, status)
+        small = os.path.join(work, "small.sweep")
+        with open(small, "w") as f:
+            f.write("[sweep]\nname = programs-small\nengine = soft\nbackend = native, shadow, ept\n"
+                    "program = %s\nargs = \"%s\"\ntimeout = 120\n" % (os.path.abspath(sort_binary), " ".join(args)))
+        db = os.path.join(work, "small.db")
+        p = subprocess.run([memvirt, "sweep", small, "-j", "1", "--db", db], cwd=work,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        text = p.stdout.decode(errors="replace")
+        rows = []
+        if os.path.exists(db):
+            con = sqlite3.connect(db)
+            rows = con.execute("SELECT backend, status, checksum, workload FROM runs ORDER BY id").fetchall()
+            con.close()
+        got = sorted((b, s, json.loads(c or "[]")) for b, s, c, _ in rows)
+        expect = sorted((b, "ok", [want]) for b in SOFT_BACKENDS)
+        if p.returncode != 0 or got != expect:
+            fail("a sweep of sort %s under native, shadow, ept: exit %d, runs %r, want %r\n%s" %
+                 (" ".join(args), p.returncode, got, expect, text.strip()[-400:]))
+        else:
+            note("a sweep of sort %s: 3 ok runs, checksum %s on every backend (workload %s)" %
+                 (" ".join(args), want, rows[0][3]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -549,6 +601,8 @@ def main():
         bad_case(memvirt, sys.argv[3], sys.argv[4])
     elif mode == "feature":
         feature_case(memvirt, sys.argv[3], sys.argv[4])
+    elif mode == "sweep":
+        sweep_case(memvirt, sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6])
     else:
         sys.exit(__doc__)
     if failures:
