@@ -81,10 +81,23 @@ typedef void (*host_fn)(uint64_t *dst, const uint64_t *src, uint32_t *mx);
 				 : "xmm0", "xmm1");                                      \
 	} while (0)
 
+/* The same without MXCSR, for the forms that neither read nor raise
+ * anything in it (integer and bitwise ones: no SSE_FP). */
+#define HOST_ASM_INT(insn, dst, src)                                                     \
+	__asm__ volatile("movdqu %[d], %%xmm0\n\t"                                       \
+			 "movdqu %[s], %%xmm1\n\t" insn "\n\t"                           \
+			 "movdqu %%xmm0, %[d]"                                           \
+			 : [d] "+m"(*(uint64_t(*)[2])(dst))                              \
+			 : [s] "m"(*(const uint64_t(*)[2])(src))                         \
+			 : "xmm0", "xmm1")
+
 #define HOST_H(id, mn, px, oc, msz, fl, insn)                                          \
 	static void host_##id(uint64_t *d, const uint64_t *s, uint32_t *mx)            \
 	{                                                                              \
-		HOST_ASM(insn " %%xmm1, %%xmm0", d, s, mx);                            \
+		if ((fl) & SSE_FP)                                                     \
+			HOST_ASM(insn " %%xmm1, %%xmm0", d, s, mx);                    \
+		else                                                                   \
+			HOST_ASM_INT(insn " %%xmm1, %%xmm0", d, s);                    \
 	}
 #define HOST_C(id, mn, px, oc, ex, mc, on, im, msz, fl)
 SOFT_SSE_OPS(HOST_H, HOST_C)
