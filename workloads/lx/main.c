@@ -109,6 +109,8 @@ void kmain(struct mv_bootinfo *bi)
 		program_error("the program package's place in RAM is not page-aligned past the kernel image");
 	if (err)
 		program_error(err);
+	if (bi->flags & MV_BOOT_ARCH_TLB)
+		program_error("the architected-TLB machine (--machine archtlb) is not supported for programs");
 
 	lx_sys_init(bi->seed);
 	lx_proc_init();
