@@ -66,15 +66,15 @@
  *   FNINIT and FNSAVE clear them, FLDENV and FRSTOR load them (the
  *   32-bit offsets of the image, zero-extended), FNSTENV and FNSAVE store
  *   them (the low 32 bits; the reserved upper halves of the image's FCW,
- *   FSW, FTW and FDS dwords as ones).  The host's own pointers are never used: a
- *   context switch may replace them (Linux's FXSAVE-leak workaround on
- *   AMD).  The modrm in FOP is read
- *   back from the instruction's bytes.  Simplifications: for a memory form
- *   straddling two pages that modrm is rebuilt from the decoded operand
- *   with the shortest displacement encoding (what assemblers emit); FCS
- *   and FDS are stored as zero (CPUID.7.EBX[13], "FPU CS and DS
- *   deprecated"); Intel's FOP and FDP deprecation (updated only on
- *   unmasked exceptions) is not modelled: they are always updated.
+ *   FSW, FTW and FDS dwords as ones).  The host's own pointers are never
+ *   used: a context switch may replace them (Linux's FXSAVE-leak
+ *   workaround on AMD).  The modrm in FOP is read back from the
+ *   instruction's bytes.  Simplifications: for a memory form straddling
+ *   two pages that modrm is rebuilt from the decoded operand with the
+ *   shortest displacement encoding (what assemblers emit); FCS and FDS
+ *   are stored as zero (CPUID.7.EBX[13], "FPU CS and DS deprecated");
+ *   Intel's FOP and FDP deprecation (updated only on unmasked exceptions)
+ *   is not modelled: they are always updated.
  */
 #include "vcpu/soft/cpu_x87.h"
 
