@@ -251,7 +251,7 @@ void soft_code_reset(struct soft_machine *m, uint64_t page);
 /* cpu_sse.c: executes an SSE/SSE2 form (SOFT_OP_SSE); the caller retires
  * it.  Unwinds on a fault (#UD, #NM, #GP, #XM, memory). */
 void soft_exec_sse(struct soft_vcpu *v, const struct soft_dinsn *d);
-/* One data access of n bytes (n <= 512) at va in the current mode,
+/* One data access of n bytes (9..416) at va in the current mode,
  * counted as one access (two translations when it crosses a page, both
  * before a byte moves): buf is read into or written from; NULL checks
  * the translation only (a write probe).  Unwinds on a fault. */

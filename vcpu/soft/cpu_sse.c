@@ -228,7 +228,8 @@ static void fp_done(struct soft_vcpu *v, uint32_t mx)
 	v->fpu.mxcsr |= flags;
 }
 
-/* An access of n bytes (n > 8): see the top of the file. */
+/* An access of n bytes (9..416: XMM operands, CMPXCHG16B, the FXSAVE
+ * image): see the top of the file. */
 void soft_access_n(struct soft_vcpu *v, uint64_t va, unsigned n, enum soft_access acc, void *buf)
 {
 	uint8_t *p = host_ptr(v, va, n, acc);
