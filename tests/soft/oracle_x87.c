@@ -14,20 +14,28 @@
  * through [r15+d8], [r15+r14*s+d8], [rip+d32] and page-crossing
  * [rip+d32] into a data area filled with values of those classes too.
  *
- * Two kinds of sequence:
- * - "masked" (3 in 4): every exception masked, and kept masked (FLDCW
- *   loads a control word placed for it; no FLDENV/FRSTOR of random
- *   bytes).  The soft CPU must agree with unicorn on the registers, tags,
- *   FCW, FSW (but the bits below), RFLAGS, RAX and memory, and with the
- *   host on everything (FSW to the bit).
+ * Every sequence must agree with the host on everything: registers, tags,
+ * FCW, FSW to the bit, RFLAGS, AX, memory, the exception and where it
+ * came, and FIP/FDP/FOP (relative to the code and data, where this host
+ * keeps them: probe_host(); a difference there is run again first, as a
+ * context switch may replace the host's own).  Three kinds of sequence:
+ * - compared with unicorn too (1 in 2): every exception masked and kept
+ *   masked (FLDCW loads a control word placed for it; no FLDENV/FRSTOR of
+ *   random bytes), no signalling NaNs or unsupported encodings among the
+ *   values, every load from a value placed for it, and the stack kept to a
+ *   model (stack_step()); the soft CPU must agree with unicorn on the
+ *   registers, tags, FCW, FSW but the bits below, RFLAGS (ZF, PF, CF), AX
+ *   and memory.  A sequence with an instruction unicorn gets wrong (below)
+ *   is compared with the host only;
+ * - masked, with every kind of value and operand (1 in 4): the host only;
  * - "free" (1 in 4): random masks, FLDCW, FLDENV and FRSTOR of random
  *   bytes, pending exceptions: #MF must come at the same instruction, with
- *   the same state, as the host's (its SIGFPE).  Compared with the host only:
- *   unicorn 2.0.1 does not raise #MF for a pending exception before a
- *   waiting x87 instruction (QEMU checks only at FWAIT, and with its
+ *   the same state, as the host's (its SIGFPE).  Compared with the host
+ *   only: unicorn 2.0.1 does not raise #MF for a pending exception before
+ *   a waiting x87 instruction (QEMU checks only at FWAIT, and with its
  *   default CR0.NE clear not even there), so its results diverge from the
  *   first unmasked exception on.
- *
+
  * Where unicorn (QEMU 5.0's x87 emulation) is wrong, shown against the
  * host (every such sequence also agrees with the host to the bit):
  * - it does not model stack faults (an empty register is read as its
