@@ -1,8 +1,10 @@
 /*
  * vcpu/soft/insn_table.c — the table of instruction forms the soft CPU
  * implements (see insn.h).  Adding an instruction means adding its forms
- * here and its semantics in cpu_exec.c; the decoder, the objdump coverage
- * test and the unicorn oracle follow from this table.
+ * here and its semantics in cpu_exec.c (an SSE one: an entry of
+ * sse_ops.h, which is its row here, and its case in cpu_sse.c); the
+ * decoder, the objdump coverage test and the unicorn oracle follow from
+ * this table.
  *
  * Order matters where forms overlap: exact-modrm and mandatory-prefix
  * forms (vmmcall, tzcnt, pause) come before the general form of the same
