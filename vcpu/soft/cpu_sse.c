@@ -11,6 +11,8 @@
  * asm statement, so no host code runs under the guest's.  Every exception
  * is masked while the host computes (an unmasked one would be a host
  * SIGFPE): the flags say what happened, and the guest's masks decide.
+ * The integer and bitwise forms, which neither read nor write MXCSR, run
+ * without the switch.
  * An unmasked exception raises #XM (#UD when CR4.OSXMMEXCPT is clear)
  * with the destination unchanged and the flags set, where a pre-
  * computation exception (invalid, denormal, divide by zero) that is
