@@ -55,9 +55,6 @@
 #include "vcpu/soft/fpu.h"
 #include "vcpu/soft/insn.h"
 
-#ifndef SOFT_A_X87
-#define SOFT_A_X87 0
-#endif
 
 #define CODE_AT 0x10000u
 #define DATA_AT 0x200000u
