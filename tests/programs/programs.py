@@ -2,8 +2,8 @@
 """tests/programs/programs.py — static Linux programs under `memvirt run
 --program`, end to end, against the same binary run on this host.
 
-    programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--file PATH]...
-                        [--kvm-args 'ARG...'] [-- ARG...]
+    programs.py program MEMVIRT BINARY [--backend PLUGIN.so] [--variant 'BACKEND OPTS']...
+                        [--file PATH]... [--kvm-args 'ARG...'] [-- ARG...]
     programs.py source  MEMVIRT SOURCE.c|SOURCE.cc [--static-pie] [--cflags TEXT] [--file PATH]...
                         [--kvm-args 'ARG...'] [-- ARG...]
     programs.py bad     MEMVIRT CASE SRCDIR      CASE: dynamic, missing, segv, abort, exit3
@@ -23,8 +23,9 @@ A check: the binary runs directly on this host, in a folder holding the
 "/", under their base names), stdout and exit status captured.  Then
 `memvirt run --program BINARY --arg ... --file ... --json --no-db` runs
 it on the soft engine under native, shadow and ept (and each --backend
-plugin given), and, where this machine's /dev/kvm runs memvirt, on the
-kvm engine under its backend.
+plugin given, and each --variant: a backend with --backend-opt OPTS),
+and, where this machine's /dev/kvm runs memvirt, on the kvm engine under
+its backend.
 Each run must have status "ok" (or "failed" when the host's status is
 not 0), program.stdout equal to the host's stdout byte for byte,
 program.exit_status equal to the host's, program.sha256 the binary's,
@@ -72,6 +73,7 @@ import tempfile
 SOFT_BACKENDS = ["native", "shadow", "ept"]
 extra_backends = []      # --backend PATH.so: a plugin, run like the built-in ones
 extra_cflags = []        # --cflags TEXT: added to every compiler's command (after -O2)
+backend_variants = []    # --variant 'BACKEND OPTS': a soft backend with --backend-opt OPTS
 RUN_TIMEOUT = 120        # seconds for one memvirt run, as memvirt --timeout
 failures = []
 
@@ -228,13 +230,15 @@ def check_binary(memvirt, binary, args, files, kvm, kvm_args=None, extra_backend
     if want_status < 0:
         fail("%s: killed by signal %d on the host: %s" % (name, -want_status, host_err.decode(errors="replace")))
         return
-    for b in SOFT_BACKENDS + list(extra_backends):
-        label = "%s on soft/%s" % (name, os.path.basename(b))
-        first = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", b])
+    configs = [(b, None) for b in SOFT_BACKENDS + list(extra_backends)] + list(backend_variants)
+    for b, opts in configs:
+        label = "%s on soft/%s%s" % (name, os.path.basename(b), " (%s)" % opts if opts else "")
+        how = ["--engine", "soft", "--backend", b] + (["--backend-opt", opts] if opts else [])
+        first = memvirt_run(memvirt, binary, args, files, how)
         if not check_run(label, *first, binary, want_out, want_status):
             continue
         j1 = first[1]
-        again = memvirt_run(memvirt, binary, args, files, ["--engine", "soft", "--backend", b])
+        again = memvirt_run(memvirt, binary, args, files, how)
         if not check_run(label + " (second run)", *again, binary, want_out, want_status):
             continue
         j2 = again[1]
@@ -282,10 +286,14 @@ def compile_source(src, outdir, suffix, cc, extra=()):
 
 def parse_common(argv):
     files, args, kvm_args, pie = [], [], None, False
-    global extra_backends, extra_cflags
+    global extra_backends, extra_cflags, backend_variants
     i = 0
     while i < len(argv):
-        if argv[i] == "--cflags":
+        if argv[i] == "--variant":
+            backend, opts = argv[i + 1].split(None, 1)
+            backend_variants.append((backend, opts))
+            i += 2
+        elif argv[i] == "--cflags":
             extra_cflags += argv[i + 1].split()
             i += 2
         elif argv[i] == "--backend":
