@@ -57,10 +57,12 @@
 #define LX_ENOTDIR 20
 #define LX_EISDIR 21
 #define LX_EINVAL 22
+#define LX_ENFILE 23
 #define LX_EMFILE 24
 #define LX_ENOTTY 25
 #define LX_ESPIPE 29
 #define LX_EROFS 30
+#define LX_EPIPE 32
 #define LX_ERANGE 34
 #define LX_ENAMETOOLONG 36
 #define LX_ENOSYS 38
@@ -122,6 +124,8 @@ uint64_t lx_mm_kernel_pml4(void);
 void lx_mm_load(const struct lx_as *as);        /* CR3 := as (NULL: kernel) */
 const struct lx_as *lx_mm_loaded(void);
 uint64_t lx_mm_frames_free(void);
+uint64_t lx_mm_kframe_alloc(void);          /* a zeroed kernel frame (0: none left) */
+void lx_mm_kframe_free(uint64_t pa);
 int lx_mm_new(struct lx_as *as);
 void lx_mm_destroy(struct lx_as *as);
 int lx_mm_fork(struct lx_as *parent, struct lx_as *child);
@@ -142,13 +146,13 @@ int64_t lx_mm_madvise(struct lx_as *as, uint64_t addr, uint64_t len, int advice)
 int64_t lx_mm_brk(struct lx_as *as, uint64_t addr);
 
 /* ---- fs.c: the package's files, descriptors, program output ---- */
-enum lx_fd_kind { LX_FD_NONE, LX_FD_STDIN, LX_FD_OUT, LX_FD_FILE, LX_FD_DIR };
+enum lx_fd_kind { LX_FD_NONE, LX_FD_STDIN, LX_FD_OUT, LX_FD_FILE, LX_FD_DIR, LX_FD_PIPE_R, LX_FD_PIPE_W };
 
 struct lx_fd {
 	uint32_t kind;       /* enum lx_fd_kind */
-	int32_t file;        /* LX_FD_FILE: package file index; LX_FD_OUT: 1 or 2 */
+	int32_t file;        /* LX_FD_FILE: package file index; LX_FD_OUT: 1 or 2; pipes: pipe index */
 	uint32_t cloexec;
-	uint32_t pad;
+	uint32_t nonblock;   /* O_NONBLOCK (pipes) */
 	uint64_t off;        /* file position (LX_FD_DIR: entry index) */
 };
 
@@ -169,6 +173,13 @@ void lx_fs_std(struct lx_fd *fds);
 int lx_fs_lookup(const char *path, int *is_dir);             /* file index, or -errno */
 int64_t lx_fs_out(int fd, const uint8_t *buf, uint64_t len);  /* buf: user memory, checked */
 
+/* ---- pipe.c ---- */
+int lx_pipe_create(void);    /* pipe index (one reader, one writer counted), or -errno */
+void lx_pipe_ref(const struct lx_fd *f);     /* f was copied: fork, dup */
+void lx_pipe_unref(const struct lx_fd *f);   /* f was closed */
+int64_t lx_pipe_read(const struct lx_fd *f, uint64_t buf, uint64_t n);
+int64_t lx_pipe_write(const struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t rip);
+
 /* ---- elf.c ---- */
 struct lx_image {
 	uint64_t entry, phdr, phnum, phent, base;
@@ -178,7 +189,7 @@ int lx_elf_stack(struct lx_as *as, const struct lx_image *img, uint64_t seed, ui
 
 /* ---- proc.c: processes, threads, scheduler, futexes ---- */
 enum lx_tstate { LX_T_FREE, LX_T_RUNNABLE, LX_T_BLOCKED };
-enum lx_block { LX_B_NONE, LX_B_FUTEX, LX_B_WAIT, LX_B_SLEEP, LX_B_FIRST };
+enum lx_block { LX_B_NONE, LX_B_FUTEX, LX_B_WAIT, LX_B_SLEEP, LX_B_FIRST, LX_B_PIPE };
 
 struct lx_thread {
 	uint8_t fx[512];            /* FXSAVE image; first, so 16-aligned */
@@ -223,6 +234,10 @@ __attribute__((noreturn)) void lx_proc_fatal(int sig, uint64_t addr, uint64_t ri
 void lx_proc_preempt(void);
 uint64_t lx_now_ns(void);   /* monotonic guest time */
 const char *lx_signame(int sig);
+struct lx_as *lx_current_as(void);
+void lx_proc_block_pipe(uint64_t pipe);
+void lx_proc_wake_pipe(uint64_t pipe);
+void lx_proc_signal_self(int sig, uint64_t rip);
 
 /* ---- sys.c ---- */
 extern uint64_t lx_seed;

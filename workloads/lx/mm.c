@@ -1008,3 +1008,17 @@ const struct lx_as *lx_mm_loaded(void)
 {
 	return mm.loaded;
 }
+
+/* Kernel-owned frames (pipe buffers): never mapped to users, freed by
+ * their owner, in neither the data nor the page-table counters. */
+uint64_t lx_mm_kframe_alloc(void)
+{
+	if (mm.nfree <= OOM_RESERVE)
+		return 0;
+	return frame_take(1);
+}
+
+void lx_mm_kframe_free(uint64_t pa)
+{
+	frame_give(pa);
+}

@@ -63,6 +63,11 @@ struct lx_thread *lx_cur(void)
 	return current;
 }
 
+struct lx_as *lx_current_as(void)
+{
+	return &current->proc->as;
+}
+
 uint64_t lx_now_ns(void)
 {
 	uint32_t lo, hi;
@@ -366,6 +371,24 @@ static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t tim
 	}
 }
 
+/* ---- pipes' waiting (pipe.c) ---- */
+
+void lx_proc_block_pipe(uint64_t pipe)
+{
+	current->futex_addr = pipe;
+	block(LX_B_PIPE, 0);
+}
+
+void lx_proc_wake_pipe(uint64_t pipe)
+{
+	unsigned i;
+
+	for (i = 1; i < LX_NTHREAD; i++)
+		if (threads[i].state == LX_T_BLOCKED && threads[i].block == LX_B_PIPE &&
+		    threads[i].futex_addr == pipe)
+			wake(&threads[i], 0);
+}
+
 /* ---- ending threads and processes ---- */
 
 static void wake_waiters_of(struct lx_proc *parent)
@@ -394,6 +417,10 @@ static void proc_end(struct lx_proc *p, int ws)
 			threads[i].proc = NULL;
 		}
 	p->nthreads = 0;
+	for (i = 0; i < LX_NFD; i++) {
+		lx_pipe_unref(&p->fd[i]);
+		p->fd[i].kind = LX_FD_NONE;
+	}
 	lx_mm_destroy(&p->as);
 	for (i = 0; i < LX_NPROC; i++)
 		if (procs[i].used && procs[i].parent == p) {
@@ -494,11 +521,15 @@ static int64_t sys_clone(struct trapframe *tf, uint64_t flags, uint64_t newsp, u
 			return -LX_ENOMEM;
 		}
 		memcpy(np->fd, p->fd, sizeof np->fd);
+		for (unsigned i = 0; i < LX_NFD; i++)
+			lx_pipe_ref(&np->fd[i]);
 		memcpy(np->sigact, p->sigact, sizeof np->sigact);
 	}
 	t = thread_alloc(np);
 	if (!t) {
 		if (np != p) {
+			for (unsigned i = 0; i < LX_NFD; i++)
+				lx_pipe_unref(&np->fd[i]);
 			lx_mm_destroy(&np->as);
 			np->used = 0;
 		}
@@ -645,6 +676,11 @@ static int64_t send_signal(struct lx_proc *target, int sig, uint64_t rip)
 	target->sig = sig;
 	proc_end(target, sig);
 	return 0;
+}
+
+void lx_proc_signal_self(int sig, uint64_t rip)
+{
+	send_signal(current->proc, sig, rip);
 }
 
 static struct lx_proc *proc_by_pid(int64_t pid)

@@ -172,6 +172,10 @@ static void fill_stat(struct lx_stat *st, int kind, int file)
 		st->mode = S_IFDIR | 0555u;
 		st->nlink = 2;
 		st->size = 4096;
+	} else if (kind == LX_FD_PIPE_R || kind == LX_FD_PIPE_W) {
+		st->ino = 1000 + (uint64_t)file;
+		st->mode = 0010000u | 0600u;   /* S_IFIFO */
+		st->dev = 6;
 	} else {
 		/* The standard descriptors: a character device (not a tty:
 		 * ioctl says ENOTTY), like /dev/null's kind. */
@@ -220,6 +224,8 @@ static int64_t do_read(struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t *off)
 
 	if (f->kind == LX_FD_STDIN)
 		return 0;
+	if (f->kind == LX_FD_PIPE_R)
+		return lx_pipe_read(f, buf, n);
 	if (f->kind == LX_FD_DIR)
 		return -LX_EISDIR;
 	if (f->kind != LX_FD_FILE)
@@ -237,8 +243,10 @@ static int64_t do_read(struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t *off)
 	return (int64_t)n;
 }
 
-static int64_t do_write(struct lx_fd *f, uint64_t buf, uint64_t n)
+static int64_t do_write(struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t rip)
 {
+	if (f->kind == LX_FD_PIPE_W)
+		return lx_pipe_write(f, buf, n, rip);
 	if (f->kind != LX_FD_OUT)
 		return -LX_EBADF;
 	if (n > 0x7ffff000ull)
@@ -249,7 +257,7 @@ static int64_t do_write(struct lx_fd *f, uint64_t buf, uint64_t n)
 }
 
 /* readv / writev: iov is {base, len} pairs. */
-static int64_t do_vec(int64_t fd, uint64_t iov, uint64_t cnt, int write)
+static int64_t do_vec(int64_t fd, uint64_t iov, uint64_t cnt, int write, uint64_t rip)
 {
 	struct lx_fd *f = fd_get(fd);
 	int64_t total = 0, r;
@@ -266,7 +274,7 @@ static int64_t do_vec(int64_t fd, uint64_t iov, uint64_t cnt, int write)
 
 		if (!len)
 			continue;
-		r = write ? do_write(f, base, len) : do_read(f, base, len, &f->off);
+		r = write ? do_write(f, base, len, rip) : do_read(f, base, len, &f->off);
 		if (r < 0)
 			return total ? total : r;
 		total += r;
@@ -413,6 +421,7 @@ static int64_t sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg)
 			return nfd;
 		cp()->fd[nfd] = *f;
 		cp()->fd[nfd].cloexec = cmd == 1030;
+		lx_pipe_ref(f);
 		return nfd;
 	case 1:      /* F_GETFD */
 		return f->cloexec ? 1 : 0;
@@ -420,12 +429,43 @@ static int64_t sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg)
 		f->cloexec = arg & 1;
 		return 0;
 	case 3:      /* F_GETFL */
-		return f->kind == LX_FD_OUT ? 1 : f->kind == LX_FD_DIR ? 0200000 : 0;
-	case 4:      /* F_SETFL */
+		return (f->kind == LX_FD_OUT || f->kind == LX_FD_PIPE_W ? 1 : 0) |
+		       (f->kind == LX_FD_DIR ? 0200000 : 0) | (f->nonblock ? 04000 : 0);
+	case 4:      /* F_SETFL: only O_NONBLOCK changes anything */
+		f->nonblock = (arg & 04000) != 0;
 		return 0;
 	default:
 		return -LX_EINVAL;
 	}
+}
+
+static int64_t sys_pipe2(uint64_t ufds, uint64_t flags)
+{
+	int64_t r, w;
+	int idx;
+
+	if (flags & ~(uint64_t)(O_CLOEXEC | 04000u))
+		return -LX_EINVAL;
+	if (lx_mm_uaccess(cas(), ufds, 8, 1))
+		return -LX_EFAULT;
+	r = fd_alloc(0);
+	if (r < 0)
+		return r;
+	cp()->fd[r].kind = LX_FD_PIPE_R;      /* held while the second is chosen */
+	w = fd_alloc(0);
+	cp()->fd[r].kind = LX_FD_NONE;
+	if (w < 0)
+		return w;
+	idx = lx_pipe_create();
+	if (idx < 0)
+		return idx;
+	cp()->fd[r] = (struct lx_fd){ .kind = LX_FD_PIPE_R, .file = idx,
+				      .cloexec = (flags & O_CLOEXEC) != 0, .nonblock = (flags & 04000) != 0 };
+	cp()->fd[w] = cp()->fd[r];
+	cp()->fd[w].kind = LX_FD_PIPE_W;
+	((int32_t *)ufds)[0] = (int32_t)r;
+	((int32_t *)ufds)[1] = (int32_t)w;
+	return 0;
 }
 
 static int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd,
@@ -465,7 +505,7 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 	case 1:    /* write */
 		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
-		return do_write(f, a1, a2);
+		return do_write(f, a1, a2, tf->rip);
 	case 17: { /* pread64 */
 		uint64_t off = a3;
 
@@ -482,9 +522,9 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 			return -LX_EBADF;
 		return f->kind == LX_FD_OUT ? -LX_ESPIPE : -LX_EBADF;
 	case 19:   /* readv */
-		return do_vec(FD(a0), a1, a2, 0);
+		return do_vec(FD(a0), a1, a2, 0, tf->rip);
 	case 20:   /* writev */
-		return do_vec(FD(a0), a1, a2, 1);
+		return do_vec(FD(a0), a1, a2, 1, tf->rip);
 	case 2:    /* open */
 		return sys_openat(AT_FDCWD, a0, a1);
 	case 257:  /* openat */
@@ -492,6 +532,7 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 	case 3:    /* close */
 		if (!(f = fd_get(FD(a0))))
 			return -LX_EBADF;
+		lx_pipe_unref(f);
 		f->kind = LX_FD_NONE;
 		return 0;
 	case 8:    /* lseek(fd, off, whence) */
@@ -562,6 +603,8 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 			return -LX_EBADF;
 		if (a0 == a1)
 			return nr == 292 ? -LX_EINVAL : (int64_t)a1;
+		lx_pipe_ref(f);
+		lx_pipe_unref(&cp()->fd[a1]);
 		cp()->fd[a1] = *f;
 		cp()->fd[a1].cloexec = nr == 292 && (a2 & O_CLOEXEC);
 		return (int64_t)a1;
@@ -678,6 +721,9 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 		return 8;
 	case 203:  /* sched_setaffinity */
 		return 0;
+	case 22:   /* pipe(fds) */
+	case 293:  /* pipe2(fds, flags) */
+		return sys_pipe2(a0, nr == 22 ? 0 : a1);
 	case 273:  /* set_robust_list: bookkeeping only, one vCPU, no robust futex recovery */
 		return a1 == 24 ? 0 : -LX_EINVAL;
 	default:
