@@ -146,11 +146,12 @@ int64_t lx_mm_madvise(struct lx_as *as, uint64_t addr, uint64_t len, int advice)
 int64_t lx_mm_brk(struct lx_as *as, uint64_t addr);
 
 /* ---- fs.c: the package's files, descriptors, program output ---- */
-enum lx_fd_kind { LX_FD_NONE, LX_FD_STDIN, LX_FD_OUT, LX_FD_FILE, LX_FD_DIR, LX_FD_PIPE_R, LX_FD_PIPE_W };
+enum lx_fd_kind { LX_FD_NONE, LX_FD_STDIN, LX_FD_OUT, LX_FD_FILE, LX_FD_DIR, LX_FD_PIPE_R, LX_FD_PIPE_W,
+		   LX_FD_DEV };
 
 struct lx_fd {
 	uint32_t kind;       /* enum lx_fd_kind */
-	int32_t file;        /* LX_FD_FILE: package file index; LX_FD_OUT: 1 or 2; pipes: pipe index */
+	int32_t file;        /* FILE: package file index; OUT: 1 or 2; pipes: pipe index; DEV: sys.c's device */
 	uint32_t cloexec;
 	uint32_t nonblock;   /* O_NONBLOCK (pipes) */
 	uint64_t off;        /* file position (LX_FD_DIR: entry index) */

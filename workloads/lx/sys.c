@@ -87,7 +87,29 @@ static int64_t get_path(uint64_t upath, char *buf)
 	return 0;
 }
 
-/* The file a (dirfd, path) names: 0 with *file (-1: the root directory). */
+/* The character devices in /dev, by the number LX_FD_DEV descriptors
+ * keep: reading null gives end of file, zero zeros, urandom and random
+ * the seed's deterministic stream; writing to any discards. */
+static const char *const dev_names[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random" };
+#define NDEV (sizeof dev_names / sizeof dev_names[0])
+#define FILE_DEV(d) (-2 - (int)(d))      /* resolve()'s *file for device d */
+#define DEV_OF(file) (-2 - (file))
+
+static int dev_lookup(const char *path)
+{
+	unsigned d, i;
+
+	for (d = 0; d < NDEV; d++) {
+		for (i = 0; dev_names[d][i] && path[i] == dev_names[d][i]; i++)
+			;
+		if (!dev_names[d][i] && !path[i])
+			return (int)d;
+	}
+	return -1;
+}
+
+/* The file a (dirfd, path) names: 0 with *file (-1: the root directory,
+ * FILE_DEV(d): device d). */
 static int64_t resolve(int64_t dirfd, uint64_t upath, int *file)
 {
 	static char path[PATH_MAX_LX];
@@ -105,6 +127,10 @@ static int64_t resolve(int64_t dirfd, uint64_t upath, int *file)
 			return -LX_EBADF;
 		if (d->kind != LX_FD_DIR)
 			return -LX_ENOTDIR;
+	}
+	if ((r = dev_lookup(path)) >= 0) {
+		*file = FILE_DEV(r);
+		return 0;
 	}
 	r = lx_fs_lookup(path, &is_dir);
 	if (r < 0)
@@ -125,6 +151,16 @@ static int64_t sys_openat(int64_t dirfd, uint64_t upath, uint64_t flags)
 		return err;
 	if ((flags & O_CREAT) && (flags & O_EXCL))
 		return -LX_EEXIST;
+	if (file <= FILE_DEV(0)) {
+		if (flags & O_DIRECTORY)
+			return -LX_ENOTDIR;
+		fd = fd_alloc(0);
+		if (fd < 0)
+			return fd;
+		cp()->fd[fd] = (struct lx_fd){ .kind = LX_FD_DEV, .file = DEV_OF(file),
+					       .cloexec = (flags & O_CLOEXEC) != 0 };
+		return fd;
+	}
 	if (file < 0 && (flags & O_ACCMODE) != 0)
 		return -LX_EISDIR;
 	if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC))
@@ -172,6 +208,13 @@ static void fill_stat(struct lx_stat *st, int kind, int file)
 		st->mode = S_IFDIR | 0555u;
 		st->nlink = 2;
 		st->size = 4096;
+	} else if (kind == LX_FD_DEV) {
+		static const uint8_t minor[NDEV] = { 3, 5, 9, 8 };
+
+		st->ino = 50 + (uint64_t)file;
+		st->mode = S_IFCHR | 0666u;
+		st->rdev = 0x100u | minor[file];   /* major 1 */
+		st->dev = 5;
 	} else if (kind == LX_FD_PIPE_R || kind == LX_FD_PIPE_W) {
 		st->ino = 1000 + (uint64_t)file;
 		st->mode = 0010000u | 0600u;   /* S_IFIFO */
@@ -214,6 +257,8 @@ static int64_t sys_fstatat(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_
 	}
 	if ((err = resolve(dirfd, upath, &file)))
 		return err;
+	if (file <= FILE_DEV(0))
+		return put_stat(ubuf, LX_FD_DEV, DEV_OF(file));
 	return put_stat(ubuf, file < 0 ? LX_FD_DIR : LX_FD_FILE, file);
 }
 
@@ -226,6 +271,26 @@ static int64_t do_read(struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t *off)
 		return 0;
 	if (f->kind == LX_FD_PIPE_R)
 		return lx_pipe_read(f, buf, n);
+	if (f->kind == LX_FD_DEV) {
+		uint64_t i;
+
+		if (f->file == 0 || n == 0)
+			return 0;
+		if (n > 0x7ffff000ull)
+			n = 0x7ffff000ull;
+		if (lx_mm_uaccess(cas(), buf, n, 1))
+			return -LX_EFAULT;
+		if (f->file == 1) {
+			memset((void *)buf, 0, n);
+		} else {
+			for (i = 0; i < n; i += 8) {
+				uint64_t v = lx_random64();
+
+				memcpy((char *)buf + i, &v, n - i < 8 ? n - i : 8);
+			}
+		}
+		return (int64_t)n;
+	}
 	if (f->kind == LX_FD_DIR)
 		return -LX_EISDIR;
 	if (f->kind != LX_FD_FILE)
@@ -247,6 +312,11 @@ static int64_t do_write(struct lx_fd *f, uint64_t buf, uint64_t n, uint64_t rip)
 {
 	if (f->kind == LX_FD_PIPE_W)
 		return lx_pipe_write(f, buf, n, rip);
+	if (f->kind == LX_FD_DEV) {
+		if (lx_mm_uaccess(cas(), buf, n, 0))
+			return -LX_EFAULT;
+		return (int64_t)n;
+	}
 	if (f->kind != LX_FD_OUT)
 		return -LX_EBADF;
 	if (n > 0x7ffff000ull)
@@ -353,7 +423,7 @@ static int64_t sys_faccessat(int64_t dirfd, uint64_t upath, uint64_t mode)
 
 	if (err)
 		return err;
-	if (mode & 2)
+	if ((mode & 2) && file > FILE_DEV(0))
 		return -LX_EROFS;
 	if ((mode & 1) && file >= 0 && !(lx_files[file].mode & 0111u))
 		return -LX_EACCES;
@@ -589,7 +659,7 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 	case 80:   /* chdir */
 		if ((r = resolve(AT_FDCWD, a0, &file)))
 			return r;
-		return file < 0 ? 0 : -LX_ENOTDIR;
+		return file == -1 ? 0 : -LX_ENOTDIR;
 	case 16:   /* ioctl */
 		if (!fd_get(FD(a0)))
 			return -LX_EBADF;
