@@ -757,16 +757,22 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 			*(int64_t *)a0 = r;
 		}
 		return r;
-	case 98:   /* getrusage */
+	case 98: { /* getrusage: user time is the guest time so far (one vCPU, always busy) */
+		uint64_t now = lx_now_ns();
+
 		if (lx_mm_uaccess(cas(), a1, 144, 1))
 			return -LX_EFAULT;
 		memset((void *)a1, 0, 144);
+		((uint64_t *)a1)[0] = now / 1000000000ull;
+		((uint64_t *)a1)[1] = (now % 1000000000ull) / 1000;
 		return 0;
-	case 100:  /* times */
+	}
+	case 100:  /* times: likewise */
 		if (a0) {
 			if (lx_mm_uaccess(cas(), a0, 32, 1))
 				return -LX_EFAULT;
 			memset((void *)a0, 0, 32);
+			((uint64_t *)a0)[0] = lx_now_ns() / 10000000ull;
 		}
 		return (int64_t)(lx_now_ns() / 10000000ull);
 	case 99: { /* sysinfo */
