@@ -608,6 +608,54 @@ static void cmpxchg_wide(struct soft_vcpu *v, const struct soft_dinsn *d)
 	set_arith(v, (uint32_t)((f & SOFT_ARITH & ~(uint64_t)SOFT_ZF) | (eq ? SOFT_ZF : 0)));
 }
 
+/* BMI1's VEX-encoded instructions (SDM vol. 2): the result goes to
+ * modrm.reg (ANDN, BEXTR) or to VEX.vvvv's register (BLSR, BLSMSK, BLSI),
+ * a 32-bit one zero-extended.  OF is cleared and CF too, but for the
+ * BLS* ones' (set when the source is zero; BLSI: when it is not); ZF and
+ * SF follow the result (BLSMSK's ZF is "cleared": its result is never
+ * zero).  What the SDM leaves undefined (AF and PF; BEXTR's SF) is fixed
+ * as a logical instruction leaves it, SF and PF from the result and AF
+ * clear (as Bochs does), so that runs stay deterministic.  BEXTR takes
+ * START from bits 7:0 of its control and LEN from bits 15:8: bits from
+ * START up past the operand read as zero, and LEN may exceed it. */
+static void bmi1(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	unsigned sz = d->osize, bits = sz * 8, dst = d->vreg;
+	uint64_t m = szmask(sz);
+	uint64_t src = rm_rd(v, d, sz); /* ANDN's second source, BEXTR's first */
+	uint64_t r;
+	uint32_t cf = 0;
+	switch (d->sub) {
+	case SOFT_BMI_ANDN:
+		r = ~reg_rd(v, d->vreg, sz) & src & m;
+		dst = d->reg;
+		break;
+	case SOFT_BMI_BLSR:
+		r = (src - 1) & src & m;
+		cf = src == 0;
+		break;
+	case SOFT_BMI_BLSMSK:
+		r = ((src - 1) ^ src) & m;
+		cf = src == 0;
+		break;
+	case SOFT_BMI_BLSI:
+		r = (0 - src) & src & m;
+		cf = src != 0;
+		break;
+	default: { /* BEXTR */
+		uint64_t ctl = reg_rd(v, d->vreg, sz);
+		unsigned start = (unsigned)(ctl & 0xff), len = (unsigned)(ctl >> 8) & 0xff;
+		r = start >= bits ? 0 : src >> start;
+		if (len < 64)
+			r &= (1ull << len) - 1;
+		dst = d->reg;
+		break;
+	}
+	}
+	reg_wr(v, dst, sz, r);
+	set_arith(v, szp(r, sz) | (cf ? SOFT_CF : 0));
+}
+
 /* ---- the executor ---- */
 
 /* Executes one non-system instruction at v->rip.  Returns false when the
@@ -1119,6 +1167,9 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 		return true;
 	case SOFT_OP_CMPXCHG8B:
 		cmpxchg_wide(v, d);
+		break;
+	case SOFT_OP_BMI1:
+		bmi1(v, d);
 		break;
 	case SOFT_OP_FLAGOP: {
 		uint64_t f = soft_flags(v);

@@ -109,7 +109,7 @@ void soft_cpuid(struct soft_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		break;
 	case 7:
 		if (sub == 0)
-			r[1] = 1u << 3; /* BMI1: TZCNT */
+			r[1] = 1u << 3; /* BMI1: ANDN BEXTR BLSI BLSMSK BLSR TZCNT, all of it */
 		break;
 	case 0x40000000:
 		r[0] = MV_ATLB_CPUID_LEAF;

@@ -1,8 +1,9 @@
 /*
  * vcpu/soft/decode.c — x86-64 instruction decoder driven by soft_forms[].
  *
- * Reads legacy prefixes, REX, the opcode (one byte, 0f xx, 0f 38 xx, 0f 3a xx),
- * then finds the first table form that matches opcode, mandatory prefix,
+ * Reads legacy prefixes, REX or a VEX prefix (C4/C5), the opcode (one byte,
+ * 0f xx, 0f 38 xx, 0f 3a xx; a VEX prefix names the map), then finds the
+ * first table form that matches encoding, opcode, mandatory prefix,
  * modrm.reg extension, mod class and exact modrm, and decodes modrm, SIB,
  * displacement and immediate as that form says.  The result is pure data:
  * the predecode cache stores it keyed by the instruction's machine address.
@@ -143,6 +144,38 @@ static uint8_t byte_reg(unsigned r, const struct prefixes *p)
 	return (uint8_t)r;
 }
 
+/* A VEX prefix, as read: in 64-bit mode C4 and C5 always start one (LES
+ * and LDS do not exist there).  Its R, X, B and W bits go into the
+ * prefixes' REX byte, which the modrm decoding and operand size read. */
+struct vex {
+	bool present;
+	uint8_t lead;         /* 0xc4 (three-byte) or 0xc5 (two-byte) */
+	uint8_t pp;           /* implied prefix: 0, 0x66, 0xf3, 0xf2 */
+	uint8_t l;            /* VEX.L */
+	uint8_t vvvv;         /* the register it names (the field inverted) */
+};
+
+/* No form has this map: a VEX.mmmmm this table has no map for. */
+#define MAP_NONE 0xffu
+
+/* Whether a VEX form's pattern has a VEX.vvvv operand.  Where it does
+ * not, the SDM requires vvvv = 1111b (#UD otherwise). */
+static bool vex_uses_vvvv(const struct soft_form *f)
+{
+	return f->opnds == SOFT_P_GVE || f->opnds == SOFT_P_VE || f->opnds == SOFT_P_GEV;
+}
+
+/* A VEX encoding the table does not hold and that no processor runs
+ * (#UD): the reserved /digits of group 17 (VEX.LZ.0F38 F3: BLSR /1,
+ * BLSMSK /2, BLSI /3 are its only members; AMD's TBM instructions are
+ * XOP-encoded, not VEX).  Everything else VEX may be AVX or a later
+ * extension, "not implemented here". */
+static bool vex_undefined(const struct vex *vx, unsigned map, uint8_t opc, int modrm)
+{
+	unsigned reg = modrm >= 0 ? ((unsigned)modrm >> 3) & 7 : 1;
+	return map == SOFT_MAP_0F38 && opc == 0xf3 && vx->pp == 0 && (reg == 0 || reg >= 4);
+}
+
 static bool form_matches_opcode(const struct soft_form *f, unsigned map, uint8_t opc)
 {
 	if (f->map != map)
@@ -198,8 +231,38 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 	}
 
 	unsigned map = SOFT_MAP_1B;
+	struct vex vx = { 0 };
+	size_t vex_at = 0;    /* just past C4/C5, for the report */
 	uint8_t opc = b[pos++];
-	if (opc == 0x0f) {
+	if (opc == 0xc4 || opc == 0xc5) {
+		unsigned n = opc == 0xc4 ? 2 : 1;
+		if ((rc = need(pos + n + 1, avail))) /* the VEX bytes and the opcode */
+			return rc;
+		vex_at = pos;
+		uint8_t last = b[pos + n - 1];        /* W vvvv L pp (C5: R vvvv L pp) */
+		unsigned rex = 0x40 | ((~(unsigned)b[pos] >> 5) & (opc == 0xc4 ? 7 : 4));
+		unsigned mmmmm = 1;                   /* C5 implies the 0F map */
+		if (opc == 0xc4) {
+			rex |= (last >> 7) << 3;      /* W */
+			mmmmm = b[pos] & 0x1f;
+		}
+		static const uint8_t pp[4] = { 0, 0x66, 0xf3, 0xf2 };
+		vx.present = true;
+		vx.lead = opc;
+		vx.pp = pp[last & 3];
+		vx.l = (last >> 2) & 1;
+		vx.vvvv = (uint8_t)((~(unsigned)last >> 3) & 15);
+		/* SDM vol. 2, 2.3.2: any VEX instruction with a LOCK, 66, F2, F3
+		 * or REX prefix before the VEX prefix is #UD, on every processor
+		 * (one without AVX makes every VEX instruction #UD). */
+		if (p.lock || p.opsize || p.rep || p.rex)
+			return -EILSEQ;
+		p.rex = (uint8_t)rex;
+		pos += n;
+		opc = b[pos++];
+		map = mmmmm == 1 ? SOFT_MAP_0F : mmmmm == 2 ? SOFT_MAP_0F38
+		    : mmmmm == 3 ? SOFT_MAP_0F3A : MAP_NONE;
+	} else if (opc == 0x0f) {
 		if ((rc = need(pos + 1, avail)))
 			return rc;
 		opc = b[pos++];
@@ -219,7 +282,12 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 		const struct soft_form *c = &soft_forms[fi];
 		if (!form_matches_opcode(c, map, opc))
 			continue;
-		if (c->pfx && p.rep != c->pfx && !(c->pfx == 0x66 && p.opsize))
+		/* VEX forms match VEX encodings only, with exactly their VEX.pp. */
+		if (!(c->attr & SOFT_A_VEX) != !vx.present)
+			continue;
+		if (vx.present && c->pfx != vx.pp)
+			continue;
+		if (!vx.present && c->pfx && p.rep != c->pfx && !(c->pfx == 0x66 && p.opsize))
 			continue;
 		/* An SSE form's prefix selects the instruction: a form without
 		 * one takes no 66/F2/F3, a 66 form no F2/F3 (which would select
@@ -251,7 +319,7 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 	}
 	if (!f) {
 		/* The listed groups are told apart by their modrm. */
-		if (modrm < 0 && (map != SOFT_MAP_1B || opc == 0x8d || opc >= 0xc6)) {
+		if (modrm < 0 && (map != SOFT_MAP_1B || opc == 0x8d || opc >= 0xc6) && map != MAP_NONE) {
 			if ((rc = need(pos + 1, avail)))
 				return rc;
 			modrm = b[pos];
@@ -260,15 +328,23 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 		 * of a VEX or EVEX instruction (C5, C4, 62: AVX, which 64-bit
 		 * mode always decodes so) its prefix, opcode and modrm too. */
 		size_t shown = pos + (modrm >= 0);
-		if (map == SOFT_MAP_1B && (opc == 0xc5 || opc == 0xc4 || opc == 0x62))
-			shown = pos + (opc == 0xc5 ? 3 : opc == 0xc4 ? 4 : 5);
+		if (vx.present)
+			shown = vex_at + (vx.lead == 0xc5 ? 3 : 4);
+		else if (map == SOFT_MAP_1B && opc == 0x62)
+			shown = pos + 5;
 		if (shown > avail)
 			shown = avail;
 		if (shown > SOFT_INSN_MAX)
 			shown = SOFT_INSN_MAX;
 		out->len = (uint8_t)shown;
+		if (vx.present)
+			return vex_undefined(&vx, map, opc, modrm) ? -EILSEQ : -ENOSYS;
 		return undefined_encoding(map, opc, modrm) ? -EILSEQ : -ENOSYS;
 	}
+	/* The VEX rules of the form (SDM vol. 2, 2.5: the "LZ" forms are #UD
+	 * with VEX.L = 1; an unused vvvv must be 1111b). */
+	if (vx.present && (vx.l || (!vex_uses_vvvv(f) && vx.vvvv != 0)))
+		return -EILSEQ;
 	/* A mandatory F3 prefix is part of the opcode, not a REP. */
 	if (f->pfx == 0xf3 || f->pfx == 0xf2)
 		p.rep = 0;
@@ -290,6 +366,7 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 	out->lock = p.lock;
 	out->addr32 = p.addr32;
 	out->base = out->index = SOFT_NOREG;
+	out->vreg = vx.vvvv;
 
 	bool rm_byte = out->osize == 1 ||
 		       ((f->op == SOFT_OP_MOVZX || f->op == SOFT_OP_MOVSX) && f->sub == 1);

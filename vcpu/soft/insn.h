@@ -7,8 +7,9 @@
  * objdump coverage test reads its mnemonics, and the unicorn oracle
  * generates random instances of every form marked for the oracle.
  *
- * Invariants: a form is identified by (map, opcode, mandatory prefix,
- * modrm.reg extension, modrm.mod class, exact modrm); the decoder takes the
+ * Invariants: a form is identified by (encoding: legacy or VEX, map,
+ * opcode, mandatory prefix or VEX.pp, modrm.reg extension, modrm.mod
+ * class, exact modrm); the decoder takes the
  * first match in table order, so more specific forms come first.  The
  * decoded instruction (struct soft_dinsn) is position-independent except
  * for relative branch targets, which are stored as displacements.
@@ -49,6 +50,10 @@ enum soft_opnds {
 	SOFT_P_I,       /* immediate only */
 	SOFT_P_EGI,     /* r/m dst, reg src, imm8 count (shld/shrd) */
 	SOFT_P_EGC,     /* r/m dst, reg src, count in CL (shld/shrd) */
+	/* VEX forms: the third operand is the register VEX.vvvv names. */
+	SOFT_P_GVE,     /* reg dst, vvvv src1, r/m src2 (andn) */
+	SOFT_P_VE,      /* vvvv dst, r/m src (blsr, blsmsk, blsi) */
+	SOFT_P_GEV,     /* reg dst, r/m src1, vvvv src2 (bextr) */
 };
 
 /* Immediate kinds. */
@@ -94,6 +99,7 @@ enum soft_op {
 	SOFT_OP_LAHF, SOFT_OP_SAHF,
 	SOFT_OP_CMPS, SOFT_OP_SCAS,   /* REPE (F3) / REPNE (F2) in soft_dinsn.rep */
 	SOFT_OP_CMPXCHG8B,  /* sub: operand bytes, 8 or 16 (CMPXCHG16B, REX.W) */
+	SOFT_OP_BMI1,       /* sub: enum soft_bmi1 (VEX-encoded, CPUID.7.0:EBX.BMI1) */
 	/* System instructions. */
 	SOFT_OP_CLI, SOFT_OP_STI, SOFT_OP_HLT, SOFT_OP_IN, SOFT_OP_OUT,
 	SOFT_OP_INT3, SOFT_OP_INT, SOFT_OP_UD2, SOFT_OP_CPUID, SOFT_OP_RDTSC,
@@ -113,6 +119,9 @@ enum soft_shift { SOFT_SH_ROL = 0, SOFT_SH_ROR, SOFT_SH_RCL, SOFT_SH_RCR,
 enum soft_count { SOFT_CNT_NONE = 0, SOFT_CNT_1, SOFT_CNT_CL, SOFT_CNT_IMM };
 enum soft_bt { SOFT_BT_BT = 0, SOFT_BT_BTS, SOFT_BT_BTR, SOFT_BT_BTC };
 enum soft_flagop { SOFT_FL_CLC = 0, SOFT_FL_STC, SOFT_FL_CMC, SOFT_FL_CLD, SOFT_FL_STD };
+/* BMI1's VEX-encoded instructions (its TZCNT is a legacy F3 0F BC form). */
+enum soft_bmi1 { SOFT_BMI_ANDN = 0, SOFT_BMI_BLSR, SOFT_BMI_BLSMSK, SOFT_BMI_BLSI,
+		 SOFT_BMI_BEXTR };
 
 /* The SSE forms' subs, one per entry of sse_ops.h. */
 #define SOFT_SSE_ENUM_H(id, mn, px, oc, msz, fl, insn) SOFT_SSE_##id,
@@ -131,6 +140,11 @@ _Static_assert(SOFT_SSE__COUNT <= 256, "an SSE form's sub is a byte");
 #define SOFT_A_STACK   0x20u  /* uses RSP implicitly */
 #define SOFT_A_X87     0x40u  /* x87 form (cpu_x87.c): its own oracle, oracle_x87.c */
 #define SOFT_A_SSE     0x80u  /* SSE/SSE2 form (sse_ops.h): XMM operands, the exact mandatory prefix */
+/* VEX-encoded (C4/C5): map is VEX.mmmmm's, pfx is VEX.pp (exactly), VEX.W
+ * sizes the operands (32/64), VEX.L must be 0 (the "LZ" forms: BMI1),
+ * VEX.vvvv names the third operand (SOFT_P_GVE/VE/GEV).  Only VEX forms
+ * match VEX encodings and the other way round. */
+#define SOFT_A_VEX     0x100u
 
 /* RFLAGS bits. */
 #define SOFT_CF 0x0001u
@@ -162,7 +176,7 @@ struct soft_form {
 	uint8_t op;           /* enum soft_op */
 	uint8_t sub;          /* op-specific: alu kind, condition, shift kind... */
 	uint8_t count;        /* enum soft_count (shifts) */
-	uint8_t attr;         /* SOFT_A_* */
+	uint16_t attr;        /* SOFT_A_* */
 	uint8_t rexw;         /* 1: the form requires REX.W (sysretq, iretq, movsxd) */
 	uint16_t fdef;        /* arithmetic RFLAGS bits the SDM defines after it */
 };
@@ -196,6 +210,7 @@ struct soft_dinsn {
 	uint8_t count;        /* enum soft_count */
 	uint8_t addr32;       /* 67 prefix */
 	uint8_t modrm_reg;    /* raw modrm.reg (CR number, segment register) */
+	uint8_t vreg;         /* VEX.vvvv's register 0..15 (VEX forms), else 0 */
 	int32_t disp;
 	uint64_t imm;         /* sign/zero-extended as the form says; branches: displacement */
 };

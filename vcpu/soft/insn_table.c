@@ -1,7 +1,8 @@
 /*
  * vcpu/soft/insn_table.c — the table of instruction forms the soft CPU
  * implements (see insn.h).  Adding an instruction means adding its forms
- * here and its semantics in cpu_exec.c (an SSE one: an entry of
+ * here and its semantics in cpu_exec.c (a VEX one: an FV row, see
+ * SOFT_A_VEX; an SSE one: an entry of
  * sse_ops.h, which is its row here, and its case in cpu_sse.c); the
  * decoder, the objdump coverage test and the unicorn oracle follow from
  * this table.
@@ -47,6 +48,15 @@
 	  .modc = SOFT_MOD_ANY, .modrm = -1, .size = SOFT_SZ_##sz,              \
 	  .opnds = SOFT_P_E, .imm = SOFT_I_##im, .op = SOFT_OP_SHIFT,           \
 	  .sub = ex, .count = SOFT_CNT_##cn, .attr = A_M, .rexw = 0, .fdef = fd }
+
+/* A VEX-encoded general-purpose form (BMI1): VEX.pp px, VEX.W sizing the
+ * operands, VEX.L 0 (see SOFT_A_VEX). */
+#define FV(mn, mp, oc, ex, px, on, sb, fd)                                     \
+	{ .mnem = mn, .map = SOFT_MAP_##mp, .opc = oc, .ext = ex, .pfx = px,    \
+	  .modc = SOFT_MOD_ANY, .modrm = -1, .size = SOFT_SZ_V,                 \
+	  .opnds = SOFT_P_##on, .imm = SOFT_I_NONE, .op = SOFT_OP_BMI1,         \
+	  .sub = sb, .count = SOFT_CNT_NONE, .attr = A_M | SOFT_A_VEX, .rexw = 0, \
+	  .fdef = fd }
 
 /* The SSE forms of sse_ops.h: the host-computed "xmm, xmm/m" ones and
  * the rest.  The flags they leave are defined (unchanged, or all six
@@ -328,6 +338,14 @@ const struct soft_form soft_forms[] = {
 	F("btc", 0F, 0xba, 7, V, EI, UB, BT, SOFT_BT_BTC, A_ML, BT_FL),
 	F("bsf", 0F, 0xbc, -1, V, GE, NONE, BSF, 0, A_M, SOFT_ZF),
 	F("bsr", 0F, 0xbd, -1, V, GE, NONE, BSR, 0, A_M, SOFT_ZF),
+
+	/* BMI1 (with TZCNT above), VEX.LZ.0F38.  Flags per the SDM: AF and
+	 * PF are undefined after all five, SF after BEXTR as well. */
+	FV("andn", 0F38, 0xf2, -1, 0, GVE, SOFT_BMI_ANDN, SOFT_CF | SOFT_ZF | SOFT_SF | SOFT_OF),
+	FV("blsr", 0F38, 0xf3, 1, 0, VE, SOFT_BMI_BLSR, SOFT_CF | SOFT_ZF | SOFT_SF | SOFT_OF),
+	FV("blsmsk", 0F38, 0xf3, 2, 0, VE, SOFT_BMI_BLSMSK, SOFT_CF | SOFT_ZF | SOFT_SF | SOFT_OF),
+	FV("blsi", 0F38, 0xf3, 3, 0, VE, SOFT_BMI_BLSI, SOFT_CF | SOFT_ZF | SOFT_SF | SOFT_OF),
+	FV("bextr", 0F38, 0xf7, -1, 0, GEV, SOFT_BMI_BEXTR, SOFT_CF | SOFT_ZF | SOFT_OF),
 
 	/* Stack. */
 	F("push", 1B, 0x50, -1, D64, O, NONE, PUSH, 0, SOFT_A_STACK, ARITH_FL),
