@@ -117,7 +117,7 @@ const char *lx_elf_load(struct lx_as *as, const struct lx_pkg_file *f, struct lx
 			if ((err = lx_mm_add_vma(as, &v)))
 				return "too many ELF segments";
 		}
-		if (p->filesz && lx_mm_copyout(as, va, f->data + p->offset, p->filesz, 1))
+		if (p->filesz && lx_mm_copyout(as, va, f->data + p->offset, p->filesz))
 			return "ELF segment could not be written";
 		if (!phdr_va && eh->phoff >= p->offset && eh->phoff - p->offset < p->filesz)
 			phdr_va = va + (eh->phoff - p->offset);
@@ -232,7 +232,7 @@ int lx_elf_stack(struct lx_as *as, const struct lx_image *img, uint64_t seed, ui
 		}
 	}
 #undef PUT
-	if ((err = lx_mm_copyout(as, sp, &stk[sp - lo], top - sp, 0)))
+	if ((err = lx_mm_copyout(as, sp, &stk[sp - lo], top - sp)))
 		return err;
 	*rsp = sp;
 	return 0;

@@ -120,7 +120,6 @@ struct lx_as {
 };
 
 void lx_mm_init(const struct mv_bootinfo *bi, uint64_t reserve_lo, uint64_t reserve_hi);
-uint64_t lx_mm_kernel_pml4(void);
 void lx_mm_load(const struct lx_as *as);        /* CR3 := as (NULL: kernel) */
 const struct lx_as *lx_mm_loaded(void);
 uint64_t lx_mm_frames_free(void);
@@ -132,7 +131,7 @@ int lx_mm_fork(struct lx_as *parent, struct lx_as *child);
 int lx_mm_range_ok(uint64_t start, uint64_t len);
 int lx_mm_add_vma(struct lx_as *as, const struct lx_vma *v);
 struct lx_vma *lx_mm_vma_at(struct lx_as *as, uint64_t va);
-int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len, int exec_too);
+int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len);
 int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus);   /* 0, -EFAULT, -ENOMEM */
 int lx_mm_uaccess(struct lx_as *as, uint64_t va, uint64_t len, int write);
 int64_t lx_mm_ustrlen(struct lx_as *as, uint64_t va, uint64_t max);
@@ -141,7 +140,7 @@ int64_t lx_mm_mmap(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t prot,
 int64_t lx_mm_munmap(struct lx_as *as, uint64_t addr, uint64_t len);
 int64_t lx_mm_mprotect(struct lx_as *as, uint64_t addr, uint64_t len, uint32_t prot);
 int64_t lx_mm_mremap(struct lx_as *as, uint64_t old, uint64_t oldlen, uint64_t newlen,
-		     uint32_t flags, uint64_t newaddr);
+		     uint32_t flags);
 int64_t lx_mm_madvise(struct lx_as *as, uint64_t addr, uint64_t len, int advice);
 int64_t lx_mm_brk(struct lx_as *as, uint64_t addr);
 
@@ -227,6 +226,7 @@ struct lx_proc {
 
 struct lx_thread *lx_cur(void);
 void lx_proc_init(void);
+struct lx_proc *lx_proc_first_new(void);   /* the first process's slot, empty address space */
 int64_t lx_proc_start(const struct lx_image *img, uint64_t rsp);
 struct lx_proc *lx_proc_wait_first(void);
 void lx_proc_reap_all(void);
@@ -242,6 +242,7 @@ void lx_proc_signal_self(int sig, uint64_t rip);
 
 /* ---- sys.c ---- */
 extern uint64_t lx_seed;
+void lx_sys_init(uint64_t seed);
 uint64_t lx_random64(void);
 
 /* ---- entry.S ---- */

@@ -40,8 +40,6 @@
 
 void kmain(struct mv_bootinfo *bi);
 void mb_build_bootinfo(const uint32_t *mbi);
-void lx_sys_init(uint64_t seed);
-struct lx_proc *lx_proc_first_new(void);
 
 #define MSR_EFER 0xc0000080u
 

@@ -164,11 +164,6 @@ uint64_t lx_mm_frames_free(void)
 	return mm.nfree;
 }
 
-uint64_t lx_mm_kernel_pml4(void)
-{
-	return mm.kpml4;
-}
-
 /* Zero n quadwords with rep stosq: on a host that emulates the kernel's
  * writes (kvm_pvm), one emulated store per 8 bytes instead of per byte. */
 static void zero_q(uint64_t *p, uint64_t n)
@@ -696,11 +691,10 @@ int64_t lx_mm_ustrlen(struct lx_as *as, uint64_t va, uint64_t max)
 
 /* Write into another (or a not yet loaded) address space through the
  * direct map, allocating pages: the loader's and fork's way in. */
-int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len, int exec_too)
+int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len)
 {
 	const uint8_t *s = src;
 
-	(void)exec_too;
 	while (len) {
 		uint64_t page = LX_PAGE_DOWN(va), off = va - page;
 		uint64_t n = LX_PAGE - off < len ? LX_PAGE - off : len;
@@ -901,14 +895,13 @@ static void move_pages(struct lx_as *as, uint64_t old, uint64_t new, uint64_t le
 }
 
 int64_t lx_mm_mremap(struct lx_as *as, uint64_t old, uint64_t oldlen, uint64_t newlen,
-		     uint32_t flags, uint64_t newaddr)
+		     uint32_t flags)
 {
 	struct lx_vma *v, moved;
 	uint64_t dst;
 	unsigned i;
 	int err;
 
-	(void)newaddr;
 	if ((old & (LX_PAGE - 1)) || newlen == 0 || (flags & MREMAP_FIXED))
 		return -LX_EINVAL;
 	oldlen = LX_PAGE_UP(oldlen);

@@ -259,7 +259,6 @@ int64_t lx_proc_start(const struct lx_image *img, uint64_t rsp)
 
 /* The first process's slot, with a fresh address space, for main.c to
  * load the program into. */
-struct lx_proc *lx_proc_first_new(void);
 struct lx_proc *lx_proc_first_new(void)
 {
 	first = proc_alloc(NULL);
@@ -549,7 +548,7 @@ static int64_t sys_clone(struct trapframe *tf, uint64_t flags, uint64_t newsp, u
 			if (!lx_mm_uaccess(&p->as, ctid, 4, 1))
 				*(volatile uint32_t *)ctid = tid32;
 		} else {
-			lx_mm_copyout(&np->as, ctid, &tid32, 4, 0);
+			lx_mm_copyout(&np->as, ctid, &tid32, 4);
 		}
 	}
 	if (flags & CLONE_CHILD_CLEARTID)

@@ -687,7 +687,7 @@ static int64_t dispatch(struct trapframe *tf, uint64_t nr)
 	case 10:   /* mprotect */
 		return lx_mm_mprotect(cas(), a0, a1, (uint32_t)a2);
 	case 25:   /* mremap */
-		return lx_mm_mremap(cas(), a0, a1, a2, (uint32_t)a3, a4);
+		return lx_mm_mremap(cas(), a0, a1, a2, (uint32_t)a3);   /* MREMAP_FIXED: EINVAL */
 	case 28:   /* madvise */
 		return lx_mm_madvise(cas(), a0, a1, (int)a2);
 	case 12:   /* brk */
@@ -879,7 +879,6 @@ void trap_dispatch(struct trapframe *tf)
 	      tf->vector, tf->err, tf->rip, tf->rsp, t->tid, user ? " (user)" : " (kernel)");
 }
 
-void lx_sys_init(uint64_t seed);
 void lx_sys_init(uint64_t seed)
 {
 	lx_seed = seed;
