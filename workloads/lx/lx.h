@@ -131,6 +131,7 @@ int lx_mm_fork(struct lx_as *parent, struct lx_as *child);
 int lx_mm_range_ok(uint64_t start, uint64_t len);
 int lx_mm_add_vma(struct lx_as *as, const struct lx_vma *v);
 struct lx_vma *lx_mm_vma_at(struct lx_as *as, uint64_t va);
+uint64_t lx_mm_shared_pa(struct lx_as *as, uint64_t va);   /* va's frame address in a MAP_SHARED VMA, or 0 */
 int lx_mm_copyout(struct lx_as *as, uint64_t va, const void *src, uint64_t len);
 int lx_mm_fault(struct lx_as *as, uint64_t va, uint64_t err, int *sigbus);   /* 0, -EFAULT, -ENOMEM */
 int lx_mm_uaccess(struct lx_as *as, uint64_t va, uint64_t len, int write);
@@ -202,7 +203,8 @@ struct lx_thread {
 	uint64_t clear_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t sigmask;
 	uint64_t altstack[3];       /* sigaltstack: sp, flags, size */
-	uint64_t futex_addr;
+	const void *futex_owner;    /* futex key: the process (private) or NULL (shared frame) */
+	uint64_t futex_addr;        /* ... and the virtual (private) or physical address */
 	uint32_t futex_bitset;
 	uint32_t pad;
 	uint64_t deadline;          /* ns of lx_now_ns(); 0: none */

@@ -1015,3 +1015,19 @@ void lx_mm_kframe_free(uint64_t pa)
 {
 	frame_give(pa);
 }
+
+/* The physical address behind va when va lies in a MAP_SHARED anonymous
+ * VMA and is mapped (a shared futex's key: the same in every process
+ * sharing the frame); 0 otherwise. */
+uint64_t lx_mm_shared_pa(struct lx_as *as, uint64_t va)
+{
+	struct lx_vma *v = vma_find(as, va);
+	uint64_t *pte;
+
+	if (!v || !v->shared)
+		return 0;
+	pte = pte_walk(as->pml4, LX_PAGE_DOWN(va), 0);
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	return (*pte & PTE_ADDR) | (va & (LX_PAGE - 1));
+}

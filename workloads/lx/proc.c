@@ -270,8 +270,26 @@ struct lx_proc *lx_proc_first_new(void)
 
 /* ---- futexes ---- */
 
-static int64_t futex_wake(struct lx_proc *p, uint64_t addr, uint64_t n, uint32_t bitset,
-			  uint64_t requeue_to, uint64_t nrequeue)
+/* A futex's key.  Private (FUTEX_PRIVATE_FLAG, or any word outside a
+ * MAP_SHARED mapping, as Linux keys those by mm and address too): the
+ * process and the virtual address.  A shared word in MAP_SHARED memory:
+ * its frame's physical address, which every process sharing it sees. */
+struct fkey {
+	const void *owner;
+	uint64_t addr;
+};
+
+static struct fkey futex_key(struct lx_proc *p, uint64_t uaddr, uint64_t op)
+{
+	uint64_t pa = 0;
+
+	if (!(op & 128) && !lx_mm_uaccess(&p->as, uaddr, 4, 0))
+		pa = lx_mm_shared_pa(&p->as, uaddr);
+	return pa ? (struct fkey){ NULL, pa } : (struct fkey){ p, uaddr };
+}
+
+static int64_t futex_wake(struct fkey k, uint64_t n, uint32_t bitset, struct fkey to,
+			  uint64_t nrequeue)
 {
 	int64_t woken = 0;
 
@@ -282,8 +300,9 @@ static int64_t futex_wake(struct lx_proc *p, uint64_t addr, uint64_t n, uint32_t
 		for (i = 1; i < LX_NTHREAD; i++) {
 			struct lx_thread *t = &threads[i];
 
-			if (t->state == LX_T_BLOCKED && t->block == LX_B_FUTEX && t->proc == p &&
-			    t->futex_addr == addr && (t->futex_bitset & bitset) &&
+			if (t->state == LX_T_BLOCKED && t->block == LX_B_FUTEX &&
+			    t->futex_owner == k.owner && t->futex_addr == k.addr &&
+			    (t->futex_bitset & bitset) &&
 			    (!best || t->wait_seq < best->wait_seq))
 				best = t;
 		}
@@ -293,7 +312,8 @@ static int64_t futex_wake(struct lx_proc *p, uint64_t addr, uint64_t n, uint32_t
 			wake(best, 0);
 			woken++;
 		} else {
-			best->futex_addr = requeue_to;
+			best->futex_owner = to.owner;
+			best->futex_addr = to.addr;
 			best->wait_seq = ++wait_seq;
 			nrequeue--;
 		}
@@ -345,7 +365,12 @@ static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t tim
 		}
 		if (*(volatile uint32_t *)uaddr != (uint32_t)val)
 			return -LX_EAGAIN;
-		current->futex_addr = uaddr;
+		{
+			struct fkey k = futex_key(p, uaddr, op);
+
+			current->futex_owner = k.owner;
+			current->futex_addr = k.addr;
+		}
 		current->futex_bitset = cmd == FUTEX_WAIT ? ~0u : (uint32_t)val3;
 		current->wait_seq = ++wait_seq;
 		lx_stats.futex_waits++;
@@ -354,8 +379,8 @@ static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t tim
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE_BITSET && (uint32_t)val3 == 0)
 			return -LX_EINVAL;
-		return futex_wake(p, uaddr, (uint32_t)val,
-				  cmd == FUTEX_WAKE ? ~0u : (uint32_t)val3, 0, 0);
+		return futex_wake(futex_key(p, uaddr, op), (uint32_t)val,
+				  cmd == FUTEX_WAKE ? ~0u : (uint32_t)val3, (struct fkey){ 0 }, 0);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		if (cmd == FUTEX_CMP_REQUEUE) {
@@ -364,7 +389,8 @@ static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t tim
 			if (*(volatile uint32_t *)uaddr != (uint32_t)val3)
 				return -LX_EAGAIN;
 		}
-		return futex_wake(p, uaddr, (uint32_t)val, ~0u, uaddr2, (uint32_t)timeout);
+		return futex_wake(futex_key(p, uaddr, op), (uint32_t)val, ~0u,
+				  futex_key(p, uaddr2, op), (uint32_t)timeout);
 	default:
 		return -LX_ENOSYS;
 	}
@@ -374,6 +400,7 @@ static int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t tim
 
 void lx_proc_block_pipe(uint64_t pipe)
 {
+	current->futex_owner = NULL;
 	current->futex_addr = pipe;
 	block(LX_B_PIPE, 0);
 }
@@ -463,7 +490,7 @@ static __attribute__((noreturn)) void thread_exit(int code)
 
 	if (t->clear_tid && !lx_mm_uaccess(&p->as, t->clear_tid, 4, 1)) {
 		*(volatile uint32_t *)t->clear_tid = 0;
-		futex_wake(p, t->clear_tid, 1, ~0u, 0, 0);
+		futex_wake(futex_key(p, t->clear_tid, 0), 1, ~0u, (struct fkey){ 0 }, 0);
 	}
 	if (p->nthreads == 1) {
 		p->exit_code = code & 0xff;
