@@ -30,9 +30,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 harness_sources() {
 	case "$1" in
 	sweep)
-		# runconf.c is the table of run options the parser reads; the
+		# runconf.c is the table of run options the parser reads (its
+		# args/files values are split by program.c); the
 		# engine registry and backend table it refers to are stubs.
-		echo core/sweep.c core/runconf.c core/cli_util.c core/costmodel.c core/counters.c \
+		echo core/sweep.c core/runconf.c core/program.c core/sha256.c core/cli_util.c core/costmodel.c core/counters.c \
 			core/evbus.c workloads/catalog.c sdk/options.c fuzz/stub_registry.c ;;
 	elf) echo core/elfload.c ;;
 	console) echo core/console.c core/counters.c ;;

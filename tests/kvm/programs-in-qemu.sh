@@ -12,7 +12,7 @@
 #
 # Usage: programs-in-qemu.sh HARNESS MEMVIRT GUEST_LX_ELF PROGRAM CACHE_DIR OUT_DIR
 set -u
-harness=$1 memvirt=$2 guest=$3 prog=$4 cache=$5 out=$6
+harness=$1 memvirt=$2 guest=$3 prog=$(realpath "$4") cache=$5 out=$6
 fail=0
 bad() {
 	echo "FAIL: $*"
