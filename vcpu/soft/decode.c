@@ -252,9 +252,11 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 		vx.pp = pp[last & 3];
 		vx.l = (last >> 2) & 1;
 		vx.vvvv = (uint8_t)((~(unsigned)last >> 3) & 15);
-		/* SDM vol. 2, 2.3.2: any VEX instruction with a LOCK, 66, F2, F3
-		 * or REX prefix before the VEX prefix is #UD, on every processor
-		 * (one without AVX makes every VEX instruction #UD). */
+		/* SDM vol. 2, 2.3.2-2.3.4: any VEX instruction with a LOCK, 66,
+		 * F2, F3 or REX prefix before the VEX prefix is #UD, on every
+		 * processor (one without AVX makes every VEX instruction #UD).
+		 * A REX the decoder already ignores (a legacy prefix came after
+		 * it) does not count. */
 		if (p.lock || p.opsize || p.rep || p.rex)
 			return -EILSEQ;
 		p.rex = (uint8_t)rex;
@@ -341,8 +343,9 @@ int soft_decode(const uint8_t *b, size_t avail, struct soft_dinsn *out)
 			return vex_undefined(&vx, map, opc, modrm) ? -EILSEQ : -ENOSYS;
 		return undefined_encoding(map, opc, modrm) ? -EILSEQ : -ENOSYS;
 	}
-	/* The VEX rules of the form (SDM vol. 2, 2.5: the "LZ" forms are #UD
-	 * with VEX.L = 1; an unused vvvv must be 1111b). */
+	/* The VEX rules of the form: the "LZ" forms (BMI1's) are #UD with
+	 * VEX.L = 1 (their exception tables), and a vvvv the form does not
+	 * use must be 1111b (SDM vol. 2, 2.3.6), else #UD. */
 	if (vx.present && (vx.l || (!vex_uses_vvvv(f) && vx.vvvv != 0)))
 		return -EILSEQ;
 	/* A mandatory F3 prefix is part of the opcode, not a REP. */

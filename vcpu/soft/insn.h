@@ -230,7 +230,7 @@ struct soft_dinsn {
  * does not hold:
  *   -E2BIG   longer than SOFT_INSN_MAX (#GP(0) on every x86-64);
  *   -EILSEQ  undefined on every x86-64 processor (#UD: see
- *            soft_decode_undefined() in decode.c for the list);
+ *            undefined_encoding() and the VEX rules in decode.c);
  *   -ENOSYS  an instruction some x86-64 processor runs that this CPU does
  *            not implement: the run ends with a report naming its bytes.
  * -EAGAIN only with fewer than SOFT_INSN_MAX bytes available: the first
