@@ -9,9 +9,10 @@
  * the wall time varies: with REPS > 1 its median is taken).  Every run
  * must be ok, and every backend must give the program the same checksum
  * (the one program_abi.h defines over its stdout and exit status), or the
- * bench fails.  Wall time is the run's own (the JSON `wall_ns`: boot to
- * the guest's end, memvirt's start-up and the package's reading left
- * out); the whole process's time is printed beside it.
+ * bench fails.  Wall time is the run's own (the JSON `wall_ns`: the VMM's
+ * run, from the VM's creation to the guest's end; the command's start-up
+ * and the program package's building left out); the whole process's
+ * time is printed beside it.
  *
  * Sizes (--size): small, the sizes tests/programs uses (some 10-40 M
  * guest instructions a run); medium (the default), about ten times as
