@@ -34,7 +34,8 @@
  * VEX forms (SOFT_A_VEX: BMI1) are emitted with the three-byte VEX
  * prefix, VEX.W random, vvvv random (from the writable registers where
  * it is a destination or BEXTR's control, which a MOVABS sets just
- * before: START and LEN up to 16 past the operand size).  unicorn 2.0.1
+ * before: START and LEN up to 16 past the operand size); one in twelve
+ * is made #UD (VEX.L = 1, or a LOCK/66/F2/F3/REX prefix before VEX).  unicorn 2.0.1
  * gets three cases wrong, kept out here and checked by test_bmi.c: its
  * BLSI sets CF for a zero source instead of a nonzero one (CF is not
  * compared after BLSI); its BEXTR clamps a LEN >= the operand size to
@@ -568,9 +569,16 @@ static void gen_form(struct seq *s, struct rng *r, unsigned fi)
 		 * W, vvvv inverted, L = 0 and pp. */
 		static const uint8_t pp[256] = { [0x66] = 1, [0xf3] = 2, [0xf2] = 3 };
 		unsigned mmmmm = f->map == SOFT_MAP_0F ? 1 : f->map == SOFT_MAP_0F38 ? 2 : 3;
+		/* One in twelve is #UD on both: VEX.L = 1, or a LOCK, 66, F2,
+		 * F3 or REX prefix before VEX. */
+		unsigned bad = rndn(r, 12), l = bad == 0 ? 4 : 0;
+		if (bad == 1) {
+			static const uint8_t pre[] = { 0xf0, 0x66, 0xf2, 0xf3, 0x40, 0x48, 0x41 };
+			emit1(s, pre[rndn(r, sizeof(pre))]);
+		}
 		emit1(s, 0xc4);
 		emit1(s, (uint8_t)(((~rex & 7u) << 5) | mmmmm));
-		emit1(s, (uint8_t)((osize == 8 ? 0x80 : 0) | ((~vreg & 15u) << 3) | pp[f->pfx]));
+		emit1(s, (uint8_t)((osize == 8 ? 0x80 : 0) | ((~vreg & 15u) << 3) | l | pp[f->pfx]));
 	} else if (rex)
 		emit1(s, rex);
 	if (vex)
@@ -1019,7 +1027,11 @@ static uc_err run_uc(uc_engine *uc, const struct seq *s, const struct state *in,
 	uc_reg_read(uc, UC_X86_REG_MXCSR, &out->mxcsr);
 	uc_mem_read(uc, DATA_AT, out->data, DATA_LEN);
 	out->exc = *intno;
-	return *intno >= 0 ? UC_ERR_OK : e;
+	/* unicorn ends an invalid instruction (#UD) with this error rather
+	 * than through the interrupt hook, RIP on it. */
+	if (*intno < 0 && e == UC_ERR_INSN_INVALID)
+		out->exc = 6;
+	return out->exc >= 0 ? UC_ERR_OK : e;
 }
 
 static void run_soft(struct th *t, const struct seq *s, const struct state *in, struct state *out)
