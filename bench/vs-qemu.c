@@ -18,16 +18,22 @@
  *     64 MiB (memory grows with what the guest touches, not with --mem).
  *
  * Workloads: scan (64 KiB, TLB-resident), gups and chase at 64 MiB (a
- * TLB miss nearly every access), ptchurn (page-table build and teardown).
- * A program of workloads/programs/ belongs here too once that folder
- * exists: it does not yet, and the bench says so.
+ * TLB miss nearly every access), ptchurn (page-table build and teardown),
+ * and sort, the program of workloads/programs/ (radix and merge sort of
+ * 1.5 M keys, a static glibc binary): memvirt runs it with --program on
+ * the Linux-personality image; QEMU boots that image through multiboot
+ * with the program package (built here by core/program.c, as memvirt
+ * builds it) as its module.  QEMU's CPU model (qemu64) offers SSE3, which
+ * the soft CPU does not, so glibc may pick other string routines there:
+ * the same program and output, not always the same instructions.
  *
  * QEMU runs without -icount: plain TCG is the faster QEMU, the yardstick
  * worth beating (its timer then follows host time, which only moves the
  * guest's scheduler ticks; the workloads are single-process).
  *
  * Usage: vs-qemu [--reps N] [WORKLOAD...]
- * Environment: MEMVIRT (memvirt binary), MEMVIRT_GUEST (guest ELF), QEMU
+ * Environment: MEMVIRT (memvirt binary), MEMVIRT_GUEST (guest ELF),
+ * MEMVIRT_GUEST_LX (the Linux-personality image), QEMU
  * (qemu-system-x86_64).  Exit 77 when QEMU is not installed.
  * Printed last, as name=value: qemu_<w>_s, memvirt_<w>_s (medians),
  * shadow_gups_s, ept_gups_s, native_gups_s, ratio_shadow_gups and
@@ -48,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/program.h"
 #include "memvirt-config.h"
 
 
@@ -58,8 +65,11 @@
 
 struct vsq_case {
 	const char *name;
-	const char *params;     /* key=value ..., as both the guest and memvirt take them */
+	const char *params;     /* key=value ..., as both the guest and memvirt take them;
+				 * a program's arguments */
 	unsigned mem_mib;       /* guest RAM on both */
+	const char *program;    /* a program of workloads/programs/ run with --program; NULL:
+				 * a workload of the guest kernel */
 };
 
 static const struct vsq_case vsq_cases[] = {
@@ -67,6 +77,7 @@ static const struct vsq_case vsq_cases[] = {
 	{"gups", "wss=67108864 updates=4194304", 512},
 	{"chase", "wss=67108864 steps=4194304", 512},
 	{"ptchurn", "rounds=200", 256},
+	{"sort", "", 256, BENCH_PROGRAM_DIR "/sort"},
 };
 #define VSQ_NCASES (sizeof(vsq_cases) / sizeof(vsq_cases[0]))
 
@@ -161,16 +172,49 @@ static bool vsq_checksum(const char *out, uint64_t *sum)
 	return false;
 }
 
+/* The program package of case c, written to path, as memvirt run
+ * --program builds it (arguments c->params, no files). */
+static int vsq_write_package(const struct vsq_case *c, const char *path)
+{
+	char params[512], why[512];
+	char *words[MAX_ARGS];
+	unsigned nw = 0;
+	struct prog_package pkg;
+	snprintf(params, sizeof(params), "%s", c->params);
+	vsq_split(params, words, &nw);
+	int rc = prog_package_build(c->program, (const char *const *)words, nw, NULL, 0, 1u << 20,
+				    &pkg, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "vs-qemu: %s\n", why);
+		return rc;
+	}
+	FILE *f = fopen(path, "wb");
+	rc = f && fwrite(pkg.data, 1, pkg.len, f) == pkg.len ? 0 : -EIO;
+	if (f && fclose(f))
+		rc = -EIO;
+	if (rc)
+		fprintf(stderr, "vs-qemu: cannot write %s: %s\n", path, strerror(errno));
+	prog_package_free(&pkg);
+	return rc;
+}
+
+/* A program case boots `guest` (the Linux-personality image) with the
+ * package at `package` as its multiboot module. */
 static int vsq_run_qemu(const char *qemu, const char *guest, const struct vsq_case *c,
-			struct vsq_run *r)
+			const char *package, struct vsq_run *r)
 {
 	char mem[16], append[512];
 	snprintf(mem, sizeof(mem), "%u", c->mem_mib);
-	snprintf(append, sizeof(append), "workload=%s seed=1 timer_period=0 %s", c->name, c->params);
+	if (c->program)
+		snprintf(append, sizeof(append), "seed=1 timer_period=0");
+	else
+		snprintf(append, sizeof(append), "workload=%s seed=1 timer_period=0 %s", c->name,
+			 c->params);
 	char *argv[] = {(char *)qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", mem,
 			"-kernel", (char *)guest, "-append", append, "-nographic", "-no-reboot",
 			"-display", "none", "-monitor", "none", "-serial", "stdio",
-			"-device", "isa-debug-exit,iobase=0xf4,iosize=4", NULL};
+			"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+			c->program ? "-initrd" : NULL, (char *)package, NULL};
 	int rc = vsq_spawn(argv, r);
 	if (rc)
 		return rc;
@@ -191,8 +235,13 @@ static int vsq_run_memvirt(const char *memvirt, const char *guest, const char *b
 	argv[n++] = "soft";
 	argv[n++] = "--backend";
 	argv[n++] = (char *)backend;
-	argv[n++] = "--workload";
-	argv[n++] = (char *)c->name;
+	if (c->program) {
+		argv[n++] = "--program";
+		argv[n++] = (char *)c->program;
+	} else {
+		argv[n++] = "--workload";
+		argv[n++] = (char *)c->name;
+	}
 	argv[n++] = "--seed";
 	argv[n++] = "1";
 	argv[n++] = "--mem";
@@ -201,13 +250,13 @@ static int vsq_run_memvirt(const char *memvirt, const char *guest, const char *b
 	argv[n++] = (char *)guest;
 	argv[n++] = "--no-db";
 	argv[n++] = "--json";
-	/* Each key=value becomes --param key=value. */
+	/* Each key=value becomes --param key=value; a program's words --arg. */
 	snprintf(params, sizeof(params), "%s", c->params);
 	char *words[MAX_ARGS];
 	unsigned nw = 0;
 	vsq_split(params, words, &nw);
 	for (unsigned i = 0; i < nw && n + 3 < MAX_ARGS; i++) {
-		argv[n++] = "--param";
+		argv[n++] = c->program ? "--arg" : "--param";
 		argv[n++] = words[i];
 	}
 	argv[n] = NULL;
@@ -258,7 +307,7 @@ int main(int argc, char **argv)
 		while (k < VSQ_NCASES && strcmp(vsq_cases[k].name, argv[i]))
 			k++;
 		if (k == VSQ_NCASES) {
-			fprintf(stderr, "usage: vs-qemu [--reps N] [scan|gups|chase|ptchurn...]\n");
+			fprintf(stderr, "usage: vs-qemu [--reps N] [scan|gups|chase|ptchurn|sort...]\n");
 			return 2;
 		}
 		if (nc < VSQ_NCASES)
@@ -274,6 +323,13 @@ int main(int argc, char **argv)
 	if (!guest) {
 		snprintf(gpath, sizeof(gpath), "%s/workloads/memvirt-guest.elf", MEMVIRT_BUILD_ROOT);
 		guest = gpath;
+	}
+	const char *guest_lx = getenv("MEMVIRT_GUEST_LX");
+	char lxpath[4096], package[64] = "";
+	if (!guest_lx) {
+		snprintf(lxpath, sizeof(lxpath), "%s/workloads/lx/memvirt-guest-lx.elf",
+			 MEMVIRT_BUILD_ROOT);
+		guest_lx = lxpath;
 	}
 	if (!qemu)
 		qemu = "qemu-system-x86_64";
@@ -291,17 +347,38 @@ int main(int argc, char **argv)
 		free(probe.out);
 	}
 
+	/* One package file for the program case (the only one there is). */
+	for (size_t i = 0; i < nc; i++) {
+		if (!cases[i]->program || package[0])
+			continue;
+		int fd;
+		snprintf(package, sizeof(package), "/tmp/vs-qemu-package-XXXXXX");
+		fd = mkstemp(package);
+		if (fd < 0) {
+			fprintf(stderr, "vs-qemu: cannot create a temporary file: %s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+		if (vsq_write_package(cases[i], package)) {
+			unlink(package);
+			return 1;
+		}
+	}
+
 	double qw[VSQ_NCASES][MAX_REPS], mw[VSQ_NCASES][MAX_REPS];
 	for (int rep = 0; rep < reps; rep++) {
 		for (size_t i = 0; i < nc; i++) {
 			struct vsq_run q, m;
 			uint64_t qsum = 0, msum = 0;
-			int rc = vsq_run_qemu(qemu, guest, cases[i], &q);
+			const char *img = cases[i]->program ? guest_lx : guest;
+			int rc = vsq_run_qemu(qemu, img, cases[i], package, &q);
 			if (rc) {
 				vsq_fail("QEMU", cases[i], &q, rc);
+				if (package[0])
+					unlink(package);
 				return 1;
 			}
-			rc = vsq_run_memvirt(memvirt, guest, "native", cases[i], cases[i]->mem_mib, &m);
+			rc = vsq_run_memvirt(memvirt, img, "native", cases[i], cases[i]->mem_mib, &m);
 			if (rc) {
 				vsq_fail("memvirt", cases[i], &m, rc);
 				return 1;
@@ -366,8 +443,8 @@ int main(int argc, char **argv)
 		printf("%-10s %12.3f %12.3f %8.3f   %s\n", cases[i]->name, qm[i], mm[i], ratio[i],
 		       cases[i]->params);
 	}
-	printf("%-10s %s\n", "(program)",
-	       "not measured: workloads/programs/ does not exist yet; add its first program here");
+	if (package[0])
+		unlink(package);
 	double shr[MAX_REPS], eptr[MAX_REPS];
 	for (int rep = 0; rep < reps; rep++) {
 		shr[rep] = bw[1][rep] / bw[0][rep];

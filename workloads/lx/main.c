@@ -164,18 +164,69 @@ void kmain(struct mv_bootinfo *bi)
 	kexit(0);
 }
 
-/* Multiboot v1 info: mem_upper (KiB above 1 MiB) is word 2. */
+/* Multiboot v1 info words: flags, mem_lower, mem_upper (KiB above
+ * 1 MiB), boot_device, cmdline, mods_count, mods_addr; a module entry is
+ * mod_start, mod_end, string, reserved. */
+#define MBI_FLAGS 0
+#define MBI_MEM_UPPER 2
+#define MBI_CMDLINE 4
+#define MBI_MODS_COUNT 5
+#define MBI_MODS_ADDR 6
+
+/* The decimal value of `key` (as "key=N" among the blank-separated words
+ * of cmdline), or def. */
+static uint64_t mb_cmdline_value(const char *cmdline, const char *key, uint64_t def)
+{
+	size_t klen = kstrlen(key);
+
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!memcmp(p, key, klen) && p[klen] == '=') {
+			uint64_t v = 0;
+
+			for (p += klen + 1; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (uint64_t)(*p - '0');
+			return v;
+		}
+		while (*p && *p != ' ')
+			p++;
+	}
+	return def;
+}
+
+/*
+ * Started by a multiboot loader (plain QEMU: `-kernel memvirt-guest-lx.elf
+ * -initrd PACKAGE -append "seed=N"`): the first module is the program
+ * package, written by `memvirt package` or bench/vs-qemu; the command
+ * line gives seed= and timer_period=.  QEMU places modules page-aligned
+ * past bss_end_addr, which is where kmain expects a package; without a
+ * module kmain says there is no program and stops.  Runs before anything
+ * else, while the multiboot data is still intact.
+ */
 void mb_build_bootinfo(const uint32_t *mbi)
 {
 	struct mv_bootinfo *bi = (struct mv_bootinfo *)(uint64_t)MV_BOOTINFO_GPA;
+	const char *cmdline = "";
 
-	/* Started by a plain multiboot loader there is no program package:
-	 * kmain says so and stops.  Kept so boot.S's multiboot entry links. */
 	memset(bi, 0, sizeof *bi);
 	bi->magic = MV_BOOTINFO_MAGIC;
 	bi->version = MV_BOOTINFO_VERSION;
 	bi->vm_count = 1;
 	bi->flags = MV_BOOT_MULTIBOOT;
-	if (mbi[0] & 1)
-		bi->mem_size = ((uint64_t)mbi[2] << 10) + (1ull << 20);
+	if (mbi[MBI_FLAGS] & 1)
+		bi->mem_size = ((uint64_t)mbi[MBI_MEM_UPPER] << 10) + (1ull << 20);
+	if (mbi[MBI_FLAGS] & (1u << 2))
+		cmdline = (const char *)(uint64_t)mbi[MBI_CMDLINE];
+	bi->seed = mb_cmdline_value(cmdline, "seed", 0);
+	bi->timer_period = mb_cmdline_value(cmdline, "timer_period", 0);
+	if ((mbi[MBI_FLAGS] & (1u << 3)) && mbi[MBI_MODS_COUNT] >= 1) {
+		const uint32_t *mod = (const uint32_t *)(uint64_t)mbi[MBI_MODS_ADDR];
+
+		if (mod[1] > mod[0]) {
+			bi->flags |= MV_BOOT_PROGRAM;
+			bi->program_gpa = mod[0];
+			bi->program_len = mod[1] - mod[0];
+		}
+	}
 }
