@@ -5,7 +5,9 @@
  * aligned form (and none for the unaligned one), the FXSAVE image and an
  * FXSAVE/FXRSTOR round trip, MXCSR's sticky exception flags, rounding
  * control, DAZ and FTZ, an unmasked exception as #XM (or #UD without
- * CR4.OSXMMEXCPT) leaving the destination unchanged, a 16-byte access
+ * CR4.OSXMMEXCPT) leaving the destination unchanged, the NaN that an
+ * arithmetic form of two NaN operands returns (the first source, which
+ * the oracle cannot check: unicorn gets it wrong), a 16-byte access
  * counting as one access as an 8-byte one does, and the three
  * decode failures: over-long (#GP), undefined (#UD), not implemented (the
  * run ends with a report naming the bytes and RIP).
@@ -295,6 +297,48 @@ struct counters {
 	uint64_t value[96];
 };
 
+/* ADD/SUB/MUL/DIV of two NaNs return the first source (the destination),
+ * an SNaN quieted, whichever significand is larger (SDM vol. 1, 4.8.3.5,
+ * Table 4-7; the x87 rule would take the larger one, as unicorn 2.0.1
+ * does: oracle.c corrects it and relies on this test).  An SNaN source
+ * sets IE. */
+static void test_two_nans(void)
+{
+	struct th t;
+	/* mov rax, 0x200000; mulps xmm0, xmm1; addsd xmm2, [rax];
+	 * divpd xmm3, [rax + 16]; subss xmm4, xmm5; hlt */
+	setup(&t, 0, CR4_OSFXSR, "48 c7 c0 00 00 20 00 0f 59 c1 f2 0f 58 10 66 0f 5e 58 10 "
+		  "f3 0f 5c e5 f4", -1, false);
+	struct soft_fpu *f = fpu_of(&t);
+	/* Lanes: two QNaNs, the second's significand the larger (negative,
+	 * then positive); SNaN, QNaN; QNaN, SNaN. */
+	f->xmm[0][0] = 0x7fefffffffdeb3d7ull;
+	f->xmm[0][1] = 0x7fc000007f800001ull;
+	f->xmm[1][0] = 0x7ff80000ffffffffull;
+	f->xmm[1][1] = 0x7f8000017fc00000ull;
+	f->xmm[2][0] = 0xfff4000000000000ull; /* SNaN, the source a larger QNaN */
+	f->xmm[2][1] = 0x1234;
+	th_wr64(&t, TH_DATA, 0x7fffffffffffffffull);
+	f->xmm[3][0] = 0x7ff0000000000001ull; /* SNaN, QNaN */
+	f->xmm[3][1] = 0x7ff8000000000007ull; /* QNaN, SNaN */
+	th_wr64(&t, TH_DATA + 16, 0x7ff8000000000005ull);
+	th_wr64(&t, TH_DATA + 24, 0xfff0000000000003ull);
+	f->xmm[4][0] = 0x111111117fa00000ull; /* SNaN, a larger SNaN */
+	f->xmm[4][1] = 0x2222;
+	f->xmm[5][0] = 0xff800001ull | 0x7fffffff00000000ull;
+	th_expect(&t, ENGINE_EXIT_HLT, "arithmetic of two NaNs");
+	CHECK_EQ_U64(f->xmm[0][0], 0x7fefffffffdeb3d7ull);
+	CHECK_EQ_U64(f->xmm[0][1], 0x7fc000007fc00001ull);
+	CHECK_EQ_U64(f->xmm[2][0], 0xfffc000000000000ull);
+	CHECK_EQ_U64(f->xmm[2][1], 0x1234);
+	CHECK_EQ_U64(f->xmm[3][0], 0x7ff8000000000001ull);
+	CHECK_EQ_U64(f->xmm[3][1], 0x7ff8000000000007ull);
+	CHECK_EQ_U64(f->xmm[4][0], 0x111111117fe00000ull);
+	CHECK_EQ_U64(f->xmm[4][1], 0x2222);
+	CHECK_EQ_U64(f->mxcsr, SOFT_MXCSR_RESET | 0x1);
+	th_fini(&t);
+}
+
 static void collect(void *ctx, const char *name, uint64_t value)
 {
 	struct counters *c = ctx;
@@ -387,6 +431,7 @@ int main(void)
 	test_alignment();
 	test_fxsave_fxrstor();
 	test_mxcsr();
+	test_two_nans();
 	test_access_counts();
 	test_decode_failures();
 	return 0;
