@@ -57,6 +57,12 @@ gives the host's output.
 runs), then runs a small sweep of one program with `args` under the three
 backends and reads its three runs back from the database.
 
+--sanitized (first, before the mode; the ASan/UBSan build passes it):
+each soft-engine configuration runs once and the kvm engine not at all.
+That build is there to find memory and undefined-behaviour errors in
+memvirt along the programs' paths; determinism and the kvm engine are
+the plain build's checks, which run everything above.
+
 Every failure is printed with the values that differ; exit 1 if any.
 Skips (77) only where the compiler a case needs (gcc, g++) is missing.
 """
@@ -76,6 +82,7 @@ extra_cflags = []        # --cflags TEXT: added to every compiler's command (aft
 backend_variants = []    # --variant 'BACKEND OPTS': a soft backend with --backend-opt OPTS
 RUN_TIMEOUT = 120        # seconds for one memvirt run, as memvirt --timeout
 failures = []
+sanitized = False        # --sanitized: soft runs once, no kvm engine (see above)
 
 
 def fail(what):
@@ -163,6 +170,8 @@ def kvm_backends(memvirt):
                                  stderr=subprocess.STDOUT, timeout=30).stdout.decode(errors="replace")
     except subprocess.TimeoutExpired:
         return [], "memvirt list engines hung"
+    if sanitized:
+        return [], "a sanitizer build (the plain build runs the kvm engine)"
     if not any(l.startswith("kvm ") and "available" in l and "unavailable" not in l for l in engines.splitlines()):
         return [], "memvirt list engines: kvm is not available"
     usable, why = [], []
@@ -238,6 +247,10 @@ def check_binary(memvirt, binary, args, files, kvm, kvm_args=None, extra_backend
         if not check_run(label, *first, binary, want_out, want_status):
             continue
         j1 = first[1]
+        if sanitized:
+            note("%s: ok, %s instructions (once: a sanitizer build)" %
+                 (label, strip_volatile(j1.get("counters")).get("instructions")))
+            continue
         again = memvirt_run(memvirt, binary, args, files, how)
         if not check_run(label + " (second run)", *again, binary, want_out, want_status):
             continue
@@ -573,6 +586,10 @@ def sweep_case(memvirt, sweep_file, build_root, want_runs, sort_binary):
 
 
 def main():
+    global sanitized
+    if len(sys.argv) > 1 and sys.argv[1] == "--sanitized":
+        sanitized = True
+        del sys.argv[1]
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     mode, memvirt = sys.argv[1], os.path.abspath(sys.argv[2])
