@@ -429,28 +429,7 @@ static void program_vm_json(const struct rep_outcome *r, unsigned v, struct json
 static void program_json(const struct run_plan *p, const struct rep_outcome *r, struct json *j)
 {
 	json_object_begin(j);
-	json_key(j, "path");
-	json_string(j, p->cfg->program);
-	json_key(j, "name");
-	json_string(j, p->package.files[0].name);
-	json_key(j, "sha256");
-	json_string(j, p->package.files[0].sha256);
-	json_key(j, "args");
-	json_array_begin(j);
-	for (unsigned i = 0; i < p->prog_argc; i++)
-		json_string(j, p->prog_args[i]);
-	json_array_end(j);
-	json_key(j, "files");
-	json_array_begin(j);
-	for (unsigned i = 1; i < p->package.file_count; i++) {
-		json_object_begin(j);
-		json_key(j, "name");
-		json_string(j, p->package.files[i].name);
-		json_key(j, "sha256");
-		json_string(j, p->package.files[i].sha256);
-		json_object_end(j);
-	}
-	json_array_end(j);
+	run_plan_program_members(p, false, j);
 	program_vm_json(r, 0, j);
 	json_key(j, "vms");
 	json_array_begin(j);

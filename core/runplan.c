@@ -526,9 +526,8 @@ void run_plan_params_json(const struct run_plan *p, struct json *j)
 	json_object_end(j);
 }
 
-void run_plan_program_json(const struct run_plan *p, struct json *j)
+void run_plan_program_members(const struct run_plan *p, bool stored, struct json *j)
 {
-	json_object_begin(j);
 	json_key(j, "path");
 	json_string(j, p->cfg->program);
 	json_key(j, "name");
@@ -546,18 +545,23 @@ void run_plan_program_json(const struct run_plan *p, struct json *j)
 		json_object_begin(j);
 		json_key(j, "name");
 		json_string(j, p->package.files[i].name);
-		json_key(j, "path");
-		json_string(j, p->prog_files[i - 1]);
+		if (stored) {
+			json_key(j, "path");
+			json_string(j, p->prog_files[i - 1]);
+		}
 		json_key(j, "sha256");
 		json_string(j, p->package.files[i].sha256);
-		json_key(j, "size");
-		json_u64(j, p->package.files[i].size);
+		if (stored) {
+			json_key(j, "size");
+			json_u64(j, p->package.files[i].size);
+		}
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_key(j, "output_limit");
-	json_u64(j, p->cfg->output_limit);
-	json_object_end(j);
+	if (stored) {
+		json_key(j, "output_limit");
+		json_u64(j, p->cfg->output_limit);
+	}
 }
 
 void run_plan_config_json(const struct run_plan *p, struct json *j)
@@ -610,7 +614,9 @@ void run_plan_config_json(const struct run_plan *p, struct json *j)
 	}
 	if (p->program) {
 		json_key(j, "program");
-		run_plan_program_json(p, j);
+		json_object_begin(j);
+		run_plan_program_members(p, true, j);
+		json_object_end(j);
 	}
 	json_key(j, "identity");
 	json_string(j, p->identity);

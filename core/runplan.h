@@ -90,9 +90,11 @@ int run_plan_check_param(const struct wl_desc *wl, const char *key, const char *
  * stored option (resolved, workload parameters with their defaults), the
  * identity and the baseline identity. */
 void run_plan_config_json(const struct run_plan *p, struct json *j);
-/* A program run's program: {"path", "name", "sha256", "args": [...],
- * "files": [{"name", "path", "sha256", "size"}...], "output_limit"}. */
-void run_plan_program_json(const struct run_plan *p, struct json *j);
+/* The members describing a program run's program, inside an object the
+ * caller opens: "path", "name", "sha256", "args": [...], "files":
+ * [{"name", "sha256"}...]; `stored` (the stored configuration) adds each
+ * file's "path" and "size" and "output_limit". */
+void run_plan_program_members(const struct run_plan *p, bool stored, struct json *j);
 /* The workload parameters, {"name": value, ...} in catalog order. */
 void run_plan_params_json(const struct run_plan *p, struct json *j);
 
