@@ -445,68 +445,34 @@ fail:
 	return rc;
 }
 
-/* Version 1 → 2: add what sweeps need; rows already there are kept
- * (their sweep_key is NULL: they belong to no sweep point). */
-static int migrate_v1_to_v2(struct rec_db *db, char *err, size_t err_len)
+/* One migration step, in one transaction: the SQL that takes a database
+ * of version `to` - 1 to version `to`, and the version recorded.
+ *   1 → 2: what sweeps need; rows already there are kept (their
+ *          sweep_key is NULL: they belong to no sweep point).
+ *   2 → 3: the views; nothing stored changes.
+ *   3 → 4: uids for the runs and sweeps already there, shards.
+ *   4 → 5: the program output table; nothing stored changes. */
+static const char *migration_sql(int to)
 {
-	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
-
-	if (rc)
-		return rc;
-	rc = exec_sql(db, schema_v2_sql, err, err_len);
-	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 2 WHERE application = 'memvirt'",
-				err, err_len);
-	if (rc) {
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
+	switch (to) {
+	case 2: return schema_v2_sql;
+	case 3: return schema_v3_sql;
+	case 4: return schema_v4_sql;
+	default: return schema_v5_sql;   /* REC_SCHEMA_VERSION */
 	}
-	return exec_sql(db, "COMMIT", err, err_len);
 }
 
-/* Version 2 → 3: the views; nothing stored changes. */
-static int migrate_v2_to_v3(struct rec_db *db, char *err, size_t err_len)
+static int migrate_to(struct rec_db *db, int to, char *err, size_t err_len)
 {
+	char sql[128];
 	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
 
 	if (rc)
 		return rc;
-	rc = exec_sql(db, schema_v3_sql, err, err_len);
-	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 3 WHERE application = 'memvirt'",
-				err, err_len);
-	if (rc) {
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	return exec_sql(db, "COMMIT", err, err_len);
-}
-
-/* Version 3 → 4: uids for the runs and sweeps already there, shards. */
-static int migrate_v3_to_v4(struct rec_db *db, char *err, size_t err_len)
-{
-	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
-
-	if (rc)
-		return rc;
-	rc = exec_sql(db, schema_v4_sql, err, err_len);
-	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 4 WHERE application = 'memvirt'",
-				err, err_len);
-	if (rc) {
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	return exec_sql(db, "COMMIT", err, err_len);
-}
-
-/* Version 4 → 5: the program output table; nothing stored changes. */
-static int migrate_v4_to_v5(struct rec_db *db, char *err, size_t err_len)
-{
-	int rc = exec_sql(db, "BEGIN IMMEDIATE", err, err_len);
-
-	if (rc)
-		return rc;
-	rc = exec_sql(db, schema_v5_sql, err, err_len);
-	rc = rc ? rc : exec_sql(db, "UPDATE schema_version SET version = 5 WHERE application = 'memvirt'",
-				err, err_len);
+	snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d WHERE application = 'memvirt'",
+		 to);
+	rc = exec_sql(db, migration_sql(to), err, err_len);
+	rc = rc ? rc : exec_sql(db, sql, err, err_len);
 	if (rc) {
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
@@ -586,29 +552,11 @@ static int check_schema(struct rec_db *db, bool may_create, char *err, size_t er
 		}
 	}
 	db->schema_version = (int)version;
-	if (version == 1 && may_create) {
-		rc = migrate_v1_to_v2(db, err, err_len);
+	for (int to = (int)version + 1; may_create && version >= 1 && to <= REC_SCHEMA_VERSION; to++) {
+		rc = migrate_to(db, to, err, err_len);
 		if (rc)
 			return rc;
-		db->schema_version = 2;
-	}
-	if (db->schema_version == 2 && may_create) {
-		rc = migrate_v2_to_v3(db, err, err_len);
-		if (rc)
-			return rc;
-		db->schema_version = 3;
-	}
-	if (db->schema_version == 3 && may_create) {
-		rc = migrate_v3_to_v4(db, err, err_len);
-		if (rc)
-			return rc;
-		db->schema_version = 4;
-	}
-	if (db->schema_version == 4 && may_create) {
-		rc = migrate_v4_to_v5(db, err, err_len);
-		if (rc)
-			return rc;
-		db->schema_version = 5;
+		db->schema_version = to;
 	}
 	return 0;
 }
