@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_spawn.h"
 #include "memvirt-config.h"
 
 #ifndef BENCH_PROGRAM_DIR
@@ -51,7 +52,6 @@
 #define MAX_REPS 15
 #define MAX_PROGRAMS 16
 #define MAX_ARGS 32
-#define MAX_OUT (4u << 20)
 #define NBACKENDS 3
 
 static const char *const backends[NBACKENDS] = {"native", "shadow", "ept"};
@@ -71,69 +71,6 @@ static const struct bp_sizes bp_sizes[] = {
 	{"sort", "40000 9 64", "400000 1 64"},
 	{"gups", "16 200000 4", "20 2000000 1"},
 };
-
-struct bp_run {
-	double proc_s;          /* the whole process, spawn to reaping */
-	int exit_code;          /* -1: killed by a signal */
-	char *out;              /* stdout: the JSON */
-};
-
-static double bp_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Runs argv, stdout into r->out (the caller frees it), stderr to
- * /dev/null (a program's own output goes there with --json).  0, or
- * -errno when it could not start. */
-static int bp_spawn(char *const argv[], struct bp_run *r)
-{
-	int pipefd[2];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-
-	memset(r, 0, sizeof(*r));
-	if (pipe(pipefd))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	double t0 = bp_now();
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rc) {
-		close(pipefd[0]);
-		return -rc;
-	}
-	size_t len = 0;
-	r->out = malloc(MAX_OUT + 1);
-	for (;;) {
-		char buf[65536];
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (r->out && len + (size_t)n <= MAX_OUT) {
-			memcpy(r->out + len, buf, (size_t)n);
-			len += (size_t)n;
-		}
-	}
-	close(pipefd[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	r->proc_s = bp_now() - t0;
-	r->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (r->out)
-		r->out[len] = '\0';
-	return 0;
-}
 
 /* The number after "KEY": in the JSON's top-level counters (the first
  * occurrence: `counters` comes before `vm_counters`). */
@@ -217,8 +154,8 @@ static int bp_measure(const char *memvirt, const char *path, const char *args, c
 
 	double wall[MAX_REPS], proc[MAX_REPS];
 	for (int rep = 0; rep < reps; rep++) {
-		struct bp_run r;
-		int rc = bp_spawn(argv, &r);
+		struct bench_run r;
+		int rc = bench_spawn(argv, false, &r);
 		double insns = 0, wall_ns = 0;
 		char sum[17];
 		if (rc) {
@@ -243,7 +180,7 @@ static int bp_measure(const char *memvirt, const char *path, const char *args, c
 		res->insns = insns;
 		memcpy(res->checksum, sum, sizeof(sum));
 		wall[rep] = wall_ns / 1e9;
-		proc[rep] = r.proc_s;
+		proc[rep] = r.wall_s;
 		free(r.out);
 	}
 	res->wall_s = bp_median(wall, reps);

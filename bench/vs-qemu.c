@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_spawn.h"
 #include "core/program.h"
 #include "memvirt-config.h"
 
@@ -61,7 +62,6 @@
 
 #define MAX_REPS 15
 #define MAX_ARGS 48
-#define MAX_OUT (1u << 20)
 
 struct vsq_case {
 	const char *name;
@@ -80,73 +80,6 @@ static const struct vsq_case vsq_cases[] = {
 	{"sort", "", 256, BENCH_PROGRAM_DIR "/sort"},
 };
 #define VSQ_NCASES (sizeof(vsq_cases) / sizeof(vsq_cases[0]))
-
-/* One finished process: wall seconds, peak RSS, exit status, output. */
-struct vsq_run {
-	double wall_s;
-	long maxrss_kib;
-	int exit_code;          /* -1: killed by a signal */
-	char *out;
-};
-
-static double vsq_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Runs argv[0] with argv, stdin from /dev/null, stdout and stderr into
- * r->out (the caller frees it).  0, or -errno when it could not start. */
-static int vsq_spawn(char *const argv[], struct vsq_run *r)
-{
-	int pipefd[2];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	if (pipe(pipefd))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	double t0 = vsq_now();
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rc) {
-		close(pipefd[0]);
-		return -rc;
-	}
-	size_t len = 0;
-	r->out = malloc(MAX_OUT);
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (r->out && len + (size_t)n < MAX_OUT) {
-			memcpy(r->out + len, buf, (size_t)n);
-			len += (size_t)n;
-		}
-	}
-	close(pipefd[0]);
-	int st;
-	struct rusage ru;
-	while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR)
-		;
-	r->wall_s = vsq_now() - t0;
-	r->maxrss_kib = ru.ru_maxrss;
-	r->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (r->out)
-		r->out[len] = '\0';
-	return 0;
-}
 
 /* Splits text at spaces into argv[*n...] (text is modified). */
 static void vsq_split(char *text, char **argv, unsigned *n)
@@ -201,7 +134,7 @@ static int vsq_write_package(const struct vsq_case *c, const char *path)
 /* A program case boots `guest` (the Linux-personality image) with the
  * package at `package` as its multiboot module. */
 static int vsq_run_qemu(const char *qemu, const char *guest, const struct vsq_case *c,
-			const char *package, struct vsq_run *r)
+			const char *package, struct bench_run *r)
 {
 	char mem[16], append[512];
 	snprintf(mem, sizeof(mem), "%u", c->mem_mib);
@@ -215,7 +148,7 @@ static int vsq_run_qemu(const char *qemu, const char *guest, const struct vsq_ca
 			"-display", "none", "-monitor", "none", "-serial", "stdio",
 			"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
 			c->program ? "-initrd" : NULL, (char *)package, NULL};
-	int rc = vsq_spawn(argv, r);
+	int rc = bench_spawn(argv, true, r);
 	if (rc)
 		return rc;
 	/* isa-debug-exit: QEMU exits with (status << 1) | 1; the guest's 0 is 1. */
@@ -223,7 +156,7 @@ static int vsq_run_qemu(const char *qemu, const char *guest, const struct vsq_ca
 }
 
 static int vsq_run_memvirt(const char *memvirt, const char *guest, const char *backend,
-			   const struct vsq_case *c, unsigned mem_mib, struct vsq_run *r)
+			   const struct vsq_case *c, unsigned mem_mib, struct bench_run *r)
 {
 	char params[512], mem[16];
 	char *argv[MAX_ARGS];
@@ -260,7 +193,7 @@ static int vsq_run_memvirt(const char *memvirt, const char *guest, const char *b
 		argv[n++] = words[i];
 	}
 	argv[n] = NULL;
-	int rc = vsq_spawn(argv, r);
+	int rc = bench_spawn(argv, true, r);
 	if (rc)
 		return rc;
 	return r->exit_code == 0 ? 0 : -EIO;
@@ -278,7 +211,7 @@ static double vsq_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void vsq_fail(const char *what, const struct vsq_case *c, const struct vsq_run *r, int rc)
+static void vsq_fail(const char *what, const struct vsq_case *c, const struct bench_run *r, int rc)
 {
 	fprintf(stderr, "vs-qemu: %s on %s failed (%s, exit %d); its output ends:\n%s\n", what,
 		c->name, rc == -EIO ? "bad exit status" : strerror(-rc), r->exit_code,
@@ -334,9 +267,9 @@ int main(int argc, char **argv)
 	if (!qemu)
 		qemu = "qemu-system-x86_64";
 	{
-		struct vsq_run probe;
+		struct bench_run probe;
 		char *pv[] = {(char *)qemu, "--version", NULL};
-		if (vsq_spawn(pv, &probe) || probe.exit_code != 0) {
+		if (bench_spawn(pv, true, &probe) || probe.exit_code != 0) {
 			fprintf(stderr, "vs-qemu: cannot run %s: install it with `apt-get install "
 					"qemu-system-x86`, or name it in $QEMU\n", qemu);
 			free(probe.out);
@@ -368,7 +301,7 @@ int main(int argc, char **argv)
 	double qw[VSQ_NCASES][MAX_REPS], mw[VSQ_NCASES][MAX_REPS];
 	for (int rep = 0; rep < reps; rep++) {
 		for (size_t i = 0; i < nc; i++) {
-			struct vsq_run q, m;
+			struct bench_run q, m;
 			uint64_t qsum = 0, msum = 0;
 			const char *img = cases[i]->program ? guest_lx : guest;
 			int rc = vsq_run_qemu(qemu, img, cases[i], package, &q);
@@ -404,7 +337,7 @@ int main(int argc, char **argv)
 	double bw[3][MAX_REPS];
 	for (int rep = 0; rep < reps; rep++) {
 		for (unsigned b = 0; b < 3; b++) {
-			struct vsq_run r;
+			struct bench_run r;
 			int rc = vsq_run_memvirt(memvirt, guest, backends[b], gups, gups->mem_mib, &r);
 			if (rc) {
 				vsq_fail(backends[b], gups, &r, rc);
@@ -418,7 +351,7 @@ int main(int argc, char **argv)
 	/* Resident memory follows what the guest touches: 4 GiB of RAM, a
 	 * 64 MiB table (gups initialises all of it). */
 	const struct vsq_case touch = {"gups", "wss=67108864 updates=65536", 4096};
-	struct vsq_run big;
+	struct bench_run big;
 	int rc = vsq_run_memvirt(memvirt, guest, "native", &touch, touch.mem_mib, &big);
 	if (rc) {
 		vsq_fail("memvirt --mem 4096M", &touch, &big, rc);
