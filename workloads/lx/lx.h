@@ -247,8 +247,8 @@ extern uint64_t lx_seed;
 void lx_sys_init(uint64_t seed);
 uint64_t lx_random64(void);
 
-/* ---- entry.S ---- */
-void lx_ctx_switch(uint64_t *save_rsp, uint64_t next_rsp);
+/* ---- workloads/kernel/entry.S (the workload kernel's, assembled into
+ * this image too: ctx_switch, syscall_return, trap_return from kern.h) ---- */
 extern uint64_t syscall_entry_fixups;
 
 static inline void lx_invlpg(uint64_t va)

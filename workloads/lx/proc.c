@@ -112,7 +112,7 @@ static void switch_to(struct lx_thread *next)
 		cpu_set_kstack(kstack_top(next));
 	}
 	current = next;
-	lx_ctx_switch(&prev->ksp, next->ksp);
+	ctx_switch(&prev->ksp, next->ksp);
 }
 
 static void wake(struct lx_thread *t, int64_t result)
@@ -223,7 +223,7 @@ static void prepare_stack(struct lx_thread *t, const struct trapframe *tf)
 	*ktf = *tf;
 	sp = (uint64_t *)ktf;
 	*--sp = (uint64_t)syscall_return;
-	for (i = 0; i < 6; i++)      /* rbp rbx r12..r15 popped by lx_ctx_switch */
+	for (i = 0; i < 6; i++)      /* rbp rbx r12..r15 popped by ctx_switch */
 		*--sp = 0;
 	t->ksp = (uint64_t)sp;
 }
