@@ -80,11 +80,27 @@ static int ref_chase(uint64_t seed, uint64_t wss, uint64_t steps, uint64_t *out)
 		next[i] = next[j];
 		next[j] = t;
 	}
-	for (i = 0; i < steps; i++) {
+	/* One cycle of length n: the walk repeats after n steps.  Past the
+	 * first lap, the positions are read in order from a copy of the
+	 * first lap instead of chasing them again (the chase is a dependent
+	 * cache miss per step, the copy is read sequentially). */
+	uint64_t lap = steps < n ? steps : n;
+	uint64_t *order = steps > n ? malloc(n * sizeof *order) : NULL;
+
+	if (steps > n && !order) {
+		free(next);
+		return -ENOMEM;
+	}
+	for (i = 0; i < lap; i++) {
 		p = next[p];
 		acc = wl_fold(acc, p);
+		if (order)
+			order[i] = p;
 	}
 	free(next);
+	for (; i < steps; i++)
+		acc = wl_fold(acc, order[i % n]);
+	free(order);
 	*out = acc;
 	return 0;
 }

@@ -11,6 +11,33 @@
 #include "check.h"
 #include "workloads/catalog.h"
 #include "workloads/reference.h"
+#include "workloads/wlmix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* chase as docs/workloads.md says it, step by step: the reference reads
+ * laps after the first from a copy, which must give the same checksum. */
+static uint64_t chase_stepwise(uint64_t seed, uint64_t wss, uint64_t steps)
+{
+	uint64_t n = wss / 64, s = seed, acc = seed, p = 0;
+	uint64_t *next = malloc(n * sizeof *next);
+
+	CHECK(next != NULL, "out of memory");
+	for (uint64_t i = 0; i < n; i++)
+		next[i] = i;
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j = wl_rand(&s) % i, t = next[i];
+		next[i] = next[j];
+		next[j] = t;
+	}
+	for (uint64_t i = 0; i < steps; i++) {
+		p = next[p];
+		acc = wl_fold(acc, p);
+	}
+	free(next);
+	return acc;
+}
 
 static void check_index(const char *wl_name, const char *param, unsigned index)
 {
@@ -86,6 +113,16 @@ int main(void)
 	}
 	CHECK(wl_reference_checksum("scan", "wss=8192", 1, &a) == 0 &&
 	      wl_reference_checksum("scan", "wss=16384", 1, &b) == 0 && a != b, "scan ignores wss");
+	/* 4 KiB: a cycle of 64 nodes; fewer steps, one lap, a lap and one,
+	 * several laps, a partial last lap. */
+	static const uint64_t chase_steps[] = {1, 63, 64, 65, 128, 1000, 100003};
+	for (i = 0; i < sizeof(chase_steps) / sizeof(chase_steps[0]); i++) {
+		char params[64];
+		snprintf(params, sizeof(params), "wss=4096 steps=%" PRIu64, chase_steps[i]);
+		CHECK(wl_reference_checksum("chase", params, 3, &a) == 0 &&
+		      a == chase_stepwise(3, 4096, chase_steps[i]),
+		      "chase %s: the reference differs from the step-by-step chase", params);
+	}
 	CHECK(wl_reference_checksum("ptchurn", "rounds=1", 1, &a) == 0 &&
 	      wl_reference_checksum("ptchurn", "rounds=2", 1, &b) == 0 && a != b, "ptchurn ignores rounds");
 	return 0;
