@@ -229,7 +229,9 @@ int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem, uint64_t me
 	if (rc)
 		goto err;
 	rc = -ENOMEM;
-	if (cfg->pwc_entries && !(mmu->pwc = calloc(cfg->pwc_entries, sizeof(*mmu->pwc))))
+	if (cfg->pwc_entries && (!(mmu->pwc = calloc(cfg->pwc_entries, sizeof(*mmu->pwc))) ||
+				 !(mmu->pwc_key = calloc(cfg->pwc_entries, sizeof(*mmu->pwc_key))) ||
+				 !(mmu->pwc_stamp = calloc(cfg->pwc_entries, sizeof(*mmu->pwc_stamp)))))
 		goto err;
 	if (cfg->arch_entries && !(mmu->arch = calloc(cfg->arch_entries, sizeof(*mmu->arch))))
 		goto err;
@@ -250,6 +252,8 @@ void soft_mmu_destroy(struct soft_mmu *mmu)
 	soft_tlb_free(&mmu->dtlb);
 	soft_tlb_free(&mmu->l2);
 	free(mmu->pwc);
+	free(mmu->pwc_key);
+	free(mmu->pwc_stamp);
 	free(mmu->arch);
 	free(mmu);
 }

@@ -71,16 +71,23 @@ struct soft_tlb {
 	uint64_t gen;
 };
 
+/* A page-walk-cache entry's payload.  Which table it caches (valid bit,
+ * level, address prefix) is its key in soft_mmu.pwc_key, its LRU stamp is
+ * in soft_mmu.pwc_stamp: a lookup scans those two compact arrays only. */
 struct soft_pwc_entry {
-	bool valid;
-	uint8_t level;       /* format level index of the cached entry (0 = top) */
-	uint16_t pcid;
-	uint32_t asid;
-	uint16_t flags;      /* SOFT_TLBF_W/U/X accumulated down to this entry */
-	uint64_t prefix;     /* va >> shift of that level */
 	uint64_t next_hpa;   /* machine address of the table it points to */
-	uint64_t stamp;
+	uint32_t asid;
+	uint16_t pcid;
+	uint8_t flags;       /* SOFT_TLBF_W/U/X accumulated down to this entry */
+	uint8_t level;       /* format level index of the cached entry (0 = top) */
 };
+
+/* The key of a valid page-walk-cache entry: the prefix (va >> shift of
+ * its level), the level, and bit 0 set; 0 is an invalid entry. */
+static inline uint64_t soft_pwc_key(uint64_t prefix, unsigned level)
+{
+	return prefix << 3 | (uint64_t)level << 1 | 1;
+}
 
 /* Counters: indices into soft_mmu.ctr; names in mmu.c's table. */
 enum soft_mmu_ctr {
@@ -136,6 +143,8 @@ struct soft_mmu {
 
 	struct soft_tlb itlb, dtlb, l2;   /* l2.e == NULL: no L2 */
 	struct soft_pwc_entry *pwc;
+	uint64_t *pwc_key;     /* soft_pwc_key() of each entry, 0 = invalid */
+	uint64_t *pwc_stamp;   /* LRU: pwc_clock at the entry's last use */
 	uint64_t pwc_clock;
 	struct soft_arch_entry *arch;
 	uint64_t rng;

@@ -161,65 +161,66 @@ unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f)
 struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
 				     unsigned max_level)
 {
-	struct soft_pwc_entry *best = NULL;
 	const uint32_t asid = mmu->cur_asid;
 	const uint16_t pcid = mmu->cur_pcid;
-	uint64_t prefix[4];
+	const uint64_t *key = mmu->pwc_key;
+	const unsigned n = mmu->cfg.pwc_entries;
 
-	for (unsigned l = 0; l < 4; l++)
-		prefix[l] = va >> shifts[l];
-	/* The deepest match, the first of that level.  The prefix compare
-	 * fails for nearly every entry: it comes first. */
-	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
-		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (p->prefix != prefix[p->level & 3] || !p->valid || p->level > max_level ||
-		    p->asid != asid || p->pcid != pcid)
-			continue;
-		if (!best || p->level > best->level)
-			best = p;
+	/* The deepest match, the first of that level: one pass over the keys
+	 * per level from the deepest up, the tags compared only where a key
+	 * matches. */
+	for (unsigned l = max_level + 1; l-- > 0;) {
+		const uint64_t want = soft_pwc_key(va >> shifts[l], l);
+		for (unsigned i = 0; i < n; i++) {
+			if (key[i] != want)
+				continue;
+			struct soft_pwc_entry *p = &mmu->pwc[i];
+			if (p->asid != asid || p->pcid != pcid)
+				continue;
+			mmu->pwc_stamp[i] = ++mmu->pwc_clock;
+			return p;
+		}
 	}
-	if (best)
-		best->stamp = ++mmu->pwc_clock;
-	return best;
+	return NULL;
 }
 
 void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint64_t next_hpa,
 		     uint16_t flags)
 {
-	struct soft_pwc_entry *same = NULL, *invalid = NULL, *oldest = NULL;
-	unsigned n = mmu->cfg.pwc_entries;
+	const uint64_t want = soft_pwc_key(prefix, level);
+	const uint64_t *key = mmu->pwc_key, *stamp = mmu->pwc_stamp;
+	const unsigned n = mmu->cfg.pwc_entries;
+	unsigned same = n, invalid = n, oldest = n;
 
 	/* One pass for the three choices, in order of preference: the entry
 	 * for the same table and tags, the first invalid one, the least
 	 * recently used valid one (the first of equal stamps) or a random one. */
 	for (unsigned i = 0; i < n; i++) {
-		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (!p->valid) {
-			if (!invalid)
-				invalid = p;
+		if (!key[i]) {
+			if (invalid == n)
+				invalid = i;
 			continue;
 		}
-		if (p->level == level && p->prefix == prefix && p->asid == mmu->cur_asid &&
-		    p->pcid == mmu->cur_pcid) {
-			same = p;
+		if (key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
+		    mmu->pwc[i].pcid == mmu->cur_pcid) {
+			same = i;
 			break;
 		}
-		if (!oldest || p->stamp < oldest->stamp)
-			oldest = p;
+		if (oldest == n || stamp[i] < stamp[oldest])
+			oldest = i;
 	}
-	struct soft_pwc_entry *victim = same ? same : invalid;
-	if (!victim)
-		victim = mmu->cfg.repl == SOFT_TLB_RANDOM ? &mmu->pwc[soft_mmu_rand(mmu) % n] : oldest;
-	*victim = (struct soft_pwc_entry){
-		.valid = true,
-		.level = (uint8_t)level,
-		.pcid = mmu->cur_pcid,
-		.asid = mmu->cur_asid,
-		.flags = flags,
-		.prefix = prefix,
+	unsigned victim = same < n ? same : invalid;
+	if (victim == n)
+		victim = mmu->cfg.repl == SOFT_TLB_RANDOM ? (unsigned)(soft_mmu_rand(mmu) % n) : oldest;
+	mmu->pwc[victim] = (struct soft_pwc_entry){
 		.next_hpa = next_hpa,
-		.stamp = ++mmu->pwc_clock,
+		.asid = mmu->cur_asid,
+		.pcid = mmu->cur_pcid,
+		.flags = (uint8_t)flags,
+		.level = (uint8_t)level,
 	};
+	mmu->pwc_key[victim] = want;
+	mmu->pwc_stamp[victim] = ++mmu->pwc_clock;
 }
 
 unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
@@ -228,8 +229,8 @@ unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
 
 	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
-		if (p->valid && selected(f, 0, p->asid, p->pcid, false)) {
-			p->valid = false;
+		if (mmu->pwc_key[i] && selected(f, 0, p->asid, p->pcid, false)) {
+			mmu->pwc_key[i] = 0;
 			n++;
 		}
 	}
