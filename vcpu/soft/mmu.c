@@ -509,7 +509,10 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 		return true;
 	}
 
-	e = soft_tlb_find(l1, mmu, va);
+	/* Where the fills after a miss go, chosen by the lookups' own scans
+	 * of the sets; NULL: soft_tlb_insert() chooses. */
+	struct soft_tlb_entry *l1_fill, *l2_fill = NULL;
+	e = soft_tlb_find_fill(l1, mmu, va, &l1_fill);
 	if (e) {
 		mmu->ctr[fetch ? SOFT_CTR_L1I_HITS : SOFT_CTR_L1D_HITS]++;
 		if ((e->flags & need) == need) {
@@ -521,6 +524,7 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 			return arch_protection_fault(mmu, va, acc, user, fault);
 		mmu->ctr[SOFT_CTR_REWALKS]++;
 		drop_page(mmu, va);
+		l1_fill = NULL;
 		goto walk;
 	}
 	mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
@@ -528,19 +532,25 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 		return translate_arch(mmu, l1, va, acc, user, hpa, fault);
 
 	if (mmu->l2.e) {
-		e = soft_tlb_find(&mmu->l2, mmu, va);
+		e = soft_tlb_find_fill(&mmu->l2, mmu, va, &l2_fill);
 		if (e) {
 			mmu->ctr[SOFT_CTR_L2_HITS]++;
 			if ((e->flags & need) == need) {
 				unsigned s = (unsigned)(e->key >> 1) & 3;
+				uint64_t base = (e->key & ~UINT64_C(0xfff)) + e->addend;
 				e->stamp = ++mmu->l2.clock;
-				soft_tlb_insert(l1, mmu, va, s, (e->key & ~UINT64_C(0xfff)) + e->addend,
-						e->asid, e->pcid, e->flags);
+				/* A global entry of another PCID is filled with its
+				 * own tags: soft_tlb_insert() looks for that entry. */
+				if (l1_fill && s == SOFT_PAGE_4K && e->pcid == mmu->cur_pcid)
+					soft_tlb_fill_at(l1, l1_fill, va, base, e->asid, e->pcid, e->flags);
+				else
+					soft_tlb_insert(l1, mmu, va, s, base, e->asid, e->pcid, e->flags);
 				*hpa = va + e->addend;
 				return true;
 			}
 			mmu->ctr[SOFT_CTR_REWALKS]++;
 			drop_page(mmu, va);
+			l1_fill = l2_fill = NULL;
 		} else {
 			mmu->ctr[SOFT_CTR_L2_MISSES]++;
 		}
@@ -559,8 +569,13 @@ walk:
 	assert(page < mmu->mem_size && page_bytes(size) <= mmu->mem_size - page);
 	assert(mmu->regs.npt || (page >= mmu->regs.phys_base &&
 				 page - mmu->regs.phys_base + page_bytes(size) <= mmu->gpa_limit));
-	soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
-	if (mmu->l2.e)
+	if (l1_fill && size == SOFT_PAGE_4K)
+		soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	else
+		soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	if (l2_fill && size == SOFT_PAGE_4K)
+		soft_tlb_fill_at(&mmu->l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	else if (mmu->l2.e)
 		soft_tlb_insert(&mmu->l2, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	return true;
 }
