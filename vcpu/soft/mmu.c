@@ -337,68 +337,6 @@ static bool translate_unpaged(struct soft_mmu *mmu, uint64_t va, enum soft_acces
 	return true;
 }
 
-/* The full translation of va to a machine page: guest walk, then the
- * final GPA through the nested tables or the relocation.  Out: the
- * machine address, and the TLB entry to fill (VA page size, machine page
- * base, flags). */
-static bool walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-		      bool commit, uint64_t *hpa, unsigned *size_out, uint64_t *hpa_page,
-		      uint16_t *flags_out, struct soft_fault *f)
-{
-	struct soft_walk_result gw;
-	unsigned size;
-	uint64_t gpa, base;
-	uint16_t flags;
-
-	if (!soft_walk_guest(mmu, va, acc, user, commit, &gw, f))
-		return false;
-	gpa = gw.out;
-	size = gw.size;
-	flags = gw.flags;
-	if (mmu->regs.npt) {
-		struct soft_walk_result nr;
-		if (!soft_walk_nested(mmu, gpa, acc, false, va, commit, &nr, f))
-			return false;
-		if (nr.size < size)
-			size = nr.size;
-		/* Combined rights: the guest's, with the nested X and D, and
-		 * the nested R/W kept apart (it binds supervisor writes too). */
-		flags &= (uint16_t)(SOFT_TLBF_W | SOFT_TLBF_U | SOFT_TLBF_G | (nr.flags & SOFT_TLBF_X) |
-				    (nr.flags & SOFT_TLBF_D));
-		if (nr.flags & SOFT_TLBF_W)
-			flags |= SOFT_TLBF_NW;
-		*hpa = nr.out;
-		base = nr.out & ~(page_bytes(size) - 1);
-		/* A page reaching past machine memory is cached as 4 KiB. */
-		if (base + page_bytes(size) > mmu->mem_size || base + page_bytes(size) < base) {
-			size = SOFT_PAGE_4K;
-			base = nr.out & ~(page_bytes(size) - 1);
-		}
-		if (base + page_bytes(size) > mmu->mem_size) {
-			*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = nr.out, .gva = va };
-			return false;
-		}
-	} else {
-		uint64_t gbase = gpa & ~(page_bytes(size) - 1);
-		flags |= SOFT_TLBF_NW;
-		/* A large page reaching past the VM's memory is cached as a
-		 * 4 KiB splinter, so no entry spans memory outside it. */
-		if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
-			size = SOFT_PAGE_4K;
-			gbase = gpa & ~(page_bytes(size) - 1);
-			if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
-				*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = gpa, .gva = va };
-				return false;
-			}
-		}
-		*hpa = base + (gpa - gbase);
-	}
-	*size_out = size;
-	*hpa_page = base;
-	*flags_out = flags;
-	return true;
-}
-
 static void drop_page(struct soft_mmu *mmu, uint64_t va)
 {
 	soft_tlb_invalidate_page(&mmu->itlb, va, mmu->cur_asid, mmu->cur_pcid);
@@ -558,7 +496,7 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 
 walk:
 	mmu->ctr[SOFT_CTR_WALKS]++;
-	if (!walk_full(mmu, va, acc, user, true, hpa, &size, &page, &flags, fault)) {
+	if (!soft_walk_full(mmu, va, acc, user, true, hpa, &size, &page, &flags, fault)) {
 		/* SDM 4.10.4.2: a #PF invalidates the TLB entries for the page. */
 		if (fault->kind == SOFT_FAULT_PF)
 			drop_page(mmu, va);
@@ -611,7 +549,7 @@ bool soft_mmu_probe(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 	}
 	if (!(mmu->regs.cr0 & MV_CR0_PG))
 		return translate_unpaged(mmu, va, acc, false, hpa, fault);
-	return walk_full(mmu, va, acc, user, false, hpa, &size, &page, &flags, fault);
+	return soft_walk_full(mmu, va, acc, user, false, hpa, &size, &page, &flags, fault);
 }
 
 /* ---- flushes ------------------------------------------------------------ */

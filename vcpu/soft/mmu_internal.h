@@ -18,7 +18,10 @@
  * to cfg.asid_bits.  An entry matches when both are equal to the current
  * ones, or when it is global and its ASID is the current one.
  *
- * Invariants: key != 0 iff the entry is valid; nlarge[] counts the valid
+ * Invariants: key != 0 iff the entry is valid; an invalid entry's stamp
+ * is 0 and a valid one's is not (the clock starts at 0 and every stamp is
+ * a new tick), so the first of the least stamps in a set is its first
+ * invalid way if it has one, else its least recently used way; nlarge[] counts the valid
  * 2 MiB / 1 GiB entries of that TLB; the hpa of an entry plus its size is
  * inside machine memory (and inside phys_limit when not nested); ways is
  * a power of two.

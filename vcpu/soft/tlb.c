@@ -52,28 +52,8 @@ static void drop(struct soft_tlb *t, struct soft_tlb_entry *e)
 	if (size != SOFT_PAGE_4K)
 		t->nlarge[size]--;
 	e->key = 0;
+	e->stamp = 0;   /* an invalid entry is older than every valid one */
 	t->gen++;
-}
-
-/* The fill itself, into the way chosen. */
-static struct soft_tlb_entry *place(struct soft_tlb *t, struct soft_tlb_entry *victim, uint64_t key,
-				    unsigned size, uint64_t hpa, uint32_t asid, uint16_t pcid,
-				    uint16_t flags)
-{
-	if (victim->key)
-		drop(t, victim);
-	*victim = (struct soft_tlb_entry){
-		.key = key,
-		.addend = hpa - (key & ~UINT64_C(0xfff)),
-		.stamp = ++t->clock,
-		.asid = asid,
-		.pcid = pcid,
-		.flags = flags,
-	};
-	if (size != SOFT_PAGE_4K)
-		t->nlarge[size]++;
-	t->gen++;
-	return victim;
 }
 
 struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu, uint64_t va,
@@ -110,14 +90,7 @@ struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu,
 			victim = oldest;
 		}
 	}
-	return place(t, victim, key, size, hpa, asid, pcid, flags);
-}
-
-struct soft_tlb_entry *soft_tlb_fill_at(struct soft_tlb *t, struct soft_tlb_entry *victim,
-					 uint64_t va, uint64_t hpa, uint32_t asid, uint16_t pcid,
-					 uint16_t flags)
-{
-	return place(t, victim, soft_tlb_key(va, SOFT_PAGE_4K), SOFT_PAGE_4K, hpa, asid, pcid, flags);
+	return soft_tlb_place(t, victim, key, size, hpa, asid, pcid, flags);
 }
 
 unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid, uint16_t pcid)

@@ -30,20 +30,48 @@ struct soft_tlb_entry *soft_tlb_insert(struct soft_tlb *t, struct soft_mmu *mmu,
 				       unsigned size, uint64_t hpa, uint32_t asid, uint16_t pcid,
 				       uint16_t flags);
 
+/* The probe of soft_tlb_find_fill() over one 4 KiB set of ways entries
+ * (a constant where inlined, so that the loop unrolls): the entry that
+ * matches, or NULL with *first_least the first of the least stamps. */
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_scan_4k(struct soft_tlb_entry *set, unsigned ways,
+						     const struct soft_mmu *mmu, uint64_t key,
+						     struct soft_tlb_entry **first_least)
+{
+	struct soft_tlb_entry *least = set;
+	uint64_t least_stamp = set->stamp;
+	const uint32_t asid = mmu->cur_asid;
+	const uint16_t pcid = mmu->cur_pcid;
+#pragma GCC unroll 8
+	for (unsigned w = 0; w < ways; w++) {
+		struct soft_tlb_entry *e = &set[w];
+		if (__builtin_expect(e->key == key, 0) && e->asid == asid &&
+		    (e->pcid == pcid || (e->flags & SOFT_TLBF_G)))
+			return e;
+		const uint64_t stamp = e->stamp;
+		least = stamp < least_stamp ? e : least;
+		least_stamp = stamp < least_stamp ? stamp : least_stamp;
+	}
+	*first_least = least;
+	return NULL;
+}
+
 /*
  * soft_tlb_find() for the slow path, which fills the same TLB when it
  * finds nothing: while the hint is on 4 KiB pages, the probe of the 4 KiB
  * set also notes which way soft_tlb_insert() would choose there for a
  * 4 KiB fill with the current tags (the first invalid way, else with LRU
- * the least recently used one), so that the fill does not scan the set
- * again.  *fill is NULL when it has not been chosen (another hint, or
- * every way valid under random replacement: the victim is drawn at the
- * fill, in the generator's order).  A fill with other tags, of another
- * size, or after the TLB changed must use soft_tlb_insert().
+ * the least recently used one: the first of the least stamps either way),
+ * so that the fill does not scan the set again.  No entry of the set has
+ * the key and the current tags (it would have matched), so the "same
+ * entry" soft_tlb_insert() looks for first is not there.  *fill is NULL
+ * when it has not been chosen (another hint, or every way valid under
+ * random replacement: the victim is drawn at the fill, in the
+ * generator's order).  A fill with other tags, of another size, or after
+ * the TLB changed must use soft_tlb_insert().
  */
-static inline struct soft_tlb_entry *soft_tlb_find_fill(struct soft_tlb *t,
-							 const struct soft_mmu *mmu, uint64_t va,
-							 struct soft_tlb_entry **fill)
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find_fill(struct soft_tlb *t,
+							const struct soft_mmu *mmu, uint64_t va,
+							struct soft_tlb_entry **fill)
 {
 	*fill = NULL;
 	if (t->hint != SOFT_PAGE_4K)
@@ -51,39 +79,66 @@ static inline struct soft_tlb_entry *soft_tlb_find_fill(struct soft_tlb *t,
 
 	const uint64_t key = soft_tlb_key(va, SOFT_PAGE_4K);
 	struct soft_tlb_entry *set = t->e + (((va >> 12) & t->set_mask) << t->way_shift);
-	struct soft_tlb_entry *invalid = NULL, *oldest = &set[0];
-	for (unsigned w = 0; w < t->ways; w++) {
-		struct soft_tlb_entry *e = &set[w];
-		if (e->key == key && e->asid == mmu->cur_asid &&
-		    (e->pcid == mmu->cur_pcid || (e->flags & SOFT_TLBF_G)))
-			return e;
-		/* No entry here has the key and the current tags (it would have
-		 * matched): soft_tlb_insert()'s "same entry" cannot exist. */
-		if (e->key == 0) {
-			if (!invalid)
-				invalid = e;
-		} else if (e->stamp < oldest->stamp) {
-			oldest = e;
-		}
-	}
+	struct soft_tlb_entry *least, *e;
+	/* The default geometry's ways (4 for L1, 8 for L2) unrolled. */
+	if (t->ways == 4)
+		e = soft_tlb_scan_4k(set, 4, mmu, key, &least);
+	else if (t->ways == 8)
+		e = soft_tlb_scan_4k(set, 8, mmu, key, &least);
+	else
+		e = soft_tlb_scan_4k(set, t->ways, mmu, key, &least);
+	if (e)
+		return e;
 	for (unsigned s = SOFT_PAGE_2M; s < SOFT_PAGE__COUNT; s++) {
 		if (!t->nlarge[s])
 			continue;
-		struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, s);
+		e = soft_tlb_probe(t, mmu, va, s);
 		if (e) {
 			t->hint = s;
 			t->gen++;
 			return e;
 		}
 	}
-	*fill = invalid ? invalid : mmu->cfg.repl == SOFT_TLB_LRU ? oldest : NULL;
+	if (least->stamp == 0 || mmu->cfg.repl == SOFT_TLB_LRU)
+		*fill = least;
 	return NULL;
 }
 
+/* Fill the way chosen (the last step of soft_tlb_insert()). */
+static inline struct soft_tlb_entry *soft_tlb_place(struct soft_tlb *t,
+						     struct soft_tlb_entry *victim, uint64_t key,
+						     unsigned size, uint64_t hpa, uint32_t asid,
+						     uint16_t pcid, uint16_t flags)
+{
+	if (victim->key) {
+		unsigned old = (unsigned)(victim->key >> 1) & 3;
+		if (old != SOFT_PAGE_4K)
+			t->nlarge[old]--;
+	}
+	*victim = (struct soft_tlb_entry){
+		.key = key,
+		.addend = hpa - (key & ~UINT64_C(0xfff)),
+		.stamp = ++t->clock,
+		.asid = asid,
+		.pcid = pcid,
+		.flags = flags,
+	};
+	if (size != SOFT_PAGE_4K)
+		t->nlarge[size]++;
+	/* One move for the drop and the fill: nothing looks in between. */
+	t->gen++;
+	return victim;
+}
+
 /* A 4 KiB fill of va into the way soft_tlb_find_fill() chose. */
-struct soft_tlb_entry *soft_tlb_fill_at(struct soft_tlb *t, struct soft_tlb_entry *victim,
-					 uint64_t va, uint64_t hpa, uint32_t asid, uint16_t pcid,
-					 uint16_t flags);
+static inline struct soft_tlb_entry *soft_tlb_fill_at(struct soft_tlb *t,
+						       struct soft_tlb_entry *victim, uint64_t va,
+						       uint64_t hpa, uint32_t asid, uint16_t pcid,
+						       uint16_t flags)
+{
+	return soft_tlb_place(t, victim, soft_tlb_key(va, SOFT_PAGE_4K), SOFT_PAGE_4K, hpa, asid,
+			      pcid, flags);
+}
 
 /* Drop the entries of every size that contain va for (asid, pcid), and
  * the global ones of asid; returns how many. */

@@ -37,12 +37,17 @@ struct walk_req {
 	bool npf_table;
 };
 
-bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
+static inline bool walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
 {
 	if (gpa >= mmu->gpa_limit || len > mmu->gpa_limit - gpa)
 		return false;
 	*hpa = gpa + mmu->regs.phys_base;
 	return true;
+}
+
+bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
+{
+	return walk_reloc(mmu, gpa, len, hpa);
 }
 
 static bool in_memory(const struct soft_mmu *mmu, uint64_t hpa, uint64_t len)
@@ -86,7 +91,7 @@ static bool guest_table_hpa(struct soft_mmu *mmu, const struct walk_req *rq, uin
 			    uint64_t *hpa, struct soft_fault *f)
 {
 	if (!mmu->regs.npt) {
-		if (!soft_walk_reloc(mmu, gpa, 8, hpa))
+		if (!walk_reloc(mmu, gpa, 8, hpa))
 			return fault_phys(f, gpa, rq->gva);
 		return true;
 	}
@@ -111,7 +116,7 @@ struct walk_ctx {
 	enum soft_mmu_ctr ref_ctr;
 };
 
-static bool read_entry(void *vctx, unsigned level, uint64_t table, uint64_t idx, uint64_t *where,
+static inline __attribute__((always_inline)) bool read_entry(void *vctx, unsigned level, uint64_t table, uint64_t idx, uint64_t *where,
 		       uint64_t *entry)
 {
 	struct walk_ctx *c = vctx;
@@ -144,7 +149,7 @@ static bool read_entry(void *vctx, unsigned level, uint64_t table, uint64_t idx,
 	return true;
 }
 
-static void write_entry(void *vctx, uint64_t where, uint64_t entry)
+static inline __attribute__((always_inline)) void write_entry(void *vctx, uint64_t where, uint64_t entry)
 {
 	struct walk_ctx *c = vctx;
 
@@ -152,7 +157,7 @@ static void write_entry(void *vctx, uint64_t where, uint64_t entry)
 	c->mmu->ctr[SOFT_CTR_AD_WRITEBACKS]++;
 }
 
-static void descend(void *vctx, unsigned level, uint64_t next, uint8_t rights)
+static inline __attribute__((always_inline)) void descend(void *vctx, unsigned level, uint64_t next, uint8_t rights)
 {
 	struct walk_ctx *c = vctx;
 
@@ -221,8 +226,9 @@ static inline __attribute__((always_inline)) bool walk(struct soft_mmu *mmu,
 _Static_assert(MV_PT_RIGHT_W == SOFT_TLBF_W && MV_PT_RIGHT_U == SOFT_TLBF_U && MV_PT_RIGHT_X == SOFT_TLBF_X,
 	       "the walker's rights are the TLB's flags");
 
-bool soft_walk_guest(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-		     bool commit, struct soft_walk_result *res, struct soft_fault *fault)
+static inline __attribute__((always_inline)) bool
+walk_guest(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user, bool commit,
+	   struct soft_walk_result *res, struct soft_fault *fault)
 {
 	const struct walk_req rq = {
 		.fmt = &mv_pt_long4,
@@ -239,6 +245,12 @@ bool soft_walk_guest(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bo
 		.gva = va,
 	};
 	return walk(mmu, &rq, res, fault);
+}
+
+bool soft_walk_guest(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		     bool commit, struct soft_walk_result *res, struct soft_fault *fault)
+{
+	return walk_guest(mmu, va, acc, user, commit, res, fault);
 }
 
 bool soft_walk_nested(struct soft_mmu *mmu, uint64_t gpa, enum soft_access acc, bool table,
@@ -261,4 +273,84 @@ bool soft_walk_nested(struct soft_mmu *mmu, uint64_t gpa, enum soft_access acc, 
 		.npf_table = table,
 	};
 	return walk(mmu, &rq, res, fault);
+}
+
+static uint64_t page_bytes(unsigned size)
+{
+	return UINT64_C(1) << SOFT_PAGE_SHIFT(size);
+}
+
+/* The full translation of va to a machine page: guest walk, then the
+ * final GPA through the nested tables or the relocation.  Out: the
+ * machine address, and the TLB entry to fill (VA page size, machine page
+ * base, flags). */
+static inline __attribute__((always_inline)) bool
+walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user, bool commit,
+	  bool npt, uint64_t *hpa, unsigned *size_out, uint64_t *hpa_page, uint16_t *flags_out,
+	  struct soft_fault *f)
+{
+	struct soft_walk_result gw;
+	unsigned size;
+	uint64_t gpa, base;
+	uint16_t flags;
+
+	if (!walk_guest(mmu, va, acc, user, commit, &gw, f))
+		return false;
+	gpa = gw.out;
+	size = gw.size;
+	flags = gw.flags;
+	if (npt) {
+		struct soft_walk_result nr;
+		if (!soft_walk_nested(mmu, gpa, acc, false, va, commit, &nr, f))
+			return false;
+		if (nr.size < size)
+			size = nr.size;
+		/* Combined rights: the guest's, with the nested X and D, and
+		 * the nested R/W kept apart (it binds supervisor writes too). */
+		flags &= (uint16_t)(SOFT_TLBF_W | SOFT_TLBF_U | SOFT_TLBF_G | (nr.flags & SOFT_TLBF_X) |
+				    (nr.flags & SOFT_TLBF_D));
+		if (nr.flags & SOFT_TLBF_W)
+			flags |= SOFT_TLBF_NW;
+		*hpa = nr.out;
+		base = nr.out & ~(page_bytes(size) - 1);
+		/* A page reaching past machine memory is cached as 4 KiB. */
+		if (base + page_bytes(size) > mmu->mem_size || base + page_bytes(size) < base) {
+			size = SOFT_PAGE_4K;
+			base = nr.out & ~(page_bytes(size) - 1);
+		}
+		if (base + page_bytes(size) > mmu->mem_size) {
+			*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = nr.out, .gva = va };
+			return false;
+		}
+	} else {
+		uint64_t gbase = gpa & ~(page_bytes(size) - 1);
+		flags |= SOFT_TLBF_NW;
+		/* A large page reaching past the VM's memory is cached as a
+		 * 4 KiB splinter, so no entry spans memory outside it. */
+		if (!walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+			size = SOFT_PAGE_4K;
+			gbase = gpa & ~(page_bytes(size) - 1);
+			if (!walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+				*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = gpa, .gva = va };
+				return false;
+			}
+		}
+		*hpa = base + (gpa - gbase);
+	}
+	*size_out = size;
+	*hpa_page = base;
+	*flags_out = flags;
+	return true;
+}
+
+bool soft_walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		    bool commit, uint64_t *hpa, unsigned *size_out, uint64_t *hpa_page,
+		    uint16_t *flags_out, struct soft_fault *f)
+{
+	/* The walk of every TLB miss without nested paging, compiled on its
+	 * own with the dimension and the commit known. */
+	if (!mmu->regs.npt && commit)
+		return walk_full(mmu, va, acc, user, true, false, hpa, size_out, hpa_page, flags_out, f);
+	return walk_full(mmu, va, acc, user, commit, mmu->regs.npt, hpa, size_out, hpa_page,
+			 flags_out, f);
 }

@@ -32,6 +32,14 @@ bool soft_walk_nested(struct soft_mmu *mmu, uint64_t gpa, enum soft_access acc, 
 		      uint64_t gva, bool commit, struct soft_walk_result *res,
 		      struct soft_fault *fault);
 
+/* The full translation of va to a machine page: the guest walk, then the
+ * final GPA through the nested tables or the relocation.  Out: the
+ * machine address, and the TLB entry to fill (VA page size, machine page
+ * base, flags).  commit as for soft_walk_guest(). */
+bool soft_walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		    bool commit, uint64_t *hpa, unsigned *size_out, uint64_t *hpa_page,
+		    uint16_t *flags_out, struct soft_fault *f);
+
 /* Non-nested relocation of [gpa, gpa + len): the HPA, or false when it
  * is not inside the VM's memory. */
 bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa);
