@@ -158,6 +158,30 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 }
 
 
+/* Cache in v->dfast the lookup of e, the entry soft_mmu_peek_data_4k()
+ * finds first for (va, user) and allows acc, at host address hpa.  Which
+ * other access it allows is the MMU's to say (the peek of the other kind
+ * finds the same entry first); a write also needs a page without decoded
+ * code (creating a code page moves the gen). */
+static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
+		       struct soft_tlb_entry *e, uint64_t hpa)
+{
+	struct soft_machine *m = v->m;
+	uint64_t hpage = hpa & ~(uint64_t)(SOFT_PAGE - 1);
+	if (hpage > m->mem_size - SOFT_PAGE)
+		return;
+	struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
+	fe->tag = (va / SOFT_PAGE) << 1 | user;
+	fe->gen = m->mmu->dtlb.gen;
+	fe->e = e;
+	fe->host = (uint64_t)(uintptr_t)(m->mem + hpage) - (va & ~(uint64_t)(SOFT_PAGE - 1));
+	enum soft_access other = acc == SOFT_ACCESS_READ ? SOFT_ACCESS_WRITE : SOFT_ACCESS_READ;
+	fe->rights = 1u << acc;
+	if (soft_mmu_entry_allows(m->mmu, e, other, user) &&
+	    (other != SOFT_ACCESS_WRITE || m->code[hpage / SOFT_PAGE] == NULL))
+		fe->rights |= 1u << other;
+}
+
 uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
 {
 	struct soft_machine *m = v->m;
@@ -170,24 +194,26 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 		return NULL;
 	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
 		return NULL;
-	uint64_t hpage = hpa & ~(uint64_t)(SOFT_PAGE - 1);
-	if (hpage <= m->mem_size - SOFT_PAGE) {
-		/* Which accesses this entry allows the mode is the MMU's to say;
-		 * a write also needs a page without decoded code (creating a
-		 * code page moves the gen). */
-		struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
-		fe->tag = (va / SOFT_PAGE) << 1 | user;
-		fe->gen = m->mmu->dtlb.gen;
-		fe->e = e;
-		fe->host = (uint64_t)(uintptr_t)(m->mem + hpage) - (va & ~(uint64_t)(SOFT_PAGE - 1));
-		enum soft_access other = acc == SOFT_ACCESS_READ ? SOFT_ACCESS_WRITE : SOFT_ACCESS_READ;
-		fe->rights = 1u << acc;
-		if (soft_mmu_peek_data_4k(m->mmu, va, other, user) == e &&
-		    (other != SOFT_ACCESS_WRITE || m->code[hpage / SOFT_PAGE] == NULL))
-			fe->rights |= 1u << other;
-	}
+	dfast_fill(v, va, acc, user, e, hpa);
 	soft_mmu_commit_data_hit(m->mmu, e);
 	return m->mem + hpa;
+}
+
+/* After a data access of the current mode took the full path and its
+ * miss filled the L1 data TLB: cache that lookup, so that the next access
+ * to the page (the store after a load, the load after a write probe)
+ * hits v->dfast instead of looking again.  Counts nothing. */
+static void dfast_note(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+{
+	struct soft_machine *m = v->m;
+	const bool user = v->cpl == 3;
+	struct soft_tlb_entry *e = soft_mmu_data_filled(m->mmu, va);
+	if (!e || (va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE || !soft_mmu_entry_allows(m->mmu, e, acc, user))
+		return;
+	uint64_t hpa = va + e->addend;
+	if (hpa > m->mem_size - sz || (acc == SOFT_ACCESS_WRITE && m->code[hpa / SOFT_PAGE] != NULL))
+		return;
+	dfast_fill(v, va, acc, user, e, hpa);
 }
 
 __attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz)
@@ -196,6 +222,7 @@ __attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_
 	struct soft_fault f;
 	if (unlikely(!try_rd(v, va, sz, v->cpl == 3, &val, &f)))
 		soft_raise_fault(v, &f, SOFT_ACCESS_READ, va, sz);
+	dfast_note(v, va, sz, SOFT_ACCESS_READ);
 	return val;
 }
 
@@ -205,6 +232,7 @@ __attribute__((noinline)) void soft_mem_wr_slow(struct soft_vcpu *v, uint64_t va
 	struct soft_fault f;
 	if (unlikely(!try_wr(v, va, sz, v->cpl == 3, val, &f)))
 		soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+	dfast_note(v, va, sz, SOFT_ACCESS_WRITE);
 }
 
 __attribute__((noinline)) void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint64_t va,
@@ -215,6 +243,7 @@ __attribute__((noinline)) void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint6
 	if (likely((va & (SOFT_PAGE - 1)) + sz <= SOFT_PAGE)) {
 		if (unlikely(!xlate(v, va, SOFT_ACCESS_WRITE, v->cpl == 3, sz, &hpa, &f)))
 			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, va, sz);
+		dfast_note(v, va, sz, SOFT_ACCESS_WRITE);
 	}
 }
 

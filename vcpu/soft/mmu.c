@@ -507,9 +507,13 @@ walk:
 	assert(page < mmu->mem_size && page_bytes(size) <= mmu->mem_size - page);
 	assert(mmu->regs.npt || (page >= mmu->regs.phys_base &&
 				 page - mmu->regs.phys_base + page_bytes(size) <= mmu->gpa_limit));
-	if (l1_fill && size == SOFT_PAGE_4K)
-		soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
-	else
+	if (l1_fill && size == SOFT_PAGE_4K) {
+		e = soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+		if (!fetch) {
+			mmu->dtlb_filled = e;
+			mmu->dtlb_filled_gen = l1->gen;
+		}
+	} else
 		soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	if (l2_fill && size == SOFT_PAGE_4K)
 		soft_tlb_fill_at(&mmu->l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);

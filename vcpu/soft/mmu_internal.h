@@ -152,6 +152,11 @@ struct soft_mmu {
 	struct soft_arch_entry *arch;
 	uint64_t rng;
 
+	/* The L1 data entry the last slow translation filled after a miss
+	 * of a 4 KiB page (see soft_mmu_data_filled()), and dtlb.gen then. */
+	struct soft_tlb_entry *dtlb_filled;
+	uint64_t dtlb_filled_gen;
+
 	uint64_t ctr[SOFT_CTR__COUNT];
 };
 
@@ -231,6 +236,15 @@ SOFT_MMU_HOT bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum sof
 	return soft_mmu_translate_slow(mmu, va, acc, user, hpa, fault);
 }
 
+/* Whether e's rights allow an access of kind acc in mode user (the check
+ * of a hit in soft_mmu_translate()). */
+SOFT_MMU_HOT bool soft_mmu_entry_allows(const struct soft_mmu *mmu, const struct soft_tlb_entry *e,
+					enum soft_access acc, bool user)
+{
+	unsigned need = mmu->need[acc][user];
+	return (e->flags & need) == need;
+}
+
 /* The CPU's data fast path, split so that it can check the host side
  * before anything is counted: the L1 data TLB entry of the 4 KiB set that
  * soft_mmu_translate() would hit for this access, or NULL when it would
@@ -243,8 +257,21 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_peek_data_4k(struct soft_mmu *mmu, 
 	if (t->hint != SOFT_PAGE_4K)
 		return NULL;
 	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
-	unsigned need = mmu->need[acc][user];
-	return e && (e->flags & need) == need ? e : NULL;
+	return e && soft_mmu_entry_allows(mmu, e, acc, user) ? e : NULL;
+}
+
+/* What soft_mmu_peek_data_4k() would find for va before its rights
+ * check, when the last soft_mmu_translate_slow() of a data access filled
+ * the L1 data TLB for va's 4 KiB page after a miss and nothing that
+ * changes a lookup happened since: that entry (the only one of its set
+ * for va and the current tags, with the hint on 4 KiB pages).  NULL
+ * otherwise.  Counts nothing. */
+SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_data_filled(const struct soft_mmu *mmu, uint64_t va)
+{
+	struct soft_tlb_entry *e = mmu->dtlb_filled;
+	if (mmu->dtlb_filled_gen != mmu->dtlb.gen || !e || e->key != soft_tlb_key(va, SOFT_PAGE_4K))
+		return NULL;
+	return e;
 }
 
 /* The CPU's own cache of data lookups depends on something outside the
