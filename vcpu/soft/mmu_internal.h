@@ -149,6 +149,7 @@ struct soft_mmu {
 	uint64_t *pwc_key;     /* soft_pwc_key() of each entry, 0 = invalid */
 	uint64_t *pwc_stamp;   /* LRU: pwc_clock at the entry's last use */
 	uint64_t pwc_clock;
+	unsigned pwc_last;     /* index of the last hit (a hint, any value) */
 	struct soft_arch_entry *arch;
 	uint64_t rng;
 

@@ -154,6 +154,16 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 	const uint64_t *key = mmu->pwc_key;
 	const unsigned n = mmu->cfg.pwc_entries;
 
+	/* No two valid entries have the same key and tags (a fill replaces
+	 * its like), so a match of the deepest level is the answer wherever
+	 * it is: the entry of the last hit is tried first, as the next walk
+	 * usually descends the same tables. */
+	const unsigned last = mmu->pwc_last;
+	if (last < n && key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
+	    mmu->pwc[last].asid == asid && mmu->pwc[last].pcid == pcid) {
+		mmu->pwc_stamp[last] = ++mmu->pwc_clock;
+		return &mmu->pwc[last];
+	}
 	/* The deepest match, the first of that level: one pass over the keys
 	 * per level from the deepest up, the tags compared only where a key
 	 * matches. */
@@ -166,6 +176,7 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 			if (p->asid != asid || p->pcid != pcid)
 				continue;
 			mmu->pwc_stamp[i] = ++mmu->pwc_clock;
+			mmu->pwc_last = i;
 			return p;
 		}
 	}
