@@ -147,7 +147,7 @@ struct soft_mmu {
 	struct soft_tlb itlb, dtlb, l2;   /* l2.e == NULL: no L2 */
 	struct soft_pwc_entry *pwc;
 	uint64_t *pwc_key;     /* soft_pwc_key() of each entry, 0 = invalid */
-	uint64_t *pwc_stamp;   /* LRU: pwc_clock at the entry's last use */
+	uint64_t *pwc_stamp;   /* LRU: pwc_clock at the entry's last use; 0 = invalid */
 	uint64_t pwc_clock;
 	unsigned pwc_last;     /* index of the last hit (a hint, any value) */
 	struct soft_arch_entry *arch;

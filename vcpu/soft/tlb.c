@@ -189,28 +189,28 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 	const uint64_t want = soft_pwc_key(prefix, level);
 	const uint64_t *key = mmu->pwc_key, *stamp = mmu->pwc_stamp;
 	const unsigned n = mmu->cfg.pwc_entries;
-	unsigned same = n, invalid = n, oldest = n;
+	unsigned victim = 0;
 
-	/* One pass for the three choices, in order of preference: the entry
-	 * for the same table and tags, the first invalid one, the least
-	 * recently used valid one (the first of equal stamps) or a random one. */
+	if (n == 0)
+		return;
+	uint64_t least = stamp[0];
+
+	/* In order of preference: the entry for the same table and tags, the
+	 * first invalid one, the least recently used one or a random one.  An
+	 * invalid entry's stamp is 0 and a valid one's is not, so the first of
+	 * the least stamps is the first invalid entry if there is one. */
 	for (unsigned i = 0; i < n; i++) {
-		if (!key[i]) {
-			if (invalid == n)
-				invalid = i;
-			continue;
-		}
-		if (key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
+		if (__builtin_expect(key[i] == want, 0) && mmu->pwc[i].asid == mmu->cur_asid &&
 		    mmu->pwc[i].pcid == mmu->cur_pcid) {
-			same = i;
+			victim = i;
+			least = 0;
 			break;
 		}
-		if (oldest == n || stamp[i] < stamp[oldest])
-			oldest = i;
+		victim = stamp[i] < least ? i : victim;
+		least = stamp[i] < least ? stamp[i] : least;
 	}
-	unsigned victim = same < n ? same : invalid;
-	if (victim == n)
-		victim = mmu->cfg.repl == SOFT_TLB_RANDOM ? (unsigned)(soft_mmu_rand(mmu) % n) : oldest;
+	if (least != 0 && mmu->cfg.repl == SOFT_TLB_RANDOM)
+		victim = (unsigned)(soft_mmu_rand(mmu) % n);
 	mmu->pwc[victim] = (struct soft_pwc_entry){
 		.next_hpa = next_hpa,
 		.asid = mmu->cur_asid,
@@ -230,6 +230,7 @@ unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
 		struct soft_pwc_entry *p = &mmu->pwc[i];
 		if (mmu->pwc_key[i] && selected(f, 0, p->asid, p->pcid, false)) {
 			mmu->pwc_key[i] = 0;
+			mmu->pwc_stamp[i] = 0;
 			n++;
 		}
 	}
