@@ -502,6 +502,10 @@ walk:
 			drop_page(mmu, va);
 		return count_fault(mmu, fault);
 	}
+	/* The access itself comes next: after a walk it is usually a host
+	 * cache miss too, which the fills below can overlap. */
+	if (*hpa < mmu->mem_size)
+		__builtin_prefetch(mmu->mem + *hpa);
 	/* The containment invariant: no entry spans memory outside the
 	 * machine (nor, without nested paging, outside the VM). */
 	assert(page < mmu->mem_size && page_bytes(size) <= mmu->mem_size - page);
