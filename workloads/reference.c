@@ -6,7 +6,8 @@
  * shared.  Where a workload's result does not need the memory it touched
  * (ptchurn, forkchurn) the reference computes it without simulating that
  * memory; where it does (scan, gups, chase, ctxsw) it uses a host array of
- * the same size.
+ * the same size (gups with fewer updates than slots: one slice of it at a
+ * time).
  */
 #include "workloads/reference.h"
 
@@ -41,13 +42,68 @@ static int ref_scan(uint64_t seed, uint64_t wss, uint64_t stride, uint64_t passe
 	return 0;
 }
 
+/* gups with fewer updates than slots: the table is final only slot by
+ * slot, so the updates are grouped by the slice of the table they land
+ * in (32 Ki slots, 256 KiB: a host cache's worth) and each slice is
+ * updated and folded in turn, instead of scattering them over a table of
+ * the guest's size (half of whose slots no update touches).  The random
+ * stream is drawn twice: once to count each slice's updates, once to
+ * place them. */
+#define GUPS_SLICE_BITS 15u
+
+static int ref_gups_sliced(uint64_t seed, uint64_t n, unsigned bits, uint64_t updates,
+			   uint64_t *out)
+{
+	const unsigned slice_bits = bits < GUPS_SLICE_BITS ? bits : GUPS_SLICE_BITS;
+	const uint64_t slices = n >> slice_bits, slice = UINT64_C(1) << slice_bits;
+	uint64_t *start = calloc(slices + 1, sizeof *start);
+	uint64_t *r = malloc(updates * sizeof *r);
+	uint64_t *t = malloc(slice * sizeof *t);
+	uint64_t s, acc = seed, i, b;
+	int err = -ENOMEM;
+
+	if (!start || !r || !t)
+		goto out;
+	s = seed;
+	for (i = 0; i < updates; i++)
+		start[((wl_rand(&s) & (n - 1)) >> slice_bits) + 1]++;
+	for (b = 0; b < slices; b++)
+		start[b + 1] += start[b];
+	s = seed;
+	for (i = 0; i < updates; i++) {
+		uint64_t v = wl_rand(&s);
+		r[start[(v & (n - 1)) >> slice_bits]++] = v;
+	}
+	/* start[b] is now where slice b + 1 begins. */
+	for (b = 0, i = 0; b < slices; b++) {
+		for (uint64_t j = 0; j < slice; j++)
+			t[j] = (b << slice_bits) + j;
+		for (; i < start[b]; i++)
+			t[r[i] & (slice - 1)] ^= r[i];
+		for (uint64_t j = 0; j < slice; j++)
+			acc = wl_fold(acc, t[j]);
+	}
+	*out = acc;
+	err = 0;
+out:
+	free(start);
+	free(r);
+	free(t);
+	return err;
+}
+
 static int ref_gups(uint64_t seed, uint64_t wss, uint64_t updates, uint64_t *out)
 {
 	uint64_t n = 1, s = seed, acc = seed, i;
+	unsigned bits = 0;
 	uint64_t *t;
 
-	while (n * 2 <= wss / 8)
+	while (n * 2 <= wss / 8) {
 		n *= 2;
+		bits++;
+	}
+	if (updates < n)
+		return ref_gups_sliced(seed, n, bits, updates, out);
 	t = malloc(n * 8);
 	if (!t)
 		return -ENOMEM;

@@ -52,6 +52,27 @@ static void check_index(const char *wl_name, const char *param, unsigned index)
 	CHECK(p->min <= p->def && p->def <= p->max, "%s.%s default outside its range", wl_name, param);
 }
 
+/* gups as docs/workloads.md says it, on a table of the whole size: the
+ * reference groups fewer updates than slots by slice instead. */
+static uint64_t gups_table(uint64_t seed, uint64_t wss, uint64_t updates)
+{
+	uint64_t n = 1, s = seed, acc = seed;
+	while (n * 2 <= wss / 8)
+		n *= 2;
+	uint64_t *t = malloc(n * sizeof *t);
+	CHECK(t != NULL, "out of memory");
+	for (uint64_t i = 0; i < n; i++)
+		t[i] = i;
+	for (uint64_t i = 0; i < updates; i++) {
+		uint64_t r = wl_rand(&s);
+		t[r & (n - 1)] ^= r;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		acc = wl_fold(acc, t[i]);
+	free(t);
+	return acc;
+}
+
 int main(void)
 {
 	uint64_t v[WL_MAX_PARAMS], a, b;
@@ -122,6 +143,21 @@ int main(void)
 		CHECK(wl_reference_checksum("chase", params, 3, &a) == 0 &&
 		      a == chase_stepwise(3, 4096, chase_steps[i]),
 		      "chase %s: the reference differs from the step-by-step chase", params);
+	}
+	/* Tables below, at and above one slice (32 Ki slots), not a power of
+	 * two, with fewer, as many and more updates than slots. */
+	static const struct { uint64_t wss, updates; } gups_cases[] = {
+		{4096, 1}, {4096, 511}, {4096, 512}, {4096, 5000}, {262144, 30000},
+		{262144, 32768}, {1u << 20, 1}, {1u << 20, 100000}, {3u << 20, 200000},
+		{4u << 20, 524287}, {4u << 20, 524288}, {4u << 20, 700000},
+	};
+	for (i = 0; i < sizeof(gups_cases) / sizeof(gups_cases[0]); i++) {
+		char params[64];
+		snprintf(params, sizeof(params), "wss=%" PRIu64 " updates=%" PRIu64, gups_cases[i].wss,
+			 gups_cases[i].updates);
+		CHECK(wl_reference_checksum("gups", params, 5, &a) == 0 &&
+		      a == gups_table(5, gups_cases[i].wss, gups_cases[i].updates),
+		      "gups %s: the reference differs from the whole-table gups", params);
 	}
 	CHECK(wl_reference_checksum("ptchurn", "rounds=1", 1, &a) == 0 &&
 	      wl_reference_checksum("ptchurn", "rounds=2", 1, &b) == 0 && a != b, "ptchurn ignores rounds");
