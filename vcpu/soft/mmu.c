@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "memvirt/options.h"
+#include "vcpu/soft/miss.h"
 #include "vcpu/soft/tlb.h"
 #include "vcpu/soft/walk.h"
 #include "memvirt/pagetable.h"
@@ -440,6 +441,9 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 	uint16_t flags;
 
 	*fault = (struct soft_fault){ 0 };
+	if ((mmu->regs.cr0 & MV_CR0_PG) && !mmu->no_miss_fast &&
+	    soft_miss_fast(mmu, va, acc, user, hpa))
+		return true;
 	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
 	if (!mmu->regs.arch_tlb && !(mmu->regs.cr0 & MV_CR0_PG)) {
 		if (!translate_unpaged(mmu, va, acc, true, hpa, fault))
@@ -479,9 +483,14 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 				e->stamp = ++mmu->l2.clock;
 				/* A global entry of another PCID is filled with its
 				 * own tags: soft_tlb_insert() looks for that entry. */
-				if (l1_fill && s == SOFT_PAGE_4K && e->pcid == mmu->cur_pcid)
-					soft_tlb_fill_at(l1, l1_fill, va, base, e->asid, e->pcid, e->flags);
-				else
+				if (l1_fill && s == SOFT_PAGE_4K && e->pcid == mmu->cur_pcid) {
+					struct soft_tlb_entry *f =
+						soft_tlb_fill_at(l1, l1_fill, va, base, e->asid, e->pcid, e->flags);
+					if (!fetch && l1->hint == SOFT_PAGE_4K) {
+						mmu->dtlb_filled = f;
+						mmu->dtlb_filled_gen = l1->gen;
+					}
+				} else
 					soft_tlb_insert(l1, mmu, va, s, base, e->asid, e->pcid, e->flags);
 				*hpa = va + e->addend;
 				return true;
@@ -513,7 +522,7 @@ walk:
 				 page - mmu->regs.phys_base + page_bytes(size) <= mmu->gpa_limit));
 	if (l1_fill && size == SOFT_PAGE_4K) {
 		e = soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
-		if (!fetch) {
+		if (!fetch && l1->hint == SOFT_PAGE_4K) {
 			mmu->dtlb_filled = e;
 			mmu->dtlb_filled_gen = l1->gen;
 		}

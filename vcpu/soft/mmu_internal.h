@@ -153,6 +153,11 @@ struct soft_mmu {
 	struct soft_arch_entry *arch;
 	uint64_t rng;
 
+	/* Tests only (mmu-miss): every miss takes the generic path; how
+	 * many took the one-pass miss (miss.h). */
+	bool no_miss_fast;
+	uint64_t miss_fast_taken;
+
 	/* The L1 data entry the last slow translation filled after a miss
 	 * of a 4 KiB page (see soft_mmu_data_filled()), and dtlb.gen then. */
 	struct soft_tlb_entry *dtlb_filled;

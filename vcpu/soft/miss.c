@@ -1,0 +1,243 @@
+/*
+ * vcpu/soft/miss.c — the common TLB miss in one pass (see miss.h).
+ *
+ * What it covers: paging on, the page-table machine, no nested paging,
+ * LRU replacement, a 4 KiB page missing from L1; an L2
+ * hit with the rights and the current PCID, or a walk whose entries are
+ * all present, without reserved bits, with A (and D for a write) already
+ * set, that allows the access.  That is nearly every miss of a running
+ * workload after its pages were first touched.  Anything else (a large
+ * page, a fault, an A/D write-back, a rewalk, random replacement, the
+ * architected-TLB machine, nested paging) goes to the generic path.
+ *
+ * Every step below mirrors one of the generic path, in its order; the
+ * comments name it.  Nothing is changed before the whole outcome is
+ * known: the lookups and the table reads come first, then the counts,
+ * stamps and fills.
+ */
+#include "vcpu/soft/miss.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "memvirt/pagetable.h"
+#include "vcpu/soft/tlb.h"
+
+#define MISS_LEVELS 4u            /* mv_pt_long4 */
+#define MISS_PWC_MAX_LEVEL 2u     /* levels - 2: soft_walk_guest's page-walk-cache depth */
+
+/* The lookup's probes of the large sets: whether an entry of another
+ * size maps va (the generic path takes it, and moves the hint). */
+static inline bool large_hit(const struct soft_tlb *t, const struct soft_mmu *mmu, uint64_t va)
+{
+	for (unsigned s = SOFT_PAGE_2M; s < SOFT_PAGE__COUNT; s++)
+		if (t->nlarge[s] && soft_tlb_probe((struct soft_tlb *)t, mmu, va, s))
+			return true;
+	return false;
+}
+
+/* soft_tlb_find_fill()'s scan of the 4 KiB set: the entry for va and the
+ * current tags, or NULL with *least the way a fill takes. */
+static inline __attribute__((always_inline)) struct soft_tlb_entry *
+scan(struct soft_tlb *t, const struct soft_mmu *mmu, uint64_t va, struct soft_tlb_entry **least)
+{
+	const uint64_t key = soft_tlb_key(va, SOFT_PAGE_4K);
+	struct soft_tlb_entry *set = t->e + (((va >> 12) & t->set_mask) << t->way_shift);
+	if (t->ways == 4)
+		return soft_tlb_scan_4k(set, 4, mmu, key, least);
+	if (t->ways == 8)
+		return soft_tlb_scan_4k(set, 8, mmu, key, least);
+	return soft_tlb_scan_4k(set, t->ways, mmu, key, least);
+}
+
+/* soft_pwc_find() without its stamp: the index of the deepest entry for
+ * va and the current tags, or -1. */
+static int pwc_lookup(const struct soft_mmu *mmu, uint64_t va)
+{
+	const unsigned n = mmu->cfg.pwc_entries, last = mmu->pwc_last;
+	const uint64_t *key = mmu->pwc_key;
+
+	if (last < n && key[last] == soft_pwc_key(va >> MV_PT_SHIFT(MISS_PWC_MAX_LEVEL), MISS_PWC_MAX_LEVEL) &&
+	    mmu->pwc[last].asid == mmu->cur_asid && mmu->pwc[last].pcid == mmu->cur_pcid)
+		return (int)last;
+	for (unsigned l = MISS_PWC_MAX_LEVEL + 1; l-- > 0;) {
+		const uint64_t want = soft_pwc_key(va >> MV_PT_SHIFT(l), l);
+		for (unsigned i = 0; i < n; i++)
+			if (key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
+			    mmu->pwc[i].pcid == mmu->cur_pcid)
+				return (int)i;
+	}
+	return -1;
+}
+
+/* The non-nested relocation of walk.c (soft_walk_reloc). */
+static inline bool reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
+{
+	if (gpa >= mmu->gpa_limit || len > mmu->gpa_limit - gpa)
+		return false;
+	*hpa = gpa + mmu->regs.phys_base;
+	return true;
+}
+
+/* The L1 fill of the generic path, and what the CPU is told of it. */
+static inline void fill_l1(struct soft_mmu *mmu, struct soft_tlb *l1, struct soft_tlb_entry *victim,
+			   bool fetch, uint64_t va, uint64_t page, uint32_t asid, uint16_t pcid,
+			   uint16_t flags)
+{
+	struct soft_tlb_entry *e = soft_tlb_fill_at(l1, victim, va, page, asid, pcid, flags);
+	if (!fetch && l1->hint == SOFT_PAGE_4K) {
+		mmu->dtlb_filled = e;
+		mmu->dtlb_filled_gen = l1->gen;
+	}
+}
+
+bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		    uint64_t *hpa)
+{
+	const struct soft_mmu_regs *r = &mmu->regs;
+	const bool fetch = acc == SOFT_ACCESS_FETCH, write = acc == SOFT_ACCESS_WRITE;
+	struct soft_tlb *const l1 = fetch ? &mmu->itlb : &mmu->dtlb;
+	struct soft_tlb *const l2 = mmu->l2.e ? &mmu->l2 : NULL;
+	struct soft_tlb_entry *l1_fill, *l2_fill = NULL, *e;
+
+	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
+		return false;
+
+	/* The L1 lookup: a hit here (rights the inline path lacked) or in a
+	 * large set is the generic path's.  Where the hint points changes
+	 * only the order of the probes, so a miss of them all is the same
+	 * miss whatever it is; it does not move on a miss. */
+	if (scan(l1, mmu, va, &l1_fill) || large_hit(l1, mmu, va))
+		return false;
+
+	/* The L2 lookup. */
+	if (l2) {
+		e = scan(l2, mmu, va, &l2_fill);
+		if (e) {
+			/* An L2 hit that allows the access, filled into L1 with its
+			 * own tags into the way L1's scan chose. */
+			if (!soft_mmu_entry_allows(mmu, e, acc, user) || e->pcid != mmu->cur_pcid)
+				return false;
+			mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
+			mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
+			mmu->ctr[SOFT_CTR_L2_HITS]++;
+			e->stamp = ++l2->clock;
+			/* soft_tlb_find() found it off a large hint: the hint moves. */
+			if (l2->hint != SOFT_PAGE_4K) {
+				l2->hint = SOFT_PAGE_4K;
+				l2->gen++;
+			}
+			fill_l1(mmu, l1, l1_fill, fetch, va, (e->key & ~UINT64_C(0xfff)) + e->addend,
+				e->asid, e->pcid, e->flags);
+			*hpa = va + e->addend;
+			mmu->miss_fast_taken++;
+			return true;
+		}
+		if (large_hit(l2, mmu, va))
+			return false;
+	}
+
+	/* The walk (walk.c: walk(), read_entry(), descend(); the SDK walker
+	 * mv_pt_walk() over mv_pt_long4), reading only. */
+	const bool use_pwc = mmu->cfg.pwc_entries > 0;
+	const bool nxe = (r->efer & MV_EFER_NXE) != 0, wp = (r->cr0 & MV_CR0_WP) != 0;
+	const int pwc = use_pwc ? pwc_lookup(mmu, va) : -1;
+	unsigned level = 0;
+	uint8_t rights = MV_PT_RIGHTS_ALL;
+	uint64_t table_hpa = 0;   /* the machine address of the table read next */
+	bool have_hpa = false;
+	/* Per level read: the table's machine address and the rights after
+	 * its entry (the page-walk-cache fills of the commit). */
+	uint64_t tables[MISS_LEVELS];
+	uint8_t rights_at[MISS_LEVELS];
+	uint64_t pte = 0;
+
+	if (pwc >= 0) {
+		const struct soft_pwc_entry *p = &mmu->pwc[pwc];
+		level = p->level + 1u;
+		rights = p->flags;
+		table_hpa = p->next_hpa;
+		have_hpa = true;
+	}
+	const unsigned first = level;
+	uint64_t table = r->cr3 & MV_PTE_ADDR;
+	for (;; level++) {
+		const struct mv_pt_level *lvl = &mv_pt_long4.level[level];
+		const uint64_t idx = (va >> MV_PT_SHIFT(level)) & (MV_PT_ENTRIES - 1);
+		uint64_t ehpa;
+		if (have_hpa) {
+			ehpa = table_hpa + idx * 8;
+			have_hpa = false;
+		} else if (!reloc(mmu, table + idx * 8, 8, &ehpa)) {
+			return false;
+		}
+		if (ehpa >= mmu->mem_size || 8 > mmu->mem_size - ehpa)
+			return false;
+		tables[level] = ehpa - idx * 8;
+		memcpy(&pte, mmu->mem + ehpa, sizeof(pte));
+		const bool last = level + 1 == MISS_LEVELS;
+		if (!(pte & MV_PTE_P) || (!last && lvl->large_ok && (pte & MV_PTE_PS)))
+			return false;   /* not present, or a large page */
+		if (pte & (lvl->rsvd_table | (nxe ? 0 : MV_PTE_NX)))
+			return false;
+		if (!(pte & MV_PTE_W))
+			rights &= (uint8_t)~MV_PT_RIGHT_W;
+		if (!(pte & MV_PTE_U))
+			rights &= (uint8_t)~MV_PT_RIGHT_U;
+		if (nxe && (pte & MV_PTE_NX))
+			rights &= (uint8_t)~MV_PT_RIGHT_X;
+		rights_at[level] = rights;
+		if (last)
+			break;
+		if (!(pte & MV_PTE_A))
+			return false;   /* an A write-back */
+		table = pte & MV_PTE_ADDR;
+	}
+	if ((user && !(rights & MV_PT_RIGHT_U)) ||
+	    (write && !(rights & MV_PT_RIGHT_W) && (user || wp)) ||
+	    (fetch && !(rights & MV_PT_RIGHT_X)))
+		return false;   /* a #PF */
+	const uint64_t set = MV_PTE_A | (write ? MV_PTE_D : 0);
+	if ((pte & set) != set)
+		return false;   /* an A/D write-back */
+	const uint64_t gpa = (pte & MV_PTE_ADDR) | (va & 0xfff);
+	uint64_t page;
+	if (!reloc(mmu, gpa & ~UINT64_C(0xfff), 4096, &page))
+		return false;   /* outside the VM */
+
+	/* The outcome is known: count, stamp and fill as the generic path. */
+	uint16_t flags = (uint16_t)(rights | SOFT_TLBF_NW);
+	if (pte & MV_PTE_D)
+		flags |= SOFT_TLBF_D;
+	if ((pte & MV_PTE_G) && (r->cr4 & MV_CR4_PGE))
+		flags |= SOFT_TLBF_G;
+	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
+	mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
+	if (l2)
+		mmu->ctr[SOFT_CTR_L2_MISSES]++;
+	mmu->ctr[SOFT_CTR_WALKS]++;
+	if (use_pwc) {
+		if (pwc >= 0) {
+			mmu->ctr[SOFT_CTR_PWC_HITS]++;
+			mmu->pwc_stamp[pwc] = ++mmu->pwc_clock;
+			if ((unsigned)pwc != mmu->pwc_last)
+				mmu->pwc_last = (unsigned)pwc;
+		} else {
+			mmu->ctr[SOFT_CTR_PWC_MISSES]++;
+		}
+		/* Each table entry read above the leaf names the next table. */
+		for (unsigned l = first; l + 1 < MISS_LEVELS; l++)
+			soft_pwc_insert(mmu, l, va >> MV_PT_SHIFT(l), tables[l + 1], rights_at[l]);
+	}
+	const unsigned refs = MISS_LEVELS - first;
+	mmu->ctr[SOFT_CTR_WALK_REFS] += refs;
+	mmu->ctr[SOFT_CTR_WALK_REFS_GUEST] += refs;
+	*hpa = page + (va & 0xfff);
+	__builtin_prefetch(mmu->mem + *hpa);
+	assert(page < mmu->mem_size && 4096 <= mmu->mem_size - page);
+	fill_l1(mmu, l1, l1_fill, fetch, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	if (l2)
+		soft_tlb_fill_at(l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	mmu->miss_fast_taken++;
+	return true;
+}
