@@ -130,10 +130,11 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 	cp->n = 0;
 	m->code_resets++;
 	/* The running block may hold entries of this page: it ends with the
-	 * instruction that wrote (a VMM's write between runs changes
-	 * nothing, each block sets its own count). */
+	 * instruction that wrote, which is blk_first, a write that reaches
+	 * here being made with RIP and the count exact (a VMM's write between
+	 * runs changes nothing, each block sets its own end). */
 	if (m->loaded)
-		m->loaded->block_left = 1;
+		m->loaded->blk_last = m->loaded->blk_first;
 }
 
 /* Accesses crossing a page: both pages are translated before any byte moves. */
@@ -292,7 +293,7 @@ static int decode_one(const uint8_t *page, unsigned off, struct soft_cinsn *c)
 {
 	int n = soft_decode(page + off, SOFT_PAGE - off, &c->d);
 	if (n > 0)
-		soft_prepare_insn(c);
+		soft_prepare_insn(c, off);
 	return n;
 }
 
@@ -344,7 +345,7 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
 	int n = soft_decode(buf, first + rest, &tmp->d);
 	if (n < 0)
 		decode_failed(v, n, buf, tmp->d.len);
-	soft_prepare_insn(tmp);
+	soft_prepare_insn(tmp, off);
 	return tmp;
 }
 
@@ -1216,11 +1217,18 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return true;
 }
 
+/* exec() runs with RIP and the count exact and leaves them so: the
+ * entry after it is the block's first as far as the count goes. */
 bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
+	const struct soft_cinsn *c = cinsn_of(d);
+	sync_at(v, c);
 	if (unlikely(!exec(v, d)))
 		return false;
-	return next_insn(v, d);
+	v->blk_first = c + 1;
+	if (likely(c != v->blk_last))
+		return c[1].fn(v, &c[1].d);
+	return next_block(v);
 }
 
 /* ---- the run loop ---- */

@@ -59,23 +59,127 @@ HOT uint64_t ea_fast(const struct soft_vcpu *v, const struct soft_dinsn *d)
 	return c->ea_disp + vcpu_field(v, c->ea_base) + (vcpu_field(v, c->ea_index) << d->scale);
 }
 
+/* ---- RIP and the count (soft_vcpu.blk_first) ---- */
+
+/* Out of line: only the paths that leave the handler's inline fast path
+ * need RIP and the count exact. */
+__attribute__((noinline)) void soft_sync(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	sync_at(v, cinsn_of(d));
+}
+
+/* The address of the instruction after d. */
+HOT uint64_t next_rip(const struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	return v->blk_vbase + cinsn_of(d)->off + d->len;
+}
+
+/* The memory accesses of the handlers: mem_rd() and the others of
+ * cpu_ops.h, with RIP and the count made exact before their full path,
+ * which may fault, reset a code page or count a miss. */
+static __attribute__((noinline)) uint64_t rd_slow(struct soft_vcpu *v,
+						  const struct soft_dinsn *d, uint64_t va,
+						  unsigned sz)
+{
+	soft_sync(v, d);
+	return soft_mem_rd_slow(v, va, sz);
+}
+
+static __attribute__((noinline)) void wr_slow(struct soft_vcpu *v, const struct soft_dinsn *d,
+					      uint64_t va, unsigned sz, uint64_t val)
+{
+	soft_sync(v, d);
+	soft_mem_wr_slow(v, va, sz, val);
+}
+
+static __attribute__((noinline)) void probe_wr_slow(struct soft_vcpu *v,
+						    const struct soft_dinsn *d, uint64_t va,
+						    unsigned sz)
+{
+	soft_sync(v, d);
+	soft_mem_probe_wr_slow(v, va, sz);
+}
+
+static __attribute__((noinline)) bool try_wr_slow(struct soft_vcpu *v,
+						  const struct soft_dinsn *d, uint64_t va,
+						  unsigned sz, uint64_t val, struct soft_fault *f)
+{
+	soft_sync(v, d);
+	return try_wr(v, va, sz, v->cpl == 3, val, f);
+}
+
+HOT uint64_t fmem_rd(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz)
+{
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_READ);
+	if (likely(p))
+		return ld(p, sz);
+	return rd_slow(v, d, va, sz);
+}
+
+HOT void fmem_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
+		 uint64_t val)
+{
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p))
+		st(p, sz, val);
+	else
+		wr_slow(v, d, va, sz, val);
+}
+
+HOT void fmem_probe_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va,
+		       unsigned sz)
+{
+	if (unlikely(!host_ptr(v, va, sz, SOFT_ACCESS_WRITE)))
+		probe_wr_slow(v, d, va, sz);
+}
+
+HOT bool ftry_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
+		 uint64_t val, struct soft_fault *f)
+{
+	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p)) {
+		st(p, sz, val);
+		return true;
+	}
+	return try_wr_slow(v, d, va, sz, val, f);
+}
+
+HOT void fpush(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t val)
+{
+	uint64_t sp = v->r[4] - 8;
+	fmem_wr(v, d, sp, 8, val);
+	v->r[4] = sp;
+}
+
+/* branch()'s check, the target then given to end_block(). */
+HOT void fbranch(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t target)
+{
+	if (unlikely(!canonical(target))) {
+		soft_sync(v, d);
+		soft_raise(v, 13, true, 0);
+	}
+}
+
 /* Every handler but a branch's ends like the generic executor's cases,
  * then runs the next instruction of the block. */
 HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	v->rip += d->len;
-	v->icount++;
 	return next_insn(v, d);
+}
+
+/* A branch is the last entry of its block: the block ends at it. */
+HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t target)
+{
+	fbranch(v, d, target);
+	return end_block(v, cinsn_of(d), target);
 }
 
 HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t next = v->rip + d->len;
+	uint64_t next = next_rip(v, d);
 	if (cond(v, d->sub))
 		next += d->imm;
-	branch(v, next);
-	v->icount++;
-	return next_insn(v, d);
+	return branch_to(v, d, next);
 }
 
 /* The end of a flag-setting instruction fused with the JCC after it (the
@@ -84,11 +188,10 @@ HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
  * as it would have. */
 HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	v->rip += d->len;
-	v->icount++;
-	if (unlikely(--v->block_left == 0))
-		return next_block(v);
-	return jcc_body(v, &(cinsn_of(d) + 1)->d);
+	const struct soft_cinsn *c = cinsn_of(d);
+	if (unlikely(c == v->blk_last))
+		return end_block(v, c, next_rip(v, d));
+	return jcc_body(v, &c[1].d);
 }
 
 /* retire() or then_jcc(), as the handler was instantiated. */
@@ -116,8 +219,8 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		b = form == FAST_EG_M ? reg_rd_w(v, d->reg, sz) : d->imm & szmask(sz);
 		uint64_t addr = ea_fast(v, d);
 		if (kind != SOFT_ALU_CMP)
-			mem_probe_wr(v, addr, sz);
-		a = mem_rd(v, addr, sz);
+			fmem_probe_wr(v, d, addr, sz);
+		a = fmem_rd(v, d, addr, sz);
 		if (kind == SOFT_ALU_CMP) {
 			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
 			return finish(v, d, fused);
@@ -126,7 +229,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		uint64_t sf = soft_flags(v);
 		r = alu(v, kind, sz, a, b);
 		struct soft_fault f;
-		if (unlikely(!try_wr_cur(v, addr, sz, r, &f))) {
+		if (unlikely(!ftry_wr(v, d, addr, sz, r, &f))) {
 			soft_set_flags(v, sf);
 			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 		}
@@ -138,7 +241,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 	case FAST_GE_RR: b = reg_rd_w(v, d->rm, sz); break;
 	case FAST_EG_RR: b = reg_rd_w(v, d->reg, sz); break;
 	case FAST_EI_R: b = d->imm & szmask(sz); break;
-	default: b = mem_rd(v, ea_fast(v, d), sz); break;
+	default: b = fmem_rd(v, d, ea_fast(v, d), sz); break;
 	}
 	if (kind == SOFT_ALU_CMP)
 		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
@@ -153,7 +256,7 @@ HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 {
 	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
 							      : reg_rd_w(v, d->reg, sz);
-	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? mem_rd(v, ea_fast(v, d), sz)
+	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? fmem_rd(v, d, ea_fast(v, d), sz)
 							      : reg_rd_w(v, d->rm, sz);
 	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
 	return finish(v, d, fused);
@@ -180,16 +283,16 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 			reg_wr(v, d->reg, sz, reg_rd_w(v, d->rm, sz));
 		break;
 	case FAST_MOV_LOAD:
-		reg_wr(v, d->reg, sz, mem_rd(v, ea_fast(v, d), sz));
+		reg_wr(v, d->reg, sz, fmem_rd(v, d, ea_fast(v, d), sz));
 		break;
 	case FAST_MOV_STORE:
-		mem_wr(v, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz));
+		fmem_wr(v, d, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz));
 		break;
 	case FAST_MOV_RI:
 		reg_wr(v, to_rm ? d->rm : d->reg, sz, d->imm);
 		break;
 	default:
-		mem_wr(v, ea_fast(v, d), sz, d->imm);
+		fmem_wr(v, d, ea_fast(v, d), sz, d->imm);
 		break;
 	}
 	return retire(v, d);
@@ -322,7 +425,7 @@ static const soft_exec_fn shift_handlers[8][2] = {
 HOT bool imul2_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool mem,
 		    bool with_imm)
 {
-	uint64_t b = mem ? mem_rd(v, ea_fast(v, d), sz) : reg_rd_w(v, d->rm, sz);
+	uint64_t b = mem ? fmem_rd(v, d, ea_fast(v, d), sz) : reg_rd_w(v, d->rm, sz);
 	uint64_t a = with_imm ? d->imm : reg_rd_w(v, d->reg, sz);
 	__int128 p = (__int128)sext(a, sz) * sext(b, sz);
 	uint64_t lo = (uint64_t)p & szmask(sz);
@@ -338,13 +441,13 @@ SIZED_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true))
 
 static bool push_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	push(v, 8, reg_rd_w(v, d->reg, 8));
+	fpush(v, d, reg_rd_w(v, d->reg, 8));
 	return retire(v, d);
 }
 
 static bool pop_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t a = mem_rd(v, v->r[4], 8);
+	uint64_t a = fmem_rd(v, d, v->r[4], 8);
 	v->r[4] += 8;
 	reg_wr(v, d->reg, 8, a);
 	return retire(v, d);
@@ -358,27 +461,22 @@ static bool nop(struct soft_vcpu *v, const struct soft_dinsn *d)
 /* Branches retire themselves, as in exec(). */
 static bool call_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t next = v->rip + d->len;
-	push(v, 8, next);
-	branch(v, next + d->imm);
-	v->icount++;
-	return next_insn(v, d);
+	uint64_t next = next_rip(v, d);
+	fpush(v, d, next);
+	return branch_to(v, d, next + d->imm);
 }
 
 static bool ret_near(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t a = mem_rd(v, v->r[4], 8);
-	branch(v, a);
+	uint64_t a = fmem_rd(v, d, v->r[4], 8);
+	fbranch(v, d, a);
 	v->r[4] += 8;
-	v->icount++;
-	return next_insn(v, d);
+	return end_block(v, cinsn_of(d), a);
 }
 
 static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	branch(v, v->rip + d->len + d->imm);
-	v->icount++;
-	return next_insn(v, d);
+	return branch_to(v, d, next_rip(v, d) + d->imm);
 }
 
 static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
@@ -526,18 +624,20 @@ soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *
 static uint16_t reg_offset(uint8_t r)
 {
 	if (r == SOFT_RIPREL)
-		return (uint16_t)offsetof(struct soft_vcpu, rip);
+		return (uint16_t)offsetof(struct soft_vcpu, blk_vbase);
 	if (r == SOFT_NOREG || r > 15)
 		return (uint16_t)offsetof(struct soft_vcpu, zero);
 	return (uint16_t)(offsetof(struct soft_vcpu, r) + r * sizeof(uint64_t));
 }
 
-void soft_prepare_insn(struct soft_cinsn *c)
+void soft_prepare_insn(struct soft_cinsn *c, unsigned off)
 {
 	const struct soft_dinsn *d = &c->d;
 	c->fn = soft_select_handler(d);
 	c->left = 1;
-	c->ea_disp = (uint64_t)(int64_t)d->disp + (d->base == SOFT_RIPREL ? d->len : 0);
+	c->off = (uint16_t)off;
+	/* RIP-relative: blk_vbase + off + len is the next instruction's RIP. */
+	c->ea_disp = (uint64_t)(int64_t)d->disp + (d->base == SOFT_RIPREL ? off + d->len : 0);
 	c->ea_base = reg_offset(d->base);
 	/* The index is never RIP (no such encoding). */
 	c->ea_index = d->index == SOFT_RIPREL ? reg_offset(SOFT_NOREG) : reg_offset(d->index);

@@ -554,18 +554,31 @@ HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
  * does not turn the calls into jumps (a debug build). */
 #define SOFT_CHAIN_MAX 8
 
+/* RIP and the instruction count made exact for the running entry c: the
+ * instructions from blk_first up to c have retired (soft_vcpu.blk_first). */
+HOT void sync_at(struct soft_vcpu *v, const struct soft_cinsn *c)
+{
+	v->icount += (uint64_t)(c - v->blk_first);
+	v->blk_first = c;
+	v->rip = v->blk_vbase + c->off;
+}
+
 /* Starts the block at RIP, or returns to the run loop.  The budget to
- * stop_at as the run loop sets it (the two must agree). */
+ * stop_at as the run loop sets it (the two must agree): the block runs up
+ * to blk_last. */
 HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
 {
 	uint64_t budget = v->stop_at - v->icount;
-	v->block_left = c->left < budget ? c->left : budget;
+	v->blk_first = c;
+	v->blk_last = c + (c->left < budget ? c->left : budget) - 1;
+	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
 	return c->fn(v, &c->d);
 }
 
-/* At a block's end: the next block starts here when the run loop would
- * do nothing else first (nothing asynchronous due, RIP in the fetch page
- * and its code decoded); else back to the loop, which handles the rest. */
+/* At a block's end, RIP and the count exact: the next block starts here
+ * when the run loop would do nothing else first (nothing asynchronous
+ * due, RIP in the fetch page and its code decoded); else back to the
+ * loop, which handles the rest. */
 HOT bool next_block(struct soft_vcpu *v)
 {
 	if (likely(v->icount < v->stop_at && v->rip / SOFT_PAGE == v->fetch_vpage &&
@@ -579,16 +592,23 @@ HOT bool next_block(struct soft_vcpu *v)
 	return true;
 }
 
-/* The end of every handler: the next instruction of the block runs now,
- * from its handler, while the block's budget lasts (block_left), then the
- * next block. */
+/* The block ends with the entry c, which has retired with RIP going to
+ * rip: the count catches up with it. */
+HOT bool end_block(struct soft_vcpu *v, const struct soft_cinsn *c, uint64_t rip)
+{
+	v->icount += (uint64_t)(c - v->blk_first) + 1;
+	v->rip = rip;
+	return next_block(v);
+}
+
+/* The end of every handler but a branch's: the next instruction of the
+ * block runs now, from its handler, up to blk_last, then the next block. */
 HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	if (likely(--v->block_left != 0)) {
-		const struct soft_cinsn *c = cinsn_of(d) + 1;
-		return c->fn(v, &c->d);
-	}
-	return next_block(v);
+	const struct soft_cinsn *c = cinsn_of(d);
+	if (likely(c != v->blk_last))
+		return c[1].fn(v, &c[1].d);
+	return end_block(v, c, v->blk_vbase + c->off + d->len);
 }
 
 #endif
