@@ -8,8 +8,8 @@
  *   retires; a fault unwinds (longjmp to the run loop) with RIP intact and
  *   no architectural state changed, because instructions write memory
  *   before registers and flags.  Inside a block the specialised handlers
- *   leave RIP and the instruction count as they were at blk_first (see
- *   soft_vcpu.blk_first): both follow from the running entry's place in
+ *   do not update RIP and the instruction count (see
+ *   soft_vcpu.blk_last): both follow from the running entry's place in
  *   the block, and are made exact (soft_sync()) before anything else can
  *   see them: a miss or fault of a memory access, a fault of a branch,
  *   the generic executor, the block's end.
@@ -196,14 +196,15 @@ struct soft_vcpu {
 	 * translation (after anything that may change it). */
 	uint64_t fetch_vpage, fetch_hpage;
 	struct soft_code_page *fetch_cp;
-	/* The block being run: the entries from blk_first to blk_last (its
-	 * budget) of one page, blk_vbase the virtual address of that page.
-	 * While it runs, rip and icount are those of blk_first: the running
-	 * entry c is at blk_vbase + c->off with icount + (c - blk_first)
+	/* The block being run: entries of one page up to blk_last (the
+	 * block's budget), blk_vbase the virtual address of that page,
+	 * blk_icount_end the count once blk_last has retired.  While it runs
+	 * rip and icount are stale: the running entry c is at blk_vbase +
+	 * c->off with blk_icount_end - (entries from c to blk_last)
 	 * instructions retired before it; soft_sync() makes them exact and
-	 * moves blk_first to c. */
-	const struct soft_cinsn *blk_first, *blk_last;
-	uint64_t blk_vbase;
+	 * records c in blk_synced (for soft_code_reset()). */
+	const struct soft_dinsn *blk_last, *blk_synced;
+	uint64_t blk_vbase, blk_icount_end;
 	/* Blocks that may still start from the end of another before the run
 	 * loop is back (bounds the handlers' call depth). */
 	unsigned chain_left;
@@ -256,7 +257,7 @@ soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *
  * off: its offset in its page. */
 void soft_prepare_insn(struct soft_cinsn *c, unsigned off);
 /* Makes RIP and the instruction count exact for the running entry d of
- * the block (see soft_vcpu.blk_first); cpu_fast.c. */
+ * the block (see soft_vcpu.blk_last); cpu_fast.c. */
 void soft_sync(struct soft_vcpu *v, const struct soft_dinsn *d);
 bool soft_ends_block(const struct soft_dinsn *d);
 uint64_t soft_flags(struct soft_vcpu *v);          /* full RFLAGS, flags materialized */

@@ -130,11 +130,14 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 	cp->n = 0;
 	m->code_resets++;
 	/* The running block may hold entries of this page: it ends with the
-	 * instruction that wrote, which is blk_first, a write that reaches
-	 * here being made with RIP and the count exact (a VMM's write between
-	 * runs changes nothing, each block sets its own end). */
-	if (m->loaded)
-		m->loaded->blk_last = m->loaded->blk_first;
+	 * instruction that wrote, blk_synced, a write that reaches here being
+	 * made with RIP and the count exact (a VMM's write between runs
+	 * changes nothing, each block sets its own end). */
+	struct soft_vcpu *l = m->loaded;
+	if (l) {
+		l->blk_last = l->blk_synced;
+		l->blk_icount_end = l->icount + 1;
+	}
 }
 
 /* Accesses crossing a page: both pages are translated before any byte moves. */
@@ -1217,17 +1220,17 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return true;
 }
 
-/* exec() runs with RIP and the count exact and leaves them so: the
- * entry after it is the block's first as far as the count goes. */
+/* exec() runs with RIP and the count exact and leaves them so (retiring
+ * one count, but as the last of its block). */
 bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	const struct soft_cinsn *c = cinsn_of(d);
-	sync_at(v, c);
+	sync_at(v, d);
 	if (unlikely(!exec(v, d)))
 		return false;
-	v->blk_first = c + 1;
-	if (likely(c != v->blk_last))
-		return c[1].fn(v, &c[1].d);
+	if (likely(d != v->blk_last)) {
+		const struct soft_cinsn *c = cinsn_of(d) + 1;
+		return c->fn(v, &c->d);
+	}
 	return next_block(v);
 }
 

@@ -59,13 +59,13 @@ HOT uint64_t ea_fast(const struct soft_vcpu *v, const struct soft_dinsn *d)
 	return c->ea_disp + vcpu_field(v, c->ea_base) + (vcpu_field(v, c->ea_index) << d->scale);
 }
 
-/* ---- RIP and the count (soft_vcpu.blk_first) ---- */
+/* ---- RIP and the count (soft_vcpu.blk_last) ---- */
 
 /* Out of line: only the paths that leave the handler's inline fast path
  * need RIP and the count exact. */
 __attribute__((noinline)) void soft_sync(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	sync_at(v, cinsn_of(d));
+	sync_at(v, d);
 }
 
 /* The address of the instruction after d. */
@@ -171,7 +171,7 @@ HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
 HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t target)
 {
 	fbranch(v, d, target);
-	return end_block(v, cinsn_of(d), target);
+	return end_block(v, target);
 }
 
 HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
@@ -188,10 +188,9 @@ HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
  * as it would have. */
 HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	const struct soft_cinsn *c = cinsn_of(d);
-	if (unlikely(c == v->blk_last))
-		return end_block(v, c, next_rip(v, d));
-	return jcc_body(v, &c[1].d);
+	if (unlikely(d == v->blk_last))
+		return end_block(v, next_rip(v, d));
+	return jcc_body(v, &(cinsn_of(d) + 1)->d);
 }
 
 /* retire() or then_jcc(), as the handler was instantiated. */
@@ -471,7 +470,7 @@ static bool ret_near(struct soft_vcpu *v, const struct soft_dinsn *d)
 	uint64_t a = fmem_rd(v, d, v->r[4], 8);
 	fbranch(v, d, a);
 	v->r[4] += 8;
-	return end_block(v, cinsn_of(d), a);
+	return end_block(v, a);
 }
 
 static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)

@@ -554,13 +554,14 @@ HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
  * does not turn the calls into jumps (a debug build). */
 #define SOFT_CHAIN_MAX 8
 
-/* RIP and the instruction count made exact for the running entry c: the
- * instructions from blk_first up to c have retired (soft_vcpu.blk_first). */
-HOT void sync_at(struct soft_vcpu *v, const struct soft_cinsn *c)
+/* RIP and the instruction count made exact for the running entry d: the
+ * entries from it to blk_last have not retired (soft_vcpu.blk_last). */
+HOT void sync_at(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	v->icount += (uint64_t)(c - v->blk_first);
-	v->blk_first = c;
+	const struct soft_cinsn *c = cinsn_of(d);
+	v->icount = v->blk_icount_end - (uint64_t)(cinsn_of(v->blk_last) - c) - 1;
 	v->rip = v->blk_vbase + c->off;
+	v->blk_synced = d;
 }
 
 /* Starts the block at RIP, or returns to the run loop.  The budget to
@@ -569,8 +570,9 @@ HOT void sync_at(struct soft_vcpu *v, const struct soft_cinsn *c)
 HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
 {
 	uint64_t budget = v->stop_at - v->icount;
-	v->blk_first = c;
-	v->blk_last = c + (c->left < budget ? c->left : budget) - 1;
+	uint64_t n = c->left < budget ? c->left : budget;
+	v->blk_icount_end = v->icount + n;
+	v->blk_last = &c[n - 1].d;
 	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
 	return c->fn(v, &c->d);
 }
@@ -592,11 +594,11 @@ HOT bool next_block(struct soft_vcpu *v)
 	return true;
 }
 
-/* The block ends with the entry c, which has retired with RIP going to
- * rip: the count catches up with it. */
-HOT bool end_block(struct soft_vcpu *v, const struct soft_cinsn *c, uint64_t rip)
+/* The block's last entry has retired with RIP going to rip: the count
+ * catches up with it. */
+HOT bool end_block(struct soft_vcpu *v, uint64_t rip)
 {
-	v->icount += (uint64_t)(c - v->blk_first) + 1;
+	v->icount = v->blk_icount_end;
 	v->rip = rip;
 	return next_block(v);
 }
@@ -606,9 +608,9 @@ HOT bool end_block(struct soft_vcpu *v, const struct soft_cinsn *c, uint64_t rip
 HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
 	const struct soft_cinsn *c = cinsn_of(d);
-	if (likely(c != v->blk_last))
+	if (likely(d != v->blk_last))
 		return c[1].fn(v, &c[1].d);
-	return end_block(v, c, v->blk_vbase + c->off + d->len);
+	return end_block(v, v->blk_vbase + c->off + d->len);
 }
 
 #endif
