@@ -68,6 +68,13 @@ __attribute__((noinline)) void soft_sync(struct soft_vcpu *v, const struct soft_
 	sync_at(v, d);
 }
 
+bool soft_end_block(struct soft_vcpu *v, uint64_t rip)
+{
+	v->icount = v->blk_icount_end;
+	v->rip = rip;
+	return next_block(v);
+}
+
 /* The address of the instruction after d. */
 HOT uint64_t next_rip(const struct soft_vcpu *v, const struct soft_dinsn *d)
 {
@@ -174,29 +181,36 @@ HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t tar
 	return end_block(v, target);
 }
 
-HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d)
+/* A JCC of condition cc (its sub), instantiated per condition: cond()
+ * then folds into the test of the lazy kind, and after a flag-setting
+ * instruction fused with it, into a compare of its operands. */
+HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 {
 	uint64_t next = next_rip(v, d);
-	if (cond(v, d->sub))
+	if (cond(v, cc))
 		next += d->imm;
 	return branch_to(v, d, next);
 }
 
-/* The end of a flag-setting instruction fused with the JCC after it (the
- * last of the block, soft_fuse_jcc()): it retires, then the JCC runs here
- * when the block's budget covers it too, else the block ends before it
- * as it would have. */
-HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d)
+/* The end of a flag-setting instruction fused with the JCC of condition
+ * cc after it (the last of the block, soft_fuse_jcc()): it retires, then
+ * the JCC runs here when the block's budget covers it too, else the
+ * block ends before it as it would have. */
+HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 {
 	if (unlikely(d == v->blk_last))
 		return end_block(v, next_rip(v, d));
-	return jcc_body(v, &(cinsn_of(d) + 1)->d);
+	return jcc_body(v, &(cinsn_of(d) + 1)->d, cc);
 }
 
-/* retire() or then_jcc(), as the handler was instantiated. */
-HOT bool finish(struct soft_vcpu *v, const struct soft_dinsn *d, bool fused)
+/* A handler's jcc argument: not fused with a JCC. */
+#define NO_JCC (-1)
+
+/* retire(), or then_jcc() for the condition jcc, as the handler was
+ * instantiated. */
+HOT bool finish(struct soft_vcpu *v, const struct soft_dinsn *d, int jcc)
 {
-	return fused ? then_jcc(v, d) : retire(v, d);
+	return jcc >= 0 ? then_jcc(v, d, (unsigned)jcc) : retire(v, d);
 }
 
 /* Where an ALU form's operands are. */
@@ -211,7 +225,7 @@ enum fast_alu_form {
 };
 
 HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind, unsigned sz,
-		  enum fast_alu_form form, bool fused)
+		  enum fast_alu_form form, int jcc)
 {
 	uint64_t a, b, r;
 	if (form == FAST_EG_M || form == FAST_EI_M) {
@@ -222,7 +236,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		a = fmem_rd(v, d, addr, sz);
 		if (kind == SOFT_ALU_CMP) {
 			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
-			return finish(v, d, fused);
+			return finish(v, d, jcc);
 		}
 		/* As exec(): the flags become visible with the store only. */
 		uint64_t sf = soft_flags(v);
@@ -246,19 +260,19 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
 	else
 		reg_wr(v, dst, sz, alu(v, kind, sz, a, b));
-	return finish(v, d, fused);
+	return finish(v, d, jcc);
 }
 
 /* TEST r/m, reg and TEST r/m, imm: flags only. */
 HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
-		   enum fast_alu_form form, bool fused)
+		   enum fast_alu_form form, int jcc)
 {
 	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
 							      : reg_rd_w(v, d->reg, sz);
 	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? fmem_rd(v, d, ea_fast(v, d), sz)
 							      : reg_rd_w(v, d->rm, sz);
 	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
-	return finish(v, d, fused);
+	return finish(v, d, jcc);
 }
 
 /* Where a MOV's operands are. */
@@ -301,29 +315,29 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 
 #define ALU_HANDLERS(name, kind)                                                              \
 	static bool alu_##name##_ge_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_GE_RR, false); }                                        \
+	{ return alu_body(v, d, kind, 4, FAST_GE_RR, NO_JCC); }                                        \
 	static bool alu_##name##_ge_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_GE_RR, false); }                                        \
+	{ return alu_body(v, d, kind, 8, FAST_GE_RR, NO_JCC); }                                        \
 	static bool alu_##name##_eg_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_EG_RR, false); }                                        \
+	{ return alu_body(v, d, kind, 4, FAST_EG_RR, NO_JCC); }                                        \
 	static bool alu_##name##_eg_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_EG_RR, false); }                                        \
+	{ return alu_body(v, d, kind, 8, FAST_EG_RR, NO_JCC); }                                        \
 	static bool alu_##name##_ei_r_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_R, false); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EI_R, NO_JCC); }                                         \
 	static bool alu_##name##_ei_r_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_R, false); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_EI_R, NO_JCC); }                                         \
 	static bool alu_##name##_ge_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_GE_M, false); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_GE_M, NO_JCC); }                                         \
 	static bool alu_##name##_ge_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_GE_M, false); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_GE_M, NO_JCC); }                                         \
 	static bool alu_##name##_eg_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EG_M, false); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EG_M, NO_JCC); }                                         \
 	static bool alu_##name##_eg_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EG_M, false); }                                         \
+	{ return alu_body(v, d, kind, 8, FAST_EG_M, NO_JCC); }                                         \
 	static bool alu_##name##_ei_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_M, false); }                                         \
+	{ return alu_body(v, d, kind, 4, FAST_EI_M, NO_JCC); }                                         \
 	static bool alu_##name##_ei_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_M, false); }
+	{ return alu_body(v, d, kind, 8, FAST_EI_M, NO_JCC); }
 #define ALU_ROW(name)                                                                          \
 	{ { alu_##name##_ge_rr_4, alu_##name##_ge_rr_8 }, { alu_##name##_eg_rr_4, alu_##name##_eg_rr_8 }, \
 	  { alu_##name##_ei_r_4, alu_##name##_ei_r_8 }, { alu_##name##_ge_m_4, alu_##name##_ge_m_8 },   \
@@ -351,10 +365,10 @@ static const soft_exec_fn alu_handlers[8][FAST_ALU_FORMS][2] = {
 	static bool name##_8(struct soft_vcpu *v, const struct soft_dinsn *d) { enum { SZ = 8 }; return call; }
 #define SIZED(name) { name##_4, name##_8 }
 
-SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR, false))
-SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R, false))
-SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M, false))
-SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M, false))
+SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR, NO_JCC))
+SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R, NO_JCC))
+SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M, NO_JCC))
+SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M, NO_JCC))
 SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false))
 SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true))
 SIZED_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false))
@@ -371,31 +385,47 @@ HOT bool lea_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
 SIZED_HANDLERS(lea, lea_body(v, d, SZ))
 
 HOT bool incdec_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc,
-		     bool fused)
+		     int jcc)
 {
 	uint64_t a = reg_rd_w(v, d->rm, sz);
 	uint64_t r = (inc ? a + 1 : a - 1) & szmask(sz);
 	reg_wr(v, d->rm, sz, r);
 	uint64_t cf = cc_cf(v);
 	lazy(v, inc ? SOFT_CC_INC : SOFT_CC_DEC, sz, r, a, cf);
-	return finish(v, d, fused);
+	return finish(v, d, jcc);
 }
-SIZED_HANDLERS(inc_r, incdec_body(v, d, SZ, true, false))
-SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false, false))
+SIZED_HANDLERS(inc_r, incdec_body(v, d, SZ, true, NO_JCC))
+SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false, NO_JCC))
 
-/* Fused with the JCC after them (soft_fuse_jcc()). */
-SIZED_HANDLERS(cmp_ge_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_RR, true))
-SIZED_HANDLERS(cmp_eg_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_RR, true))
-SIZED_HANDLERS(cmp_ei_r_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_R, true))
-SIZED_HANDLERS(cmp_ge_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_M, true))
-SIZED_HANDLERS(cmp_eg_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_M, true))
-SIZED_HANDLERS(cmp_ei_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_M, true))
-SIZED_HANDLERS(test_eg_rr_jcc, test_body(v, d, SZ, FAST_EG_RR, true))
-SIZED_HANDLERS(test_ei_r_jcc, test_body(v, d, SZ, FAST_EI_R, true))
-SIZED_HANDLERS(test_eg_m_jcc, test_body(v, d, SZ, FAST_EG_M, true))
-SIZED_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, true))
-SIZED_HANDLERS(inc_r_jcc, incdec_body(v, d, SZ, true, true))
-SIZED_HANDLERS(dec_r_jcc, incdec_body(v, d, SZ, false, true))
+/* Fused with the JCC after them (soft_fuse_jcc()), per condition:
+ * name[condition][size 4, 8]. */
+#define FOR_CC(X, name, call)                                                                \
+	X(name, call, 0) X(name, call, 1) X(name, call, 2) X(name, call, 3)                  \
+	X(name, call, 4) X(name, call, 5) X(name, call, 6) X(name, call, 7)                  \
+	X(name, call, 8) X(name, call, 9) X(name, call, 10) X(name, call, 11)                \
+	X(name, call, 12) X(name, call, 13) X(name, call, 14) X(name, call, 15)
+#define JCC_SIZED(name, call, cc)                                                            \
+	static bool name##_##cc##_4(struct soft_vcpu *v, const struct soft_dinsn *d)          \
+	{ enum { SZ = 4, CC = cc }; return call; }                                             \
+	static bool name##_##cc##_8(struct soft_vcpu *v, const struct soft_dinsn *d)          \
+	{ enum { SZ = 8, CC = cc }; return call; }
+#define JCC_ROW(name, call, cc) { name##_##cc##_4, name##_##cc##_8 },
+#define JCC_HANDLERS(name, call)                                                             \
+	FOR_CC(JCC_SIZED, name, call)                                                        \
+	static const soft_exec_fn name[16][2] = { FOR_CC(JCC_ROW, name, call) };
+
+JCC_HANDLERS(cmp_ge_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_RR, CC))
+JCC_HANDLERS(cmp_eg_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_RR, CC))
+JCC_HANDLERS(cmp_ei_r_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_R, CC))
+JCC_HANDLERS(cmp_ge_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_M, CC))
+JCC_HANDLERS(cmp_eg_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_M, CC))
+JCC_HANDLERS(cmp_ei_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_M, CC))
+JCC_HANDLERS(test_eg_rr_jcc, test_body(v, d, SZ, FAST_EG_RR, CC))
+JCC_HANDLERS(test_ei_r_jcc, test_body(v, d, SZ, FAST_EI_R, CC))
+JCC_HANDLERS(test_eg_m_jcc, test_body(v, d, SZ, FAST_EG_M, CC))
+JCC_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, CC))
+JCC_HANDLERS(inc_r_jcc, incdec_body(v, d, SZ, true, CC))
+JCC_HANDLERS(dec_r_jcc, incdec_body(v, d, SZ, false, CC))
 
 /* Shifts and rotates of a register by an immediate count (or 1). */
 HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
@@ -478,10 +508,13 @@ static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return branch_to(v, d, next_rip(v, d) + d->imm);
 }
 
-static bool jcc_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
-{
-	return jcc_body(v, d);
-}
+#define JCC_ONE(name, call, cc)                                                              \
+	static bool name##_##cc(struct soft_vcpu *v, const struct soft_dinsn *d)              \
+	{ enum { CC = cc }; return call; }
+#define JCC_ONE_ENTRY(name, call, cc) name##_##cc,
+FOR_CC(JCC_ONE, jcc_rel, jcc_body(v, d, CC))
+/* [condition] */
+static const soft_exec_fn jcc_rel[16] = { FOR_CC(JCC_ONE_ENTRY, jcc_rel, _) };
 
 /* ---- selection ---- */
 
@@ -516,15 +549,16 @@ static soft_exec_fn select_alu(const struct soft_dinsn *d)
 	return alu_handlers[d->sub & 7][form][size_index(d)];
 }
 
-/* The handlers fused with a following JCC, [form][size 4, 8]. */
-static const soft_exec_fn cmp_jcc[FAST_ALU_FORMS][2] = {
-	[FAST_GE_RR] = SIZED(cmp_ge_rr_jcc), [FAST_EG_RR] = SIZED(cmp_eg_rr_jcc),
-	[FAST_EI_R] = SIZED(cmp_ei_r_jcc), [FAST_GE_M] = SIZED(cmp_ge_m_jcc),
-	[FAST_EG_M] = SIZED(cmp_eg_m_jcc), [FAST_EI_M] = SIZED(cmp_ei_m_jcc),
+/* The handlers fused with a following JCC, [form][condition][size 4, 8]. */
+typedef const soft_exec_fn jcc_table[16][2];
+static jcc_table *const cmp_jcc[FAST_ALU_FORMS] = {
+	[FAST_GE_RR] = &cmp_ge_rr_jcc, [FAST_EG_RR] = &cmp_eg_rr_jcc,
+	[FAST_EI_R] = &cmp_ei_r_jcc, [FAST_GE_M] = &cmp_ge_m_jcc,
+	[FAST_EG_M] = &cmp_eg_m_jcc, [FAST_EI_M] = &cmp_ei_m_jcc,
 };
-static const soft_exec_fn test_jcc[FAST_ALU_FORMS][2] = {
-	[FAST_EG_RR] = SIZED(test_eg_rr_jcc), [FAST_EI_R] = SIZED(test_ei_r_jcc),
-	[FAST_EG_M] = SIZED(test_eg_m_jcc), [FAST_EI_M] = SIZED(test_ei_m_jcc),
+static jcc_table *const test_jcc[FAST_ALU_FORMS] = {
+	[FAST_EG_RR] = &test_eg_rr_jcc, [FAST_EI_R] = &test_ei_r_jcc,
+	[FAST_EG_M] = &test_eg_m_jcc, [FAST_EI_M] = &test_ei_m_jcc,
 };
 
 static soft_exec_fn select_mov(const struct soft_dinsn *d)
@@ -587,7 +621,7 @@ static soft_exec_fn select_fast(const struct soft_dinsn *d)
 	case SOFT_OP_JMP:
 		return jmp_rel;
 	case SOFT_OP_JCC:
-		return jcc_rel;
+		return jcc_rel[d->sub & 15];
 	default:
 		return NULL;
 	}
@@ -602,19 +636,22 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d)
 soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next)
 {
 	enum fast_alu_form form;
-	if (next->op != SOFT_OP_JCC || select_fast(next) != jcc_rel || !select_fast(d))
+	if (next->op != SOFT_OP_JCC || select_fast(next) != jcc_rel[next->sub & 15] ||
+	    !select_fast(d))
 		return NULL;
+	unsigned cc = next->sub & 15;
 	switch (d->op) {
 	case SOFT_OP_ALU:
 		if (d->sub != SOFT_ALU_CMP || !alu_form(d, &form))
 			return NULL;
-		return cmp_jcc[form][size_index(d)];
+		return (*cmp_jcc[form])[cc][size_index(d)];
 	case SOFT_OP_TEST:
-		return alu_form(d, &form) ? test_jcc[form][size_index(d)] : NULL;
+		return alu_form(d, &form) && test_jcc[form] ? (*test_jcc[form])[cc][size_index(d)]
+						       : NULL;
 	case SOFT_OP_INC:
-		return (soft_exec_fn[2])SIZED(inc_r_jcc)[size_index(d)];
+		return inc_r_jcc[cc][size_index(d)];
 	case SOFT_OP_DEC:
-		return (soft_exec_fn[2])SIZED(dec_r_jcc)[size_index(d)];
+		return dec_r_jcc[cc][size_index(d)];
 	default:
 		return NULL;
 	}

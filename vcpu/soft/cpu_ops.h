@@ -595,12 +595,13 @@ HOT bool next_block(struct soft_vcpu *v)
 }
 
 /* The block's last entry has retired with RIP going to rip: the count
- * catches up with it. */
+ * catches up with it.  Out of line (cpu_fast.c), reached by a jump from
+ * every handler's end: one copy of next_block() instead of one per
+ * handler. */
+bool soft_end_block(struct soft_vcpu *v, uint64_t rip);
 HOT bool end_block(struct soft_vcpu *v, uint64_t rip)
 {
-	v->icount = v->blk_icount_end;
-	v->rip = rip;
-	return next_block(v);
+	return soft_end_block(v, rip);
 }
 
 /* The end of every handler but a branch's: the next instruction of the
