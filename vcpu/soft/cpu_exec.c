@@ -194,6 +194,32 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 	return m->mem + hpa;
 }
 
+__attribute__((noinline)) uint64_t soft_mem_rd_miss(struct soft_vcpu *v, uint64_t va, unsigned sz)
+{
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_READ);
+	if (likely(p))
+		return ld(p, sz);
+	return soft_mem_rd_slow(v, va, sz);
+}
+
+__attribute__((noinline)) void soft_mem_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz,
+						uint64_t val)
+{
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p))
+		st(p, sz, val);
+	else
+		soft_mem_wr_slow(v, va, sz, val);
+}
+
+__attribute__((noinline)) void soft_mem_probe_wr_miss(struct soft_vcpu *v, uint64_t va,
+						      unsigned sz)
+{
+	if (likely(host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE)))
+		return;
+	soft_mem_probe_wr_slow(v, va, sz);
+}
+
 __attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
 	uint64_t val;

@@ -84,79 +84,144 @@ HOT uint64_t next_rip(const struct soft_vcpu *v, const struct soft_dinsn *d)
 /* The memory accesses of the handlers: mem_rd() and the others of
  * cpu_ops.h, with RIP and the count made exact before their full path,
  * which may fault, reset a code page or count a miss. */
-static __attribute__((noinline)) uint64_t rd_slow(struct soft_vcpu *v,
+static __attribute__((noinline)) uint64_t rd_miss(struct soft_vcpu *v,
 						  const struct soft_dinsn *d, uint64_t va,
 						  unsigned sz)
 {
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_READ);
+	if (likely(p))
+		return ld(p, sz);
 	soft_sync(v, d);
 	return soft_mem_rd_slow(v, va, sz);
 }
 
-static __attribute__((noinline)) void wr_slow(struct soft_vcpu *v, const struct soft_dinsn *d,
+static __attribute__((noinline)) void wr_miss(struct soft_vcpu *v, const struct soft_dinsn *d,
 					      uint64_t va, unsigned sz, uint64_t val)
 {
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p)) {
+		st(p, sz, val);
+		return;
+	}
 	soft_sync(v, d);
 	soft_mem_wr_slow(v, va, sz, val);
 }
 
-static __attribute__((noinline)) void probe_wr_slow(struct soft_vcpu *v,
+static __attribute__((noinline)) void probe_wr_miss(struct soft_vcpu *v,
 						    const struct soft_dinsn *d, uint64_t va,
 						    unsigned sz)
 {
+	if (likely(host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE)))
+		return;
 	soft_sync(v, d);
 	soft_mem_probe_wr_slow(v, va, sz);
 }
 
-static __attribute__((noinline)) bool try_wr_slow(struct soft_vcpu *v,
+static __attribute__((noinline)) bool try_wr_miss(struct soft_vcpu *v,
 						  const struct soft_dinsn *d, uint64_t va,
 						  unsigned sz, uint64_t val, struct soft_fault *f)
 {
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p)) {
+		st(p, sz, val);
+		return true;
+	}
 	soft_sync(v, d);
 	return try_wr(v, va, sz, v->cpl == 3, val, f);
 }
 
 HOT uint64_t fmem_rd(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_READ);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_READ, &p)))
 		return ld(p, sz);
-	return rd_slow(v, d, va, sz);
+	return rd_miss(v, d, va, sz);
 }
 
 HOT void fmem_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
 		 uint64_t val)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
 		st(p, sz, val);
 	else
-		wr_slow(v, d, va, sz, val);
+		wr_miss(v, d, va, sz, val);
 }
 
 HOT void fmem_probe_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va,
 		       unsigned sz)
 {
-	if (unlikely(!host_ptr(v, va, sz, SOFT_ACCESS_WRITE)))
-		probe_wr_slow(v, d, va, sz);
+	uint8_t *p;
+	if (unlikely(!dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
+		probe_wr_miss(v, d, va, sz);
 }
 
 HOT bool ftry_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
 		 uint64_t val, struct soft_fault *f)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
-	if (likely(p)) {
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p))) {
 		st(p, sz, val);
 		return true;
 	}
-	return try_wr_slow(v, d, va, sz, val, f);
+	return try_wr_miss(v, d, va, sz, val, f);
 }
 
-HOT void fpush(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t val)
+/* The first memory access of a handler instantiated twice (MEM_HANDLER):
+ * in the handler proper (miss is its twin) only the inline hit, false
+ * when it misses, nothing counted yet: the handler then hands the whole
+ * instruction to its twin, whose own first access (miss NULL) takes the
+ * full path.  The fast path then makes no call and saves no register. */
+HOT bool first_rd(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
+		  soft_exec_fn miss, uint64_t *val)
 {
-	uint64_t sp = v->r[4] - 8;
-	fmem_wr(v, d, sp, 8, val);
-	v->r[4] = sp;
+	uint8_t *p;
+	if (!miss) {
+		*val = fmem_rd(v, d, va, sz);
+		return true;
+	}
+	if (unlikely(!dfast_hit(v, va, sz, SOFT_ACCESS_READ, &p)))
+		return false;
+	*val = ld(p, sz);
+	return true;
 }
+
+HOT bool first_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
+		  uint64_t val, soft_exec_fn miss)
+{
+	uint8_t *p;
+	if (!miss) {
+		fmem_wr(v, d, va, sz, val);
+		return true;
+	}
+	if (unlikely(!dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
+		return false;
+	st(p, sz, val);
+	return true;
+}
+
+HOT bool first_probe_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va,
+			unsigned sz, soft_exec_fn miss)
+{
+	uint8_t *p;
+	if (!miss) {
+		fmem_probe_wr(v, d, va, sz);
+		return true;
+	}
+	return dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p);
+}
+
+/* A handler and its twin for a miss of its first access (first_rd()),
+ * which must stay a function of its own: inlined, its calls would make
+ * the handler save registers again. */
+#define MEM_HANDLER(name, sz, call)                                                          \
+	static __attribute__((noinline)) bool name##_miss(struct soft_vcpu *v,                \
+							  const struct soft_dinsn *d)         \
+	{ enum { SZ = sz }; const soft_exec_fn MISS = NULL; return call; }                     \
+	static bool name(struct soft_vcpu *v, const struct soft_dinsn *d)                     \
+	{ enum { SZ = sz }; const soft_exec_fn MISS = name##_miss; return call; }
+#define SIZED_MEM_HANDLERS(name, call) MEM_HANDLER(name##_4, 4, call) MEM_HANDLER(name##_8, 8, call)
+
 
 /* branch()'s check, the target then given to end_block(). */
 HOT void fbranch(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t target)
@@ -225,15 +290,19 @@ enum fast_alu_form {
 };
 
 HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind, unsigned sz,
-		  enum fast_alu_form form, int jcc)
+		  enum fast_alu_form form, int jcc, soft_exec_fn miss)
 {
 	uint64_t a, b, r;
 	if (form == FAST_EG_M || form == FAST_EI_M) {
 		b = form == FAST_EG_M ? reg_rd_w(v, d->reg, sz) : d->imm & szmask(sz);
 		uint64_t addr = ea_fast(v, d);
-		if (kind != SOFT_ALU_CMP)
-			fmem_probe_wr(v, d, addr, sz);
-		a = fmem_rd(v, d, addr, sz);
+		if (kind != SOFT_ALU_CMP) {
+			if (!first_probe_wr(v, d, addr, sz, miss))
+				return miss(v, d);
+			a = fmem_rd(v, d, addr, sz);
+		} else if (!first_rd(v, d, addr, sz, miss, &a)) {
+			return miss(v, d);
+		}
 		if (kind == SOFT_ALU_CMP) {
 			lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
 			return finish(v, d, jcc);
@@ -254,7 +323,10 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 	case FAST_GE_RR: b = reg_rd_w(v, d->rm, sz); break;
 	case FAST_EG_RR: b = reg_rd_w(v, d->reg, sz); break;
 	case FAST_EI_R: b = d->imm & szmask(sz); break;
-	default: b = fmem_rd(v, d, ea_fast(v, d), sz); break;
+	default:
+		if (!first_rd(v, d, ea_fast(v, d), sz, miss, &b))
+			return miss(v, d);
+		break;
 	}
 	if (kind == SOFT_ALU_CMP)
 		lazy(v, SOFT_CC_SUB, sz, (a - b) & szmask(sz), a, b);
@@ -265,12 +337,17 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 
 /* TEST r/m, reg and TEST r/m, imm: flags only. */
 HOT bool test_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
-		   enum fast_alu_form form, int jcc)
+		   enum fast_alu_form form, int jcc, soft_exec_fn miss)
 {
 	uint64_t b = form == FAST_EI_R || form == FAST_EI_M ? d->imm & szmask(sz)
 							      : reg_rd_w(v, d->reg, sz);
-	uint64_t a = form == FAST_EG_M || form == FAST_EI_M ? fmem_rd(v, d, ea_fast(v, d), sz)
-							      : reg_rd_w(v, d->rm, sz);
+	uint64_t a;
+	if (form == FAST_EG_M || form == FAST_EI_M) {
+		if (!first_rd(v, d, ea_fast(v, d), sz, miss, &a))
+			return miss(v, d);
+	} else {
+		a = reg_rd_w(v, d->rm, sz);
+	}
 	lazy(v, SOFT_CC_LOGIC, sz, a & b, a, b);
 	return finish(v, d, jcc);
 }
@@ -286,8 +363,9 @@ enum fast_mov_form {
 };
 
 HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
-		  enum fast_mov_form form, bool to_rm)
+		  enum fast_mov_form form, bool to_rm, soft_exec_fn miss)
 {
+	uint64_t x;
 	switch (form) {
 	case FAST_MOV_RR:
 		if (to_rm)
@@ -296,16 +374,20 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 			reg_wr(v, d->reg, sz, reg_rd_w(v, d->rm, sz));
 		break;
 	case FAST_MOV_LOAD:
-		reg_wr(v, d->reg, sz, fmem_rd(v, d, ea_fast(v, d), sz));
+		if (!first_rd(v, d, ea_fast(v, d), sz, miss, &x))
+			return miss(v, d);
+		reg_wr(v, d->reg, sz, x);
 		break;
 	case FAST_MOV_STORE:
-		fmem_wr(v, d, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz));
+		if (!first_wr(v, d, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz), miss))
+			return miss(v, d);
 		break;
 	case FAST_MOV_RI:
 		reg_wr(v, to_rm ? d->rm : d->reg, sz, d->imm);
 		break;
 	default:
-		fmem_wr(v, d, ea_fast(v, d), sz, d->imm);
+		if (!first_wr(v, d, ea_fast(v, d), sz, d->imm, miss))
+			return miss(v, d);
 		break;
 	}
 	return retire(v, d);
@@ -313,31 +395,17 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 
 /* ---- handlers ---- */
 
-#define ALU_HANDLERS(name, kind)                                                              \
-	static bool alu_##name##_ge_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_GE_RR, NO_JCC); }                                        \
-	static bool alu_##name##_ge_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_GE_RR, NO_JCC); }                                        \
-	static bool alu_##name##_eg_rr_4(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 4, FAST_EG_RR, NO_JCC); }                                        \
-	static bool alu_##name##_eg_rr_8(struct soft_vcpu *v, const struct soft_dinsn *d)     \
-	{ return alu_body(v, d, kind, 8, FAST_EG_RR, NO_JCC); }                                        \
-	static bool alu_##name##_ei_r_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_R, NO_JCC); }                                         \
-	static bool alu_##name##_ei_r_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_R, NO_JCC); }                                         \
-	static bool alu_##name##_ge_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_GE_M, NO_JCC); }                                         \
-	static bool alu_##name##_ge_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_GE_M, NO_JCC); }                                         \
-	static bool alu_##name##_eg_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EG_M, NO_JCC); }                                         \
-	static bool alu_##name##_eg_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EG_M, NO_JCC); }                                         \
-	static bool alu_##name##_ei_m_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 4, FAST_EI_M, NO_JCC); }                                         \
-	static bool alu_##name##_ei_m_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
-	{ return alu_body(v, d, kind, 8, FAST_EI_M, NO_JCC); }
+#define ALU_REG(name, kind, form, f)                                                         \
+	static bool alu_##name##_##f##_4(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 4, form, NO_JCC, NULL); }                                \
+	static bool alu_##name##_##f##_8(struct soft_vcpu *v, const struct soft_dinsn *d)      \
+	{ return alu_body(v, d, kind, 8, form, NO_JCC, NULL); }
+#define ALU_MEM(name, kind, form, f)                                                         \
+	SIZED_MEM_HANDLERS(alu_##name##_##f, alu_body(v, d, kind, SZ, form, NO_JCC, MISS))
+#define ALU_HANDLERS(name, kind)                                                             \
+	ALU_REG(name, kind, FAST_GE_RR, ge_rr) ALU_REG(name, kind, FAST_EG_RR, eg_rr)        \
+	ALU_REG(name, kind, FAST_EI_R, ei_r) ALU_MEM(name, kind, FAST_GE_M, ge_m)            \
+	ALU_MEM(name, kind, FAST_EG_M, eg_m) ALU_MEM(name, kind, FAST_EI_M, ei_m)
 #define ALU_ROW(name)                                                                          \
 	{ { alu_##name##_ge_rr_4, alu_##name##_ge_rr_8 }, { alu_##name##_eg_rr_4, alu_##name##_eg_rr_8 }, \
 	  { alu_##name##_ei_r_4, alu_##name##_ei_r_8 }, { alu_##name##_ge_m_4, alu_##name##_ge_m_8 },   \
@@ -365,17 +433,17 @@ static const soft_exec_fn alu_handlers[8][FAST_ALU_FORMS][2] = {
 	static bool name##_8(struct soft_vcpu *v, const struct soft_dinsn *d) { enum { SZ = 8 }; return call; }
 #define SIZED(name) { name##_4, name##_8 }
 
-SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR, NO_JCC))
-SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R, NO_JCC))
-SIZED_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M, NO_JCC))
-SIZED_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M, NO_JCC))
-SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false))
-SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true))
-SIZED_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false))
-SIZED_HANDLERS(mov_store, mov_body(v, d, SZ, FAST_MOV_STORE, false))
-SIZED_HANDLERS(mov_ri_reg, mov_body(v, d, SZ, FAST_MOV_RI, false))
-SIZED_HANDLERS(mov_ri_rm, mov_body(v, d, SZ, FAST_MOV_RI, true))
-SIZED_HANDLERS(mov_mi, mov_body(v, d, SZ, FAST_MOV_MI, false))
+SIZED_HANDLERS(test_eg_rr, test_body(v, d, SZ, FAST_EG_RR, NO_JCC, NULL))
+SIZED_HANDLERS(test_ei_r, test_body(v, d, SZ, FAST_EI_R, NO_JCC, NULL))
+SIZED_MEM_HANDLERS(test_eg_m, test_body(v, d, SZ, FAST_EG_M, NO_JCC, MISS))
+SIZED_MEM_HANDLERS(test_ei_m, test_body(v, d, SZ, FAST_EI_M, NO_JCC, MISS))
+SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false, NULL))
+SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true, NULL))
+SIZED_MEM_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false, MISS))
+SIZED_MEM_HANDLERS(mov_store, mov_body(v, d, SZ, FAST_MOV_STORE, false, MISS))
+SIZED_HANDLERS(mov_ri_reg, mov_body(v, d, SZ, FAST_MOV_RI, false, NULL))
+SIZED_HANDLERS(mov_ri_rm, mov_body(v, d, SZ, FAST_MOV_RI, true, NULL))
+SIZED_MEM_HANDLERS(mov_mi, mov_body(v, d, SZ, FAST_MOV_MI, false, MISS))
 
 HOT bool lea_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz)
 {
@@ -414,16 +482,19 @@ SIZED_HANDLERS(dec_r, incdec_body(v, d, SZ, false, NO_JCC))
 	FOR_CC(JCC_SIZED, name, call)                                                        \
 	static const soft_exec_fn name[16][2] = { FOR_CC(JCC_ROW, name, call) };
 
-JCC_HANDLERS(cmp_ge_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_RR, CC))
-JCC_HANDLERS(cmp_eg_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_RR, CC))
-JCC_HANDLERS(cmp_ei_r_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_R, CC))
-JCC_HANDLERS(cmp_ge_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_M, CC))
-JCC_HANDLERS(cmp_eg_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_M, CC))
-JCC_HANDLERS(cmp_ei_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_M, CC))
-JCC_HANDLERS(test_eg_rr_jcc, test_body(v, d, SZ, FAST_EG_RR, CC))
-JCC_HANDLERS(test_ei_r_jcc, test_body(v, d, SZ, FAST_EI_R, CC))
-JCC_HANDLERS(test_eg_m_jcc, test_body(v, d, SZ, FAST_EG_M, CC))
-JCC_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, CC))
+/* A memory form's first access missing, the twin of the CMP or TEST
+ * alone runs it, and the JCC then runs from its own entry. */
+#define TWIN(name) (SZ == 4 ? name##_4_miss : name##_8_miss)
+JCC_HANDLERS(cmp_ge_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_RR, CC, NULL))
+JCC_HANDLERS(cmp_eg_rr_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_RR, CC, NULL))
+JCC_HANDLERS(cmp_ei_r_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_R, CC, NULL))
+JCC_HANDLERS(cmp_ge_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_GE_M, CC, TWIN(alu_cmp_ge_m)))
+JCC_HANDLERS(cmp_eg_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EG_M, CC, TWIN(alu_cmp_eg_m)))
+JCC_HANDLERS(cmp_ei_m_jcc, alu_body(v, d, SOFT_ALU_CMP, SZ, FAST_EI_M, CC, TWIN(alu_cmp_ei_m)))
+JCC_HANDLERS(test_eg_rr_jcc, test_body(v, d, SZ, FAST_EG_RR, CC, NULL))
+JCC_HANDLERS(test_ei_r_jcc, test_body(v, d, SZ, FAST_EI_R, CC, NULL))
+JCC_HANDLERS(test_eg_m_jcc, test_body(v, d, SZ, FAST_EG_M, CC, TWIN(test_eg_m)))
+JCC_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, CC, TWIN(test_ei_m)))
 JCC_HANDLERS(inc_r_jcc, incdec_body(v, d, SZ, true, CC))
 JCC_HANDLERS(dec_r_jcc, incdec_body(v, d, SZ, false, CC))
 
@@ -452,9 +523,13 @@ static const soft_exec_fn shift_handlers[8][2] = {
 
 /* IMUL reg, r/m (register or memory) and IMUL reg, r/m, imm. */
 HOT bool imul2_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool mem,
-		    bool with_imm)
+		    bool with_imm, soft_exec_fn miss)
 {
-	uint64_t b = mem ? fmem_rd(v, d, ea_fast(v, d), sz) : reg_rd_w(v, d->rm, sz);
+	uint64_t b;
+	if (!mem)
+		b = reg_rd_w(v, d->rm, sz);
+	else if (!first_rd(v, d, ea_fast(v, d), sz, miss, &b))
+		return miss(v, d);
 	uint64_t a = with_imm ? d->imm : reg_rd_w(v, d->reg, sz);
 	__int128 p = (__int128)sext(a, sz) * sext(b, sz);
 	uint64_t lo = (uint64_t)p & szmask(sz);
@@ -463,24 +538,31 @@ HOT bool imul2_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz
 	lazy(v, SOFT_CC_MUL, sz, lo, 0, over);
 	return retire(v, d);
 }
-SIZED_HANDLERS(imul_rr, imul2_body(v, d, SZ, false, false))
-SIZED_HANDLERS(imul_rm, imul2_body(v, d, SZ, true, false))
-SIZED_HANDLERS(imul_rri, imul2_body(v, d, SZ, false, true))
-SIZED_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true))
+SIZED_HANDLERS(imul_rr, imul2_body(v, d, SZ, false, false, NULL))
+SIZED_MEM_HANDLERS(imul_rm, imul2_body(v, d, SZ, true, false, MISS))
+SIZED_HANDLERS(imul_rri, imul2_body(v, d, SZ, false, true, NULL))
+SIZED_MEM_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true, MISS))
 
-static bool push_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT bool push_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn miss)
 {
-	fpush(v, d, reg_rd_w(v, d->reg, 8));
+	uint64_t sp = v->r[4] - 8;
+	if (!first_wr(v, d, sp, 8, reg_rd_w(v, d->reg, 8), miss))
+		return miss(v, d);
+	v->r[4] = sp;
 	return retire(v, d);
 }
+MEM_HANDLER(push_r64, 8, push_body(v, d, MISS))
 
-static bool pop_r64(struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT bool pop_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn miss)
 {
-	uint64_t a = fmem_rd(v, d, v->r[4], 8);
+	uint64_t a;
+	if (!first_rd(v, d, v->r[4], 8, miss, &a))
+		return miss(v, d);
 	v->r[4] += 8;
 	reg_wr(v, d->reg, 8, a);
 	return retire(v, d);
 }
+MEM_HANDLER(pop_r64, 8, pop_body(v, d, MISS))
 
 static bool nop(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
@@ -488,20 +570,27 @@ static bool nop(struct soft_vcpu *v, const struct soft_dinsn *d)
 }
 
 /* Branches retire themselves, as in exec(). */
-static bool call_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT bool call_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn miss)
 {
 	uint64_t next = next_rip(v, d);
-	fpush(v, d, next);
+	uint64_t sp = v->r[4] - 8;
+	if (!first_wr(v, d, sp, 8, next, miss))
+		return miss(v, d);
+	v->r[4] = sp;
 	return branch_to(v, d, next + d->imm);
 }
+MEM_HANDLER(call_rel, 8, call_body(v, d, MISS))
 
-static bool ret_near(struct soft_vcpu *v, const struct soft_dinsn *d)
+HOT bool ret_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn miss)
 {
-	uint64_t a = fmem_rd(v, d, v->r[4], 8);
+	uint64_t a;
+	if (!first_rd(v, d, v->r[4], 8, miss, &a))
+		return miss(v, d);
 	fbranch(v, d, a);
 	v->r[4] += 8;
 	return end_block(v, a);
 }
+MEM_HANDLER(ret_near, 8, ret_body(v, d, MISS))
 
 static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {

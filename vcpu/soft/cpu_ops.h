@@ -268,41 +268,67 @@ HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64
  * (v->dfast); soft_host_ptr_fill() looks up and fills. */
 uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc);
 
-HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+/* host_ptr()'s inline part: the cached lookup of va's page allows acc.
+ * The tag compared is that of the access's last byte: equal to the
+ * entry's, it says that the access stays in the page (an entry sits in
+ * its own page's slot, so the next page's tag is never in this one's).
+ * true with *p and the hit counted; false with nothing counted. */
+HOT bool dfast_hit(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
+		   uint8_t **p)
+{
+	struct soft_mmu *mmu = v->m->mmu;
+	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
+	if (likely(fe->tag == (((va + sz - 1) / SOFT_PAGE) << 1 | (v->cpl == 3)) &&
+		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
+		soft_mmu_commit_data_hit(mmu, fe->e);
+		*p = (uint8_t *)(uintptr_t)(va + fe->host);
+		return true;
+	}
+	return false;
+}
+
+/* host_ptr() after dfast_hit() missed. */
+HOT uint8_t *host_ptr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
 {
 	if (unlikely((va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE))
 		return NULL;
-	struct soft_mmu *mmu = v->m->mmu;
-	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
-	if (likely(fe->tag == ((va / SOFT_PAGE) << 1 | (v->cpl == 3)) &&
-		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
-		soft_mmu_commit_data_hit(mmu, fe->e);
-		return (uint8_t *)(uintptr_t)(va + fe->host);
-	}
 	return soft_host_ptr_fill(v, va, sz, acc);
 }
 
+HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+{
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, acc, &p)))
+		return p;
+	return host_ptr_miss(v, va, sz, acc);
+}
+
 /* The full paths of mem_rd / mem_wr / mem_probe_wr (cpu_exec.c), out of
- * line so that the handlers' fast paths stay short. */
+ * line so that the handlers' fast paths stay short: *_miss after a miss
+ * of dfast_hit() (host_ptr_miss(), then *_slow), *_slow after one of
+ * host_ptr(). */
+uint64_t soft_mem_rd_miss(struct soft_vcpu *v, uint64_t va, unsigned sz);
+void soft_mem_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val);
+void soft_mem_probe_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz);
 uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
 void soft_mem_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val);
 void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
 
 HOT uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_READ);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_READ, &p)))
 		return ld(p, sz);
-	return soft_mem_rd_slow(v, va, sz);
+	return soft_mem_rd_miss(v, va, sz);
 }
 
 HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
 		st(p, sz, val);
 	else
-		soft_mem_wr_slow(v, va, sz, val);
+		soft_mem_wr_miss(v, va, sz, val);
 }
 
 /* A read-modify-write destination must be writable before it is read:
@@ -311,9 +337,10 @@ HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
  * translations.) */
 HOT void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	if (likely(host_ptr(v, va, sz, SOFT_ACCESS_WRITE)))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
 		return;
-	soft_mem_probe_wr_slow(v, va, sz);
+	soft_mem_probe_wr_miss(v, va, sz);
 }
 
 /* The store of a read-modify-write whose flags must be put back when it
