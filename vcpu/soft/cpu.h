@@ -253,6 +253,10 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
 /* The handler of d fused with the JCC `next` right after it in the same
  * block (both run from one call), or NULL when there is none. */
 soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next);
+/* The n entries of a block just decoded: how many are left from each,
+ * and the handlers that depend on the entries after them (fused with a
+ * JCC, results only where the flags are overwritten unseen). */
+void soft_finish_block(struct soft_cinsn *c, unsigned n);
 /* Fills in a decoded instruction's handler and precomputed operands;
  * off: its offset in its page. */
 void soft_prepare_insn(struct soft_cinsn *c, unsigned off);

@@ -419,13 +419,7 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 			break;
 		m->decodes++;
 	}
-	for (uint32_t i = 0; i < count; i++) {
-		struct soft_cinsn *c = &cp->insns[first + i];
-		c->left = count - i;
-		soft_exec_fn fused = i + 1 < count ? soft_fuse_jcc(&c->d, &c[1].d) : NULL;
-		if (fused)
-			c->fn = fused;
-	}
+	soft_finish_block(&cp->insns[first], count);
 	return &cp->insns[first];
 }
 

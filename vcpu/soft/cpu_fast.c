@@ -543,6 +543,113 @@ SIZED_MEM_HANDLERS(imul_rm, imul2_body(v, d, SZ, true, false, MISS))
 SIZED_HANDLERS(imul_rri, imul2_body(v, d, SZ, false, true, NULL))
 SIZED_MEM_HANDLERS(imul_rmi, imul2_body(v, d, SZ, true, true, MISS))
 
+/* ---- results whose flags nobody sees ----
+ *
+ * A register instruction whose flags the rest of its block overwrites
+ * before anything can read or show them (soft_finish_block()) runs a
+ * handler that computes its result only: the same registers, lazy state
+ * as the overwriting instruction leaves it.  Flags are seen by an
+ * instruction that reads them and wherever the state may be looked at:
+ * a fault or miss (any memory access), the generic executor, the block's
+ * end; a block cut short by its budget runs its entries through the
+ * generic executor (start_block()). */
+
+HOT uint64_t alu_value(unsigned kind, unsigned sz, uint64_t a, uint64_t b)
+{
+	switch (kind) {
+	case SOFT_ALU_ADD: return (a + b) & szmask(sz);
+	case SOFT_ALU_OR: return a | b;
+	case SOFT_ALU_AND: return a & b;
+	case SOFT_ALU_XOR: return a ^ b;
+	default: return (a - b) & szmask(sz); /* SUB */
+	}
+}
+
+HOT bool alu_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind, unsigned sz,
+		     enum fast_alu_form form)
+{
+	unsigned dst = form == FAST_GE_RR ? d->reg : d->rm;
+	uint64_t b = form == FAST_GE_RR ? reg_rd_w(v, d->rm, sz)
+		   : form == FAST_EG_RR ? reg_rd_w(v, d->reg, sz) : d->imm & szmask(sz);
+	reg_wr(v, dst, sz, alu_value(kind, sz, reg_rd_w(v, dst, sz), b));
+	return retire(v, d);
+}
+
+#define ALU_NF(name, kind)                                                                   \
+	SIZED_HANDLERS(alu_nf_##name##_ge_rr, alu_nf_body(v, d, kind, SZ, FAST_GE_RR))       \
+	SIZED_HANDLERS(alu_nf_##name##_eg_rr, alu_nf_body(v, d, kind, SZ, FAST_EG_RR))       \
+	SIZED_HANDLERS(alu_nf_##name##_ei_r, alu_nf_body(v, d, kind, SZ, FAST_EI_R))
+#define ALU_NF_ROW(name)                                                                     \
+	{ [FAST_GE_RR] = SIZED(alu_nf_##name##_ge_rr), [FAST_EG_RR] = SIZED(alu_nf_##name##_eg_rr), \
+	  [FAST_EI_R] = SIZED(alu_nf_##name##_ei_r) }
+ALU_NF(add, SOFT_ALU_ADD)
+ALU_NF(or, SOFT_ALU_OR)
+ALU_NF(and, SOFT_ALU_AND)
+ALU_NF(sub, SOFT_ALU_SUB)
+ALU_NF(xor, SOFT_ALU_XOR)
+/* [kind][register form][size 4, 8] */
+static const soft_exec_fn alu_nf[8][FAST_EI_R + 1][2] = {
+	[SOFT_ALU_ADD] = ALU_NF_ROW(add), [SOFT_ALU_OR] = ALU_NF_ROW(or),
+	[SOFT_ALU_AND] = ALU_NF_ROW(and), [SOFT_ALU_SUB] = ALU_NF_ROW(sub),
+	[SOFT_ALU_XOR] = ALU_NF_ROW(xor),
+};
+
+HOT bool incdec_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool inc)
+{
+	uint64_t a = reg_rd_w(v, d->rm, sz);
+	reg_wr(v, d->rm, sz, (inc ? a + 1 : a - 1) & szmask(sz));
+	return retire(v, d);
+}
+SIZED_HANDLERS(inc_nf, incdec_nf_body(v, d, SZ, true))
+SIZED_HANDLERS(dec_nf, incdec_nf_body(v, d, SZ, false))
+
+/* shift()'s result alone. */
+HOT uint64_t shift_value(unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
+{
+	unsigned bits = sz * 8, e;
+	cnt &= sz == 8 ? 0x3f : 0x1f;
+	if (cnt == 0)
+		return a;
+	switch (kind) {
+	case SOFT_SH_SHL: return (a << cnt) & szmask(sz);
+	case SOFT_SH_SHR: return a >> cnt;
+	case SOFT_SH_SAR: return (uint64_t)(sext(a, sz) >> cnt) & szmask(sz);
+	case SOFT_SH_ROL:
+		e = cnt % bits;
+		return e ? ((a << e) | (a >> (bits - e))) & szmask(sz) : a;
+	default: /* ROR */
+		e = cnt % bits;
+		return e ? ((a >> e) | (a << (bits - e))) & szmask(sz) : a;
+	}
+}
+
+HOT bool shift_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
+{
+	unsigned cnt = d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm;
+	reg_wr(v, d->rm, sz, shift_value(kind, sz, reg_rd_w(v, d->rm, sz), cnt));
+	return retire(v, d);
+}
+SIZED_HANDLERS(rol_nf, shift_nf_body(v, d, SZ, SOFT_SH_ROL))
+SIZED_HANDLERS(ror_nf, shift_nf_body(v, d, SZ, SOFT_SH_ROR))
+SIZED_HANDLERS(shl_nf, shift_nf_body(v, d, SZ, SOFT_SH_SHL))
+SIZED_HANDLERS(shr_nf, shift_nf_body(v, d, SZ, SOFT_SH_SHR))
+SIZED_HANDLERS(sar_nf, shift_nf_body(v, d, SZ, SOFT_SH_SAR))
+static const soft_exec_fn shift_nf[8][2] = {
+	[SOFT_SH_ROL] = SIZED(rol_nf), [SOFT_SH_ROR] = SIZED(ror_nf),
+	[SOFT_SH_SHL] = SIZED(shl_nf), [SOFT_SH_SAL] = SIZED(shl_nf),
+	[SOFT_SH_SHR] = SIZED(shr_nf), [SOFT_SH_SAR] = SIZED(sar_nf),
+};
+
+/* The low half of a product is the same signed or not. */
+HOT bool imul_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, bool with_imm)
+{
+	uint64_t a = with_imm ? d->imm : reg_rd_w(v, d->reg, sz);
+	reg_wr(v, d->reg, sz, (a * reg_rd_w(v, d->rm, sz)) & szmask(sz));
+	return retire(v, d);
+}
+SIZED_HANDLERS(imul_rr_nf, imul_nf_body(v, d, SZ, false))
+SIZED_HANDLERS(imul_rri_nf, imul_nf_body(v, d, SZ, true))
+
 HOT bool push_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn miss)
 {
 	uint64_t sp = v->r[4] - 8;
@@ -743,6 +850,107 @@ soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *
 		return dec_r_jcc[cc][size_index(d)];
 	default:
 		return NULL;
+	}
+}
+
+/* The handler of d computing its result only (its flags unseen), or NULL. */
+static soft_exec_fn select_flagless(const struct soft_dinsn *d)
+{
+	if (!select_fast(d) || d->mem)
+		return NULL;
+	unsigned sz = size_index(d);
+	enum fast_alu_form form;
+	switch (d->op) {
+	case SOFT_OP_ALU:
+		if (!alu_form(d, &form) || form > FAST_EI_R)
+			return NULL;
+		return alu_nf[d->sub & 7][form][sz];
+	case SOFT_OP_INC:
+		return (soft_exec_fn[2])SIZED(inc_nf)[sz];
+	case SOFT_OP_DEC:
+		return (soft_exec_fn[2])SIZED(dec_nf)[sz];
+	case SOFT_OP_SHIFT:
+		return shift_nf[d->sub & 7][sz];
+	case SOFT_OP_IMUL2:
+		return d->opnds == SOFT_P_GEI ? (soft_exec_fn[2])SIZED(imul_rri_nf)[sz]
+					      : (soft_exec_fn[2])SIZED(imul_rr_nf)[sz];
+	default:
+		return NULL;
+	}
+}
+
+/* The arithmetic flags a specialised register form reads (*rd) and sets
+ * (*wr, as the model defines them: all six after a shift, IMUL...), for
+ * one that cannot fault or leave its block; false for any other, which
+ * may show the flags. */
+static bool flag_effect(const struct soft_dinsn *d, unsigned *rd, unsigned *wr)
+{
+	*rd = *wr = 0;
+	if (!select_fast(d))
+		return false;
+	if (d->op == SOFT_OP_LEA)
+		return true; /* no access: an address only */
+	if (d->mem)
+		return false;
+	switch (d->op) {
+	case SOFT_OP_ALU:
+		if (!alu_handlers[d->sub & 7][0][0])
+			return false; /* ADC, SBB: generic */
+		*wr = SOFT_ARITH;
+		return true;
+	case SOFT_OP_TEST:
+	case SOFT_OP_IMUL2:
+		*wr = SOFT_ARITH;
+		return true;
+	case SOFT_OP_MOV:
+	case SOFT_OP_NOP:
+		return true;
+	case SOFT_OP_INC:
+	case SOFT_OP_DEC:
+		*rd = SOFT_CF;
+		*wr = SOFT_ARITH & ~SOFT_CF;
+		return true;
+	case SOFT_OP_SHIFT: {
+		unsigned cnt = (d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm) &
+			       (d->osize == 8 ? 0x3f : 0x1f);
+		unsigned kind = d->sub & 7;
+		if (cnt != 0)
+			*wr = kind == SOFT_SH_ROL || kind == SOFT_SH_ROR ? SOFT_CF | SOFT_OF
+									 : SOFT_ARITH;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* Whether the flags c[0] sets are all set again by c[1..n) before
+ * anything reads or may show them. */
+static bool flags_unseen(const struct soft_cinsn *c, unsigned n)
+{
+	unsigned rd, pending;
+	if (!flag_effect(&c->d, &rd, &pending) || pending == 0)
+		return false;
+	for (unsigned j = 1; j < n; j++) {
+		unsigned wr;
+		if (!flag_effect(&c[j].d, &rd, &wr) || (rd & pending))
+			return false;
+		pending &= ~wr;
+		if (pending == 0)
+			return true;
+	}
+	return false;
+}
+
+void soft_finish_block(struct soft_cinsn *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		c[i].left = (uint16_t)(n - i);
+		soft_exec_fn fn = i + 1 < n ? soft_fuse_jcc(&c[i].d, &c[i + 1].d) : NULL;
+		if (!fn && flags_unseen(&c[i], n - i))
+			fn = select_flagless(&c[i].d);
+		if (fn)
+			c[i].fn = fn;
 	}
 }
 

@@ -593,14 +593,20 @@ HOT void sync_at(struct soft_vcpu *v, const struct soft_dinsn *d)
 
 /* Starts the block at RIP, or returns to the run loop.  The budget to
  * stop_at as the run loop sets it (the two must agree): the block runs up
- * to blk_last. */
+ * to blk_last.  Where the budget ends inside the block, each entry up to
+ * there runs alone through the generic executor: a handler may leave
+ * flags that the rest of its block sets again unset (soft_finish_block()),
+ * which the end of the budget would show. */
 HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
 {
-	uint64_t budget = v->stop_at - v->icount;
-	uint64_t n = c->left < budget ? c->left : budget;
+	uint64_t n = c->left;
+	if (unlikely(v->stop_at - v->icount < n))
+		n = 1;
 	v->blk_icount_end = v->icount + n;
 	v->blk_last = &c[n - 1].d;
 	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
+	if (unlikely(n < c->left))
+		return soft_exec_generic(v, &c->d);
 	return c->fn(v, &c->d);
 }
 
