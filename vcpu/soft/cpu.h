@@ -253,6 +253,10 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
 /* The handler of d fused with the JCC `next` right after it in the same
  * block (both run from one call), or NULL when there is none. */
 soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next);
+/* Fills in the entry after a block's last, which ends the block when the
+ * last is not a branch (RIP goes to off in the page): the handlers that
+ * cannot end their block early run the next entry without a test. */
+void soft_end_entry(struct soft_cinsn *c, unsigned off);
 /* The n entries of a block just decoded: how many are left from each,
  * and the handlers that depend on the entries after them (fused with a
  * JCC, results only where the flags are overwritten unseen). */

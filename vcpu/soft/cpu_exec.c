@@ -353,7 +353,7 @@ static _Noreturn void decode_failed(struct soft_vcpu *v, int rc, const uint8_t *
 }
 
 /* Decode the instruction at RIP when it straddles two pages: fetched
- * with two translations into *tmp, never cached. */
+ * with two translations into tmp[0], never cached (tmp[1] ends it). */
 static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	struct soft_machine *m = v->m;
@@ -375,6 +375,7 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
 	if (n < 0)
 		decode_failed(v, n, buf, tmp->d.len);
 	soft_prepare_insn(tmp, off);
+	soft_end_entry(&tmp[1], off + (unsigned)n);
 	return tmp;
 }
 
@@ -383,8 +384,10 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
  * an instruction already decoded, one that does not decode (it raises #UD
  * when reached, not before) or SOFT_BLOCK_MAX.  Decoding ahead reads
  * machine memory only: no translation, no counter, no guest-visible
- * effect.  Returns the cached first instruction, or *tmp for one
- * straddling two pages or when the cache cannot grow. */
+ * effect.  Every block is followed by an end entry (soft_end_entry()).
+ * Returns the cached first instruction, or tmp (two entries: the
+ * instruction and its end) for one straddling two pages or when the cache
+ * cannot grow. */
 static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	struct soft_machine *m = v->m;
@@ -397,11 +400,14 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 		return fetch_straddling(v, tmp);
 	if (n < 0)
 		decode_failed(v, n, page + off, tmp->d.len);
-	if (cp->cap - cp->n < SOFT_BLOCK_MAX) {
+	if (cp->cap - cp->n < SOFT_BLOCK_MAX + 1) {
 		uint32_t cap = cp->cap ? cp->cap * 2 : 128;
 		struct soft_cinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
-		if (!ni)
-			return tmp; /* run uncached rather than fail */
+		if (!ni) {
+			/* Run uncached rather than fail. */
+			soft_end_entry(&tmp[1], off + (unsigned)n);
+			return tmp;
+		}
 		cp->insns = ni;
 		cp->cap = cap;
 	}
@@ -419,6 +425,7 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 			break;
 		m->decodes++;
 	}
+	soft_end_entry(&cp->insns[cp->n++], off);
 	soft_finish_block(&cp->insns[first], count);
 	return &cp->insns[first];
 }
@@ -1264,14 +1271,14 @@ bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
  * to soft_cpu_run(). */
 static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 {
-	struct soft_cinsn tmp;
+	struct soft_cinsn tmp[2];
 	for (;;) {
 		if (unlikely(v->icount >= v->stop_at)) {
 			if (soft_async(v))
 				return;
 			continue;
 		}
-		const struct soft_cinsn *c = fetch(v, &tmp);
+		const struct soft_cinsn *c = fetch(v, tmp);
 		v->chain_left = SOFT_CHAIN_MAX;
 		if (unlikely(!start_block(v, c)))
 			return;

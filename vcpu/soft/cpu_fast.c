@@ -59,6 +59,13 @@ HOT uint64_t ea_fast(const struct soft_vcpu *v, const struct soft_dinsn *d)
 	return c->ea_disp + vcpu_field(v, c->ea_base) + (vcpu_field(v, c->ea_index) << d->scale);
 }
 
+/* ea_fast() of an operand without an index register. */
+HOT uint64_t ea_noindex(const struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	const struct soft_cinsn *c = cinsn_of(d);
+	return c->ea_disp + vcpu_field(v, c->ea_base);
+}
+
 /* ---- RIP and the count (soft_vcpu.blk_last) ---- */
 
 /* Out of line: only the paths that leave the handler's inline fast path
@@ -233,10 +240,34 @@ HOT void fbranch(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t targe
 }
 
 /* Every handler but a branch's ends like the generic executor's cases,
- * then runs the next instruction of the block. */
+ * then runs the next entry of the block: the block's budget covers it
+ * (start_block() runs a block cut short entry by entry through the
+ * generic executor), and after the block's last, the next is its end
+ * (soft_end_entry()). */
 HOT bool retire(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
+	const struct soft_cinsn *c = cinsn_of(d) + 1;
+	return c->fn(v, &c->d);
+}
+
+/* retire() for a handler that writes memory: the write may have reset
+ * a page with decoded code, which ends the block with it (blk_last). */
+HOT bool retire_write(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
 	return next_insn(v, d);
+}
+
+/* The handler of the end entry. */
+static bool block_end_entry(struct soft_vcpu *v, const struct soft_dinsn *d)
+{
+	return end_block(v, v->blk_vbase + cinsn_of(d)->off);
+}
+
+void soft_end_entry(struct soft_cinsn *c, unsigned off)
+{
+	memset(c, 0, sizeof(*c));
+	c->fn = block_end_entry;
+	c->off = (uint16_t)off;
 }
 
 /* A branch is the last entry of its block: the block ends at it. */
@@ -259,12 +290,9 @@ HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 
 /* The end of a flag-setting instruction fused with the JCC of condition
  * cc after it (the last of the block, soft_fuse_jcc()): it retires, then
- * the JCC runs here when the block's budget covers it too, else the
- * block ends before it as it would have. */
+ * the JCC runs here (the block's budget covers both, see retire()). */
 HOT bool then_jcc(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 {
-	if (unlikely(d == v->blk_last))
-		return end_block(v, next_rip(v, d));
 	return jcc_body(v, &(cinsn_of(d) + 1)->d, cc);
 }
 
@@ -315,7 +343,7 @@ HOT bool alu_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned kind
 			soft_set_flags(v, sf);
 			soft_raise_fault(v, &f, SOFT_ACCESS_WRITE, addr, sz);
 		}
-		return retire(v, d);
+		return retire_write(v, d);
 	}
 	unsigned dst = form == FAST_GE_RR || form == FAST_GE_M ? d->reg : d->rm;
 	a = reg_rd_w(v, dst, sz);
@@ -357,6 +385,8 @@ enum fast_mov_form {
 	FAST_MOV_RR = 0,  /* reg <- r/m register (8b) or r/m <- reg (89) */
 	FAST_MOV_LOAD,    /* reg <- memory */
 	FAST_MOV_STORE,   /* memory <- reg */
+	FAST_MOV_LOAD_B,  /* the two without an index register: the most common */
+	FAST_MOV_STORE_B,
 	FAST_MOV_RI,      /* register <- immediate (b8+r, c7 /0 register) */
 	FAST_MOV_MI,      /* memory <- immediate */
 	FAST_MOV_FORMS
@@ -374,12 +404,16 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 			reg_wr(v, d->reg, sz, reg_rd_w(v, d->rm, sz));
 		break;
 	case FAST_MOV_LOAD:
-		if (!first_rd(v, d, ea_fast(v, d), sz, miss, &x))
+	case FAST_MOV_LOAD_B:
+		if (!first_rd(v, d, form == FAST_MOV_LOAD ? ea_fast(v, d) : ea_noindex(v, d), sz,
+			      miss, &x))
 			return miss(v, d);
 		reg_wr(v, d->reg, sz, x);
 		break;
 	case FAST_MOV_STORE:
-		if (!first_wr(v, d, ea_fast(v, d), sz, reg_rd_w(v, d->reg, sz), miss))
+	case FAST_MOV_STORE_B:
+		if (!first_wr(v, d, form == FAST_MOV_STORE ? ea_fast(v, d) : ea_noindex(v, d), sz,
+			      reg_rd_w(v, d->reg, sz), miss))
 			return miss(v, d);
 		break;
 	case FAST_MOV_RI:
@@ -390,7 +424,8 @@ HOT bool mov_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz,
 			return miss(v, d);
 		break;
 	}
-	return retire(v, d);
+	return form == FAST_MOV_STORE || form == FAST_MOV_STORE_B || form == FAST_MOV_MI
+		       ? retire_write(v, d) : retire(v, d);
 }
 
 /* ---- handlers ---- */
@@ -441,6 +476,8 @@ SIZED_HANDLERS(mov_rr_to_reg, mov_body(v, d, SZ, FAST_MOV_RR, false, NULL))
 SIZED_HANDLERS(mov_rr_to_rm, mov_body(v, d, SZ, FAST_MOV_RR, true, NULL))
 SIZED_MEM_HANDLERS(mov_load, mov_body(v, d, SZ, FAST_MOV_LOAD, false, MISS))
 SIZED_MEM_HANDLERS(mov_store, mov_body(v, d, SZ, FAST_MOV_STORE, false, MISS))
+SIZED_MEM_HANDLERS(mov_load_b, mov_body(v, d, SZ, FAST_MOV_LOAD_B, false, MISS))
+SIZED_MEM_HANDLERS(mov_store_b, mov_body(v, d, SZ, FAST_MOV_STORE_B, false, MISS))
 SIZED_HANDLERS(mov_ri_reg, mov_body(v, d, SZ, FAST_MOV_RI, false, NULL))
 SIZED_HANDLERS(mov_ri_rm, mov_body(v, d, SZ, FAST_MOV_RI, true, NULL))
 SIZED_MEM_HANDLERS(mov_mi, mov_body(v, d, SZ, FAST_MOV_MI, false, MISS))
@@ -656,7 +693,7 @@ HOT bool push_body(struct soft_vcpu *v, const struct soft_dinsn *d, soft_exec_fn
 	if (!first_wr(v, d, sp, 8, reg_rd_w(v, d->reg, 8), miss))
 		return miss(v, d);
 	v->r[4] = sp;
-	return retire(v, d);
+	return retire_write(v, d);
 }
 MEM_HANDLER(push_r64, 8, push_body(v, d, MISS))
 
@@ -761,11 +798,15 @@ static soft_exec_fn select_mov(const struct soft_dinsn *d)
 {
 	switch (d->opnds) {
 	case SOFT_P_EG:
-		return d->mem ? (soft_exec_fn[2])SIZED(mov_store)[size_index(d)]
-			      : (soft_exec_fn[2])SIZED(mov_rr_to_rm)[size_index(d)];
+		if (!d->mem)
+			return (soft_exec_fn[2])SIZED(mov_rr_to_rm)[size_index(d)];
+		return d->index == SOFT_NOREG ? (soft_exec_fn[2])SIZED(mov_store_b)[size_index(d)]
+					      : (soft_exec_fn[2])SIZED(mov_store)[size_index(d)];
 	case SOFT_P_GE:
-		return d->mem ? (soft_exec_fn[2])SIZED(mov_load)[size_index(d)]
-			      : (soft_exec_fn[2])SIZED(mov_rr_to_reg)[size_index(d)];
+		if (!d->mem)
+			return (soft_exec_fn[2])SIZED(mov_rr_to_reg)[size_index(d)];
+		return d->index == SOFT_NOREG ? (soft_exec_fn[2])SIZED(mov_load_b)[size_index(d)]
+					      : (soft_exec_fn[2])SIZED(mov_load)[size_index(d)];
 	case SOFT_P_OI:
 		return (soft_exec_fn[2])SIZED(mov_ri_reg)[size_index(d)];
 	case SOFT_P_EI:

@@ -278,7 +278,8 @@ HOT bool dfast_hit(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_acce
 {
 	struct soft_mmu *mmu = v->m->mmu;
 	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
-	if (likely(fe->tag == (((va + sz - 1) / SOFT_PAGE) << 1 | (v->cpl == 3)) &&
+	/* (cpl + 1) >> 2: cpl == 3 without a compare, cpl being 0..3. */
+	if (likely(fe->tag == (((va + sz - 1) / SOFT_PAGE) << 1 | ((v->cpl + 1) >> 2)) &&
 		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
 		soft_mmu_commit_data_hit(mmu, fe->e);
 		*p = (uint8_t *)(uintptr_t)(va + fe->host);
