@@ -823,6 +823,9 @@ static soft_exec_fn select_fast(const struct soft_dinsn *d)
 	 * overrides or 32-bit addressing; the rest stays generic. */
 	if ((d->osize != 4 && d->osize != 8) || d->seg || d->addr32)
 		return NULL;
+	/* The handlers index v->r with reg and rm unchecked (reg_rd_w()). */
+	if (d->reg > 15 || (!d->mem && d->rm > 15))
+		return NULL;
 	switch (d->op) {
 	case SOFT_OP_ALU:
 	case SOFT_OP_TEST:

@@ -56,10 +56,11 @@ HOT uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
 }
 
 /* A register at 2, 4 or 8 bytes: the AH..BH encodings only come with
- * byte operands, so r < 16 (the specialised handlers' sizes). */
+ * byte operands, so r < 16 (the specialised handlers' sizes; their
+ * selection, select_fast(), checks it). */
 HOT uint64_t reg_rd_w(const struct soft_vcpu *v, unsigned r, unsigned sz)
 {
-	return v->r[r & 15] & szmask(sz);
+	return v->r[r] & szmask(sz);
 }
 
 HOT void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
