@@ -62,7 +62,11 @@ typedef bool (*soft_exec_fn)(struct soft_vcpu *v, const struct soft_dinsn *d);
  * count and falls through to the next entry of the array. */
 struct soft_cinsn {
 	soft_exec_fn fn;
-	uint16_t left;               /* this one and those after it in its block, >= 1 */
+	uint8_t left;                /* this one and those after it in its block, 1..64 */
+	/* A block's last entry, a relative JMP or JCC: 1 + how many entries
+	 * back its target is when that is an entry of the same block (a loop
+	 * inside the page), else 0. */
+	uint8_t loop;
 	uint16_t off;                /* its offset in its page (RIP's low 12 bits) */
 	/* The memory operand's address without branches, for the specialised
 	 * handlers (no segment override, 64-bit addressing):

@@ -280,11 +280,29 @@ HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t tar
 /* A JCC of condition cc (its sub), instantiated per condition: cond()
  * then folds into the test of the lazy kind, and after a flag-setting
  * instruction fused with it, into a compare of its operands. */
+/* A branch to target, an entry of the block running (c->loop): the
+ * next block starts there as next_block() would start it, without looking
+ * up the slot of an entry known to be in the fetch page. */
+static bool loop_to(struct soft_vcpu *v, const struct soft_cinsn *target)
+{
+	v->icount = v->blk_icount_end;
+	v->rip = v->blk_vbase + target->off;
+	if (likely(v->icount < v->stop_at && v->chain_left != 0)) {
+		v->chain_left--;
+		return start_in_page(v, target);
+	}
+	return true;
+}
+
 HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 {
+	const struct soft_cinsn *c = cinsn_of(d);
 	uint64_t next = next_rip(v, d);
-	if (cond(v, cc))
+	if (cond(v, cc)) {
+		if (c->loop)
+			return loop_to(v, c - (c->loop - 1));
 		next += d->imm;
+	}
 	return branch_to(v, d, next);
 }
 
@@ -738,6 +756,9 @@ MEM_HANDLER(ret_near, 8, ret_body(v, d, MISS))
 
 static bool jmp_rel(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
+	const struct soft_cinsn *c = cinsn_of(d);
+	if (c->loop)
+		return loop_to(v, c - (c->loop - 1));
 	return branch_to(v, d, next_rip(v, d) + d->imm);
 }
 
@@ -986,10 +1007,24 @@ static bool flags_unseen(const struct soft_cinsn *c, unsigned n)
 	return false;
 }
 
+/* c->loop of a block's last entry c[n - 1]. */
+static uint8_t loop_of(const struct soft_cinsn *c, unsigned n)
+{
+	const struct soft_cinsn *last = &c[n - 1];
+	if (last->d.op != SOFT_OP_JCC && last->d.op != SOFT_OP_JMP)
+		return 0;
+	int64_t target = (int64_t)last->off + last->d.len + (int64_t)last->d.imm;
+	for (unsigned k = 0; k < n; k++)
+		if (c[k].off == target)
+			return (uint8_t)(n - k);
+	return 0;
+}
+
 void soft_finish_block(struct soft_cinsn *c, unsigned n)
 {
+	c[n - 1].loop = loop_of(c, n);
 	for (unsigned i = 0; i < n; i++) {
-		c[i].left = (uint16_t)(n - i);
+		c[i].left = (uint8_t)(n - i);
 		soft_exec_fn fn = i + 1 < n ? soft_fuse_jcc(&c[i].d, &c[i + 1].d) : NULL;
 		if (!fn && flags_unseen(&c[i], n - i))
 			fn = select_flagless(&c[i].d);
@@ -1012,6 +1047,7 @@ void soft_prepare_insn(struct soft_cinsn *c, unsigned off)
 	const struct soft_dinsn *d = &c->d;
 	c->fn = soft_select_handler(d);
 	c->left = 1;
+	c->loop = 0;
 	c->off = (uint16_t)off;
 	/* RIP-relative: blk_vbase + off + len is the next instruction's RIP. */
 	c->ea_disp = (uint64_t)(int64_t)d->disp + (d->base == SOFT_RIPREL ? off + d->len : 0);

@@ -599,17 +599,24 @@ HOT void sync_at(struct soft_vcpu *v, const struct soft_dinsn *d)
  * there runs alone through the generic executor: a handler may leave
  * flags that the rest of its block sets again unset (soft_finish_block()),
  * which the end of the budget would show. */
-HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
+HOT bool start_in_page(struct soft_vcpu *v, const struct soft_cinsn *c)
 {
 	uint64_t n = c->left;
 	if (unlikely(v->stop_at - v->icount < n))
 		n = 1;
 	v->blk_icount_end = v->icount + n;
 	v->blk_last = &c[n - 1].d;
-	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
 	if (unlikely(n < c->left))
 		return soft_exec_generic(v, &c->d);
 	return c->fn(v, &c->d);
+}
+
+/* start_in_page() where the block before may have run in another page
+ * (blk_vbase is the page of the block running). */
+HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
+{
+	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
+	return start_in_page(v, c);
 }
 
 /* At a block's end, RIP and the count exact: the next block starts here
@@ -623,7 +630,8 @@ HOT bool next_block(struct soft_vcpu *v)
 		unsigned s = v->fetch_cp->slot[v->rip & (SOFT_PAGE - 1)];
 		if (likely(s)) {
 			v->chain_left--;
-			return start_block(v, &v->fetch_cp->insns[s - 1]);
+			/* In the fetch page, as the block that ends was. */
+			return start_in_page(v, &v->fetch_cp->insns[s - 1]);
 		}
 	}
 	return true;
