@@ -143,7 +143,7 @@ struct soft_dfast {
 	uint64_t host;            /* host address of the page minus its virtual address */
 	struct soft_tlb_entry *e;
 	uint32_t rights;          /* 1 << SOFT_ACCESS_READ / WRITE */
-};
+} __attribute__((aligned(64))); /* a power of two: the index is a shift and a mask */
 
 struct soft_vcpu {
 	uint64_t r[16];
@@ -218,6 +218,7 @@ struct soft_vcpu {
 	struct soft_fpu fpu;      /* x87 and SSE state (fpu.h) */
 
 	struct soft_machine *m;
+	struct soft_mmu *mmu;     /* m->mmu, for the data accesses of a run (soft_cpu_run()) */
 	struct soft_vm *vm;
 	uint16_t index;           /* vCPU number in events */
 	jmp_buf unwind;

@@ -1296,6 +1296,7 @@ int soft_cpu_run(struct soft_vcpu *v)
 		return 0;
 	}
 	soft_load_mmu(v);
+	v->mmu = v->m->mmu;
 	v->fetch_vpage = SOFT_NEVER;
 	v->stop_at = 0;
 

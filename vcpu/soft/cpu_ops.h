@@ -277,7 +277,7 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 HOT bool dfast_hit(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
 		   uint8_t **p)
 {
-	struct soft_mmu *mmu = v->m->mmu;
+	struct soft_mmu *mmu = v->mmu;
 	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
 	/* (cpl + 1) >> 2: cpl == 3 without a compare, cpl being 0..3. */
 	if (likely(fe->tag == (((va + sz - 1) / SOFT_PAGE) << 1 | ((v->cpl + 1) >> 2)) &&
