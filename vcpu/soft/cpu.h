@@ -203,7 +203,8 @@ struct soft_vcpu {
 	/* The block being run: entries of one page up to blk_last (the
 	 * block's budget), blk_vbase the virtual address of that page,
 	 * blk_icount_end the count once blk_last has retired.  While it runs
-	 * rip and icount are stale: the running entry c is at blk_vbase +
+	 * rip and icount are stale (also at its start when it follows a block
+	 * of the same page, loop_to()): the running entry c is at blk_vbase +
 	 * c->off with blk_icount_end - (entries from c to blk_last)
 	 * instructions retired before it; soft_sync() makes them exact and
 	 * records c in blk_synced (for soft_code_reset()). */

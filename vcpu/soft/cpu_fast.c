@@ -282,28 +282,37 @@ HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t tar
  * instruction fused with it, into a compare of its operands. */
 /* A branch to target, an entry of the block running (c->loop): the
  * next block starts there as next_block() would start it, without looking
- * up the slot of an entry known to be in the fetch page. */
+ * up the slot of an entry known to be in the fetch page, and ends with
+ * the same last entry (blk_last, the branch).  RIP and the count, stale
+ * while a block runs anyway, are written only for the run loop. */
 static bool loop_to(struct soft_vcpu *v, const struct soft_cinsn *target)
 {
-	v->icount = v->blk_icount_end;
-	v->rip = v->blk_vbase + target->off;
-	if (likely(v->icount < v->stop_at && v->chain_left != 0)) {
+	uint64_t icount = v->blk_icount_end;
+	if (likely(icount < v->stop_at && v->chain_left != 0)) {
 		v->chain_left--;
-		return start_in_page(v, target);
+		if (likely(v->stop_at - icount >= target->left)) {
+			v->blk_icount_end = icount + target->left;
+			return target->fn(v, &target->d);
+		}
+		/* Cut short by the budget: as start_in_page(). */
+		v->blk_icount_end = icount + 1;
+		v->blk_last = &target->d;
+		return soft_exec_generic(v, &target->d);
 	}
+	v->icount = icount;
+	v->rip = v->blk_vbase + target->off;
 	return true;
 }
 
 HOT bool jcc_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned cc)
 {
 	const struct soft_cinsn *c = cinsn_of(d);
-	uint64_t next = next_rip(v, d);
 	if (cond(v, cc)) {
 		if (c->loop)
 			return loop_to(v, c - (c->loop - 1));
-		next += d->imm;
+		return branch_to(v, d, next_rip(v, d) + d->imm);
 	}
-	return branch_to(v, d, next);
+	return branch_to(v, d, next_rip(v, d));
 }
 
 /* The end of a flag-setting instruction fused with the JCC of condition
