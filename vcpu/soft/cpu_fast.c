@@ -178,13 +178,15 @@ HOT bool ftry_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, u
  * in the handler proper (miss is its twin) only the inline hit, false
  * when it misses, nothing counted yet: the handler then hands the whole
  * instruction to its twin, whose own first access (miss NULL) takes the
- * full path.  The fast path then makes no call and saves no register. */
+ * miss path at once (the lookup it would repeat has just missed, and
+ * looking changes nothing).  The fast path then makes no call and saves
+ * no register. */
 HOT bool first_rd(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, unsigned sz,
 		  soft_exec_fn miss, uint64_t *val)
 {
 	uint8_t *p;
 	if (!miss) {
-		*val = fmem_rd(v, d, va, sz);
+		*val = rd_miss(v, d, va, sz);
 		return true;
 	}
 	if (unlikely(!dfast_hit(v, va, sz, SOFT_ACCESS_READ, &p)))
@@ -198,7 +200,7 @@ HOT bool first_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t va, 
 {
 	uint8_t *p;
 	if (!miss) {
-		fmem_wr(v, d, va, sz, val);
+		wr_miss(v, d, va, sz, val);
 		return true;
 	}
 	if (unlikely(!dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
@@ -212,7 +214,7 @@ HOT bool first_probe_wr(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_
 {
 	uint8_t *p;
 	if (!miss) {
-		fmem_probe_wr(v, d, va, sz);
+		probe_wr_miss(v, d, va, sz);
 		return true;
 	}
 	return dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p);
