@@ -200,6 +200,21 @@ loop:
     jmp loop
 """)
 
+# Each instruction's flags are set again later in the block, before any
+# instruction reads them: an instruction limit between them shows them.
+prog("flags", """
+    mov rax, -1
+.globl add
+add:
+    add rax, 1              # CF ZF PF AF
+    mov rbx, 0x4000000000000000
+.globl rol
+rol:
+    rol rbx, 1              # CF 0, OF 1, the others kept
+    or rdx, 1               # all six: none set
+    hlt
+""")
+
 # ---- syscall, sysret, swapgs, iretq to CPL 3 and back ----
 prog("user", """
     push 0x1b               # SS: user data | 3

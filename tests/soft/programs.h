@@ -227,6 +227,24 @@ static const char prog_spin[] =
 	"49 ff c0 eb fb";
 
 /*
+ *     mov rax, -1
+ * .globl add
+ * add:
+ *     add rax, 1              # CF ZF PF AF
+ *     mov rbx, 0x4000000000000000
+ * .globl rol
+ * rol:
+ *     rol rbx, 1              # CF 0, OF 1, the others kept
+ *     or rdx, 1               # all six: none set
+ *     hlt
+ */
+static const char prog_flags[] =
+	"48 c7 c0 ff ff ff ff 48 83 c0 01 48 bb 00 00 00 00 00 00 00 40 48 d1 c3 "
+	"48 83 ca 01 f4";
+#define FLAGS_ADD 0x7u
+#define FLAGS_ROL 0x15u
+
+/*
  *     push 0x1b               # SS: user data | 3
  *     push 0xa0000            # RSP
  *     push 0x2                # RFLAGS

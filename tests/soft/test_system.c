@@ -424,6 +424,36 @@ static void test_limits(void)
 	th_fini(&t);
 }
 
+/* An instruction limit ends a block where the flags the handlers leave
+ * unset (those the block sets again before reading them) would show: the
+ * state there is every instruction's, flags included. */
+static void test_flags_at_limit(void)
+{
+	struct th t;
+	const uint64_t arith = 0x8d5; /* OF SF ZF AF PF CF */
+	load(&t, prog_flags);
+	uint64_t start = t.ops->instructions(t.vcpu);
+	t.ops->set_limits(t.vcpu, 0, start + 2);
+	th_expect(&t, ENGINE_EXIT_INSN_LIMIT, "limit after the add");
+	struct engine_regs r = th_regs(&t);
+	CHECK(r.rip == TH_CODE + FLAGS_ADD + 4 && (r.rflags & arith) == 0x55,
+	      "after add rax, 1: rip %#" PRIx64 " rflags %#" PRIx64 " (CF ZF PF AF expected)",
+	      r.rip, r.rflags);
+	t.ops->set_limits(t.vcpu, 0, start + 4);
+	th_expect(&t, ENGINE_EXIT_INSN_LIMIT, "limit after the rol");
+	r = th_regs(&t);
+	CHECK(r.rip == TH_CODE + FLAGS_ROL + 3 && (r.rflags & arith) == 0x854,
+	      "after rol rbx, 1: rip %#" PRIx64 " rflags %#" PRIx64 " (OF ZF AF PF expected)",
+	      r.rip, r.rflags);
+	t.ops->set_limits(t.vcpu, 0, 0);
+	th_expect(&t, ENGINE_EXIT_HLT, "to the hlt");
+	r = th_regs(&t);
+	CHECK(r.rbx == 0x8000000000000000ull && r.rdx == 1 && (r.rflags & arith) == 0,
+	      "at the hlt: rbx %#" PRIx64 " rdx %#" PRIx64 " rflags %#" PRIx64, r.rbx, r.rdx,
+	      r.rflags);
+	th_fini(&t);
+}
+
 static void test_user_mode(void)
 {
 	struct th t;
@@ -597,6 +627,7 @@ int main(void)
 	test_intercepts();
 	test_io();
 	test_limits();
+	test_flags_at_limit();
 	test_user_mode();
 	test_smc();
 	test_code_alias();

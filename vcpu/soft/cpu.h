@@ -7,7 +7,12 @@
  * - v->rip is the address of the instruction being executed until it
  *   retires; a fault unwinds (longjmp to the run loop) with RIP intact and
  *   no architectural state changed, because instructions write memory
- *   before registers and flags.
+ *   before registers and flags.  Inside a block the specialised handlers
+ *   do not update RIP and the instruction count (see
+ *   soft_vcpu.blk_last): both follow from the running entry's place in
+ *   the block, and are made exact (soft_sync()) before anything else can
+ *   see them: a miss or fault of a memory access, a fault of a branch,
+ *   the generic executor, the block's end.
  * - Arithmetic flags are lazy: while cc_op != SOFT_CC_EAGER the six
  *   arithmetic bits of rflags are stale and cc_res/cc_s1/cc_s2/cc_size say
  *   how to compute them (soft_flags()).
@@ -16,14 +21,14 @@
  *   loop compares the count with it once per instruction.
  * - A code page's predecoded instructions describe the bytes currently in
  *   machine memory: every guest store to a page with decoded code resets it,
- *   and ends the block being run (block_left of the vCPU whose registers
- *   are loaded drops to its last instruction: the entries after it may be
- *   reused by the next decode).
+ *   and ends the block being run (blk_last of the vCPU whose registers
+ *   are loaded becomes the instruction that wrote: the entries after it
+ *   may be reused by the next decode).
  * - The run loop runs a block of n instructions without looking at stop_at
  *   only when icount + n <= stop_at, so everything asynchronous is seen at
  *   the same instruction boundary as when it looked before each one; an
  *   instruction that can move stop_at ends its block.  Each handler but
- *   the last of the run calls the next one (block_left counts them down).
+ *   the last of the run (blk_last) calls the next one.
  */
 #ifndef MEMVIRT_VCPU_SOFT_CPU_H
 #define MEMVIRT_VCPU_SOFT_CPU_H
@@ -43,9 +48,9 @@
 
 struct soft_vcpu;
 
-/* Executes one decoded instruction at v->rip: retires it (RIP, count) or
- * unwinds on a fault.  Returns false when the run must stop (an exit is
- * filled in). */
+/* Executes one decoded instruction (at blk_vbase + its entry's off):
+ * retires it or unwinds on a fault.  Returns false when the run must stop
+ * (an exit is filled in, RIP and the count exact). */
 typedef bool (*soft_exec_fn)(struct soft_vcpu *v, const struct soft_dinsn *d);
 
 /* A predecoded instruction: its handler (specialised for its form when
@@ -57,13 +62,18 @@ typedef bool (*soft_exec_fn)(struct soft_vcpu *v, const struct soft_dinsn *d);
  * count and falls through to the next entry of the array. */
 struct soft_cinsn {
 	soft_exec_fn fn;
-	uint32_t left;               /* this one and those after it in its block, >= 1 */
+	uint8_t left;                /* this one and those after it in its block, 1..64 */
+	/* A block's last entry, a relative JMP or JCC: 1 + how many entries
+	 * back its target is when that is an entry of the same block (a loop
+	 * inside the page), else 0. */
+	uint8_t loop;
+	uint16_t off;                /* its offset in its page (RIP's low 12 bits) */
 	/* The memory operand's address without branches, for the specialised
 	 * handlers (no segment override, 64-bit addressing):
 	 * ea_disp + *(base) + (*(index) << scale), base and index byte offsets
-	 * of uint64_t fields of struct soft_vcpu (a register, rip for a
-	 * RIP-relative operand with the length folded into ea_disp, or the
-	 * zero field for none). */
+	 * of uint64_t fields of struct soft_vcpu (a register, blk_vbase for a
+	 * RIP-relative operand with off and the length folded into ea_disp,
+	 * or the zero field for none). */
 	uint16_t ea_base, ea_index;
 	uint64_t ea_disp;
 	struct soft_dinsn d;
@@ -133,7 +143,7 @@ struct soft_dfast {
 	uint64_t host;            /* host address of the page minus its virtual address */
 	struct soft_tlb_entry *e;
 	uint32_t rights;          /* 1 << SOFT_ACCESS_READ / WRITE */
-};
+} __attribute__((aligned(64))); /* a power of two: the index is a shift and a mask */
 
 struct soft_vcpu {
 	uint64_t r[16];
@@ -190,8 +200,16 @@ struct soft_vcpu {
 	 * translation (after anything that may change it). */
 	uint64_t fetch_vpage, fetch_hpage;
 	struct soft_code_page *fetch_cp;
-	/* Instructions of the current block still to run, this one included. */
-	uint64_t block_left;
+	/* The block being run: entries of one page up to blk_last (the
+	 * block's budget), blk_vbase the virtual address of that page,
+	 * blk_icount_end the count once blk_last has retired.  While it runs
+	 * rip and icount are stale (also at its start when it follows a block
+	 * of the same page, loop_to()): the running entry c is at blk_vbase +
+	 * c->off with blk_icount_end - (entries from c to blk_last)
+	 * instructions retired before it; soft_sync() makes them exact and
+	 * records c in blk_synced (for soft_code_reset()). */
+	const struct soft_dinsn *blk_last, *blk_synced;
+	uint64_t blk_vbase, blk_icount_end;
 	/* Blocks that may still start from the end of another before the run
 	 * loop is back (bounds the handlers' call depth). */
 	unsigned chain_left;
@@ -201,6 +219,7 @@ struct soft_vcpu {
 	struct soft_fpu fpu;      /* x87 and SSE state (fpu.h) */
 
 	struct soft_machine *m;
+	struct soft_mmu *mmu;     /* m->mmu, for the data accesses of a run (soft_cpu_run()) */
 	struct soft_vm *vm;
 	uint16_t index;           /* vCPU number in events */
 	jmp_buf unwind;
@@ -240,8 +259,20 @@ soft_exec_fn soft_select_handler(const struct soft_dinsn *d);
 /* The handler of d fused with the JCC `next` right after it in the same
  * block (both run from one call), or NULL when there is none. */
 soft_exec_fn soft_fuse_jcc(const struct soft_dinsn *d, const struct soft_dinsn *next);
-/* Fills in a decoded instruction's handler and precomputed operands. */
-void soft_prepare_insn(struct soft_cinsn *c);
+/* Fills in the entry after a block's last, which ends the block when the
+ * last is not a branch (RIP goes to off in the page): the handlers that
+ * cannot end their block early run the next entry without a test. */
+void soft_end_entry(struct soft_cinsn *c, unsigned off);
+/* The n entries of a block just decoded: how many are left from each,
+ * and the handlers that depend on the entries after them (fused with a
+ * JCC, results only where the flags are overwritten unseen). */
+void soft_finish_block(struct soft_cinsn *c, unsigned n);
+/* Fills in a decoded instruction's handler and precomputed operands;
+ * off: its offset in its page. */
+void soft_prepare_insn(struct soft_cinsn *c, unsigned off);
+/* Makes RIP and the instruction count exact for the running entry d of
+ * the block (see soft_vcpu.blk_last); cpu_fast.c. */
+void soft_sync(struct soft_vcpu *v, const struct soft_dinsn *d);
 bool soft_ends_block(const struct soft_dinsn *d);
 uint64_t soft_flags(struct soft_vcpu *v);          /* full RFLAGS, flags materialized */
 void soft_set_flags(struct soft_vcpu *v, uint64_t rflags);

@@ -130,10 +130,14 @@ void soft_code_reset(struct soft_machine *m, uint64_t page)
 	cp->n = 0;
 	m->code_resets++;
 	/* The running block may hold entries of this page: it ends with the
-	 * instruction that wrote (a VMM's write between runs changes
-	 * nothing, each block sets its own count). */
-	if (m->loaded)
-		m->loaded->block_left = 1;
+	 * instruction that wrote, blk_synced, a write that reaches here being
+	 * made with RIP and the count exact (a VMM's write between runs
+	 * changes nothing, each block sets its own end). */
+	struct soft_vcpu *l = m->loaded;
+	if (l) {
+		l->blk_last = l->blk_synced;
+		l->blk_icount_end = l->icount + 1;
+	}
 }
 
 /* Accesses crossing a page: both pages are translated before any byte moves. */
@@ -214,6 +218,32 @@ static void dfast_note(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 	if (hpa > m->mem_size - sz || (acc == SOFT_ACCESS_WRITE && m->code[hpa / SOFT_PAGE] != NULL))
 		return;
 	dfast_fill(v, va, acc, user, e, hpa);
+}
+
+__attribute__((noinline)) uint64_t soft_mem_rd_miss(struct soft_vcpu *v, uint64_t va, unsigned sz)
+{
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_READ);
+	if (likely(p))
+		return ld(p, sz);
+	return soft_mem_rd_slow(v, va, sz);
+}
+
+__attribute__((noinline)) void soft_mem_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz,
+						uint64_t val)
+{
+	uint8_t *p = host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE);
+	if (likely(p))
+		st(p, sz, val);
+	else
+		soft_mem_wr_slow(v, va, sz, val);
+}
+
+__attribute__((noinline)) void soft_mem_probe_wr_miss(struct soft_vcpu *v, uint64_t va,
+						      unsigned sz)
+{
+	if (likely(host_ptr_miss(v, va, sz, SOFT_ACCESS_WRITE)))
+		return;
+	soft_mem_probe_wr_slow(v, va, sz);
 }
 
 __attribute__((noinline)) uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz)
@@ -321,7 +351,7 @@ static int decode_one(const uint8_t *page, unsigned off, struct soft_cinsn *c)
 {
 	int n = soft_decode(page + off, SOFT_PAGE - off, &c->d);
 	if (n > 0)
-		soft_prepare_insn(c);
+		soft_prepare_insn(c, off);
 	return n;
 }
 
@@ -352,7 +382,7 @@ static _Noreturn void decode_failed(struct soft_vcpu *v, int rc, const uint8_t *
 }
 
 /* Decode the instruction at RIP when it straddles two pages: fetched
- * with two translations into *tmp, never cached. */
+ * with two translations into tmp[0], never cached (tmp[1] ends it). */
 static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	struct soft_machine *m = v->m;
@@ -373,7 +403,8 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
 	int n = soft_decode(buf, first + rest, &tmp->d);
 	if (n < 0)
 		decode_failed(v, n, buf, tmp->d.len);
-	soft_prepare_insn(tmp);
+	soft_prepare_insn(tmp, off);
+	soft_end_entry(&tmp[1], off + (unsigned)n);
 	return tmp;
 }
 
@@ -382,8 +413,10 @@ static const struct soft_cinsn *fetch_straddling(struct soft_vcpu *v, struct sof
  * an instruction already decoded, one that does not decode (it raises #UD
  * when reached, not before) or SOFT_BLOCK_MAX.  Decoding ahead reads
  * machine memory only: no translation, no counter, no guest-visible
- * effect.  Returns the cached first instruction, or *tmp for one
- * straddling two pages or when the cache cannot grow. */
+ * effect.  Every block is followed by an end entry (soft_end_entry()).
+ * Returns the cached first instruction, or tmp (two entries: the
+ * instruction and its end) for one straddling two pages or when the cache
+ * cannot grow. */
 static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_cinsn *tmp)
 {
 	struct soft_machine *m = v->m;
@@ -396,11 +429,14 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 		return fetch_straddling(v, tmp);
 	if (n < 0)
 		decode_failed(v, n, page + off, tmp->d.len);
-	if (cp->cap - cp->n < SOFT_BLOCK_MAX) {
+	if (cp->cap - cp->n < SOFT_BLOCK_MAX + 1) {
 		uint32_t cap = cp->cap ? cp->cap * 2 : 128;
 		struct soft_cinsn *ni = realloc(cp->insns, cap * sizeof(*ni));
-		if (!ni)
-			return tmp; /* run uncached rather than fail */
+		if (!ni) {
+			/* Run uncached rather than fail. */
+			soft_end_entry(&tmp[1], off + (unsigned)n);
+			return tmp;
+		}
 		cp->insns = ni;
 		cp->cap = cap;
 	}
@@ -418,13 +454,8 @@ static const struct soft_cinsn *fetch_decode(struct soft_vcpu *v, struct soft_ci
 			break;
 		m->decodes++;
 	}
-	for (uint32_t i = 0; i < count; i++) {
-		struct soft_cinsn *c = &cp->insns[first + i];
-		c->left = count - i;
-		soft_exec_fn fused = i + 1 < count ? soft_fuse_jcc(&c->d, &c[1].d) : NULL;
-		if (fused)
-			c->fn = fused;
-	}
+	soft_end_entry(&cp->insns[cp->n++], off);
+	soft_finish_block(&cp->insns[first], count);
 	return &cp->insns[first];
 }
 
@@ -1245,11 +1276,18 @@ HOT bool exec(struct soft_vcpu *v, const struct soft_dinsn *d)
 	return true;
 }
 
+/* exec() runs with RIP and the count exact and leaves them so (retiring
+ * one count, but as the last of its block). */
 bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
+	sync_at(v, d);
 	if (unlikely(!exec(v, d)))
 		return false;
-	return next_insn(v, d);
+	if (likely(d != v->blk_last)) {
+		const struct soft_cinsn *c = cinsn_of(d) + 1;
+		return c->fn(v, &c->d);
+	}
+	return next_block(v);
 }
 
 /* ---- the run loop ---- */
@@ -1262,14 +1300,14 @@ bool soft_exec_generic(struct soft_vcpu *v, const struct soft_dinsn *d)
  * to soft_cpu_run(). */
 static __attribute__((noinline)) void run_loop(struct soft_vcpu *v)
 {
-	struct soft_cinsn tmp;
+	struct soft_cinsn tmp[2];
 	for (;;) {
 		if (unlikely(v->icount >= v->stop_at)) {
 			if (soft_async(v))
 				return;
 			continue;
 		}
-		const struct soft_cinsn *c = fetch(v, &tmp);
+		const struct soft_cinsn *c = fetch(v, tmp);
 		v->chain_left = SOFT_CHAIN_MAX;
 		if (unlikely(!start_block(v, c)))
 			return;
@@ -1287,6 +1325,7 @@ int soft_cpu_run(struct soft_vcpu *v)
 		return 0;
 	}
 	soft_load_mmu(v);
+	v->mmu = v->m->mmu;
 	v->fetch_vpage = SOFT_NEVER;
 	v->stop_at = 0;
 

@@ -56,10 +56,11 @@ HOT uint64_t reg_rd(const struct soft_vcpu *v, unsigned r, unsigned sz)
 }
 
 /* A register at 2, 4 or 8 bytes: the AH..BH encodings only come with
- * byte operands, so r < 16 (the specialised handlers' sizes). */
+ * byte operands, so r < 16 (the specialised handlers' sizes; their
+ * selection, select_fast(), checks it). */
 HOT uint64_t reg_rd_w(const struct soft_vcpu *v, unsigned r, unsigned sz)
 {
-	return v->r[r & 15] & szmask(sz);
+	return v->r[r] & szmask(sz);
 }
 
 HOT void reg_wr(struct soft_vcpu *v, unsigned r, unsigned sz, uint64_t val)
@@ -268,41 +269,68 @@ HOT bool try_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, bool user, uint64
  * (v->dfast); soft_host_ptr_fill() looks up and fills. */
 uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc);
 
-HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+/* host_ptr()'s inline part: the cached lookup of va's page allows acc.
+ * The tag compared is that of the access's last byte: equal to the
+ * entry's, it says that the access stays in the page (an entry sits in
+ * its own page's slot, so the next page's tag is never in this one's).
+ * true with *p and the hit counted; false with nothing counted. */
+HOT bool dfast_hit(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc,
+		   uint8_t **p)
+{
+	struct soft_mmu *mmu = v->mmu;
+	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
+	/* (cpl + 1) >> 2: cpl == 3 without a compare, cpl being 0..3. */
+	if (likely(fe->tag == (((va + sz - 1) / SOFT_PAGE) << 1 | ((v->cpl + 1) >> 2)) &&
+		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
+		soft_mmu_commit_data_hit(mmu, fe->e);
+		*p = (uint8_t *)(uintptr_t)(va + fe->host);
+		return true;
+	}
+	return false;
+}
+
+/* host_ptr() after dfast_hit() missed. */
+HOT uint8_t *host_ptr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
 {
 	if (unlikely((va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE))
 		return NULL;
-	struct soft_mmu *mmu = v->m->mmu;
-	const struct soft_dfast *fe = &v->dfast[(va / SOFT_PAGE) & (SOFT_DFAST - 1)];
-	if (likely(fe->tag == ((va / SOFT_PAGE) << 1 | (v->cpl == 3)) &&
-		   fe->gen == mmu->dtlb.gen && (fe->rights & (1u << acc)))) {
-		soft_mmu_commit_data_hit(mmu, fe->e);
-		return (uint8_t *)(uintptr_t)(va + fe->host);
-	}
 	return soft_host_ptr_fill(v, va, sz, acc);
 }
 
+HOT uint8_t *host_ptr(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
+{
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, acc, &p)))
+		return p;
+	return host_ptr_miss(v, va, sz, acc);
+}
+
 /* The full paths of mem_rd / mem_wr / mem_probe_wr (cpu_exec.c), out of
- * line so that the handlers' fast paths stay short. */
+ * line so that the handlers' fast paths stay short: *_miss after a miss
+ * of dfast_hit() (host_ptr_miss(), then *_slow), *_slow after one of
+ * host_ptr(). */
+uint64_t soft_mem_rd_miss(struct soft_vcpu *v, uint64_t va, unsigned sz);
+void soft_mem_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val);
+void soft_mem_probe_wr_miss(struct soft_vcpu *v, uint64_t va, unsigned sz);
 uint64_t soft_mem_rd_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
 void soft_mem_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val);
 void soft_mem_probe_wr_slow(struct soft_vcpu *v, uint64_t va, unsigned sz);
 
 HOT uint64_t mem_rd(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_READ);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_READ, &p)))
 		return ld(p, sz);
-	return soft_mem_rd_slow(v, va, sz);
+	return soft_mem_rd_miss(v, va, sz);
 }
 
 HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
 {
-	uint8_t *p = host_ptr(v, va, sz, SOFT_ACCESS_WRITE);
-	if (likely(p))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
 		st(p, sz, val);
 	else
-		soft_mem_wr_slow(v, va, sz, val);
+		soft_mem_wr_miss(v, va, sz, val);
 }
 
 /* A read-modify-write destination must be writable before it is read:
@@ -311,9 +339,10 @@ HOT void mem_wr(struct soft_vcpu *v, uint64_t va, unsigned sz, uint64_t val)
  * translations.) */
 HOT void mem_probe_wr(struct soft_vcpu *v, uint64_t va, unsigned sz)
 {
-	if (likely(host_ptr(v, va, sz, SOFT_ACCESS_WRITE)))
+	uint8_t *p;
+	if (likely(dfast_hit(v, va, sz, SOFT_ACCESS_WRITE, &p)))
 		return;
-	soft_mem_probe_wr_slow(v, va, sz);
+	soft_mem_probe_wr_miss(v, va, sz);
 }
 
 /* The store of a read-modify-write whose flags must be put back when it
@@ -554,18 +583,46 @@ HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
  * does not turn the calls into jumps (a debug build). */
 #define SOFT_CHAIN_MAX 8
 
-/* Starts the block at RIP, or returns to the run loop.  The budget to
- * stop_at as the run loop sets it (the two must agree). */
-HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
+/* RIP and the instruction count made exact for the running entry d: the
+ * entries from it to blk_last have not retired (soft_vcpu.blk_last). */
+HOT void sync_at(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	uint64_t budget = v->stop_at - v->icount;
-	v->block_left = c->left < budget ? c->left : budget;
+	const struct soft_cinsn *c = cinsn_of(d);
+	v->icount = v->blk_icount_end - (uint64_t)(cinsn_of(v->blk_last) - c) - 1;
+	v->rip = v->blk_vbase + c->off;
+	v->blk_synced = d;
+}
+
+/* Starts the block at RIP, or returns to the run loop.  The budget to
+ * stop_at as the run loop sets it (the two must agree): the block runs up
+ * to blk_last.  Where the budget ends inside the block, each entry up to
+ * there runs alone through the generic executor: a handler may leave
+ * flags that the rest of its block sets again unset (soft_finish_block()),
+ * which the end of the budget would show. */
+HOT bool start_in_page(struct soft_vcpu *v, const struct soft_cinsn *c)
+{
+	uint64_t n = c->left;
+	if (unlikely(v->stop_at - v->icount < n))
+		n = 1;
+	v->blk_icount_end = v->icount + n;
+	v->blk_last = &c[n - 1].d;
+	if (unlikely(n < c->left))
+		return soft_exec_generic(v, &c->d);
 	return c->fn(v, &c->d);
 }
 
-/* At a block's end: the next block starts here when the run loop would
- * do nothing else first (nothing asynchronous due, RIP in the fetch page
- * and its code decoded); else back to the loop, which handles the rest. */
+/* start_in_page() where the block before may have run in another page
+ * (blk_vbase is the page of the block running). */
+HOT bool start_block(struct soft_vcpu *v, const struct soft_cinsn *c)
+{
+	v->blk_vbase = v->rip & ~(uint64_t)(SOFT_PAGE - 1);
+	return start_in_page(v, c);
+}
+
+/* At a block's end, RIP and the count exact: the next block starts here
+ * when the run loop would do nothing else first (nothing asynchronous
+ * due, RIP in the fetch page and its code decoded); else back to the
+ * loop, which handles the rest. */
 HOT bool next_block(struct soft_vcpu *v)
 {
 	if (likely(v->icount < v->stop_at && v->rip / SOFT_PAGE == v->fetch_vpage &&
@@ -573,22 +630,31 @@ HOT bool next_block(struct soft_vcpu *v)
 		unsigned s = v->fetch_cp->slot[v->rip & (SOFT_PAGE - 1)];
 		if (likely(s)) {
 			v->chain_left--;
-			return start_block(v, &v->fetch_cp->insns[s - 1]);
+			/* In the fetch page, as the block that ends was. */
+			return start_in_page(v, &v->fetch_cp->insns[s - 1]);
 		}
 	}
 	return true;
 }
 
-/* The end of every handler: the next instruction of the block runs now,
- * from its handler, while the block's budget lasts (block_left), then the
- * next block. */
+/* The block's last entry has retired with RIP going to rip: the count
+ * catches up with it.  Out of line (cpu_fast.c), reached by a jump from
+ * every handler's end: one copy of next_block() instead of one per
+ * handler. */
+bool soft_end_block(struct soft_vcpu *v, uint64_t rip);
+HOT bool end_block(struct soft_vcpu *v, uint64_t rip)
+{
+	return soft_end_block(v, rip);
+}
+
+/* The end of every handler but a branch's: the next instruction of the
+ * block runs now, from its handler, up to blk_last, then the next block. */
 HOT bool next_insn(struct soft_vcpu *v, const struct soft_dinsn *d)
 {
-	if (likely(--v->block_left != 0)) {
-		const struct soft_cinsn *c = cinsn_of(d) + 1;
-		return c->fn(v, &c->d);
-	}
-	return next_block(v);
+	const struct soft_cinsn *c = cinsn_of(d);
+	if (likely(d != v->blk_last))
+		return c[1].fn(v, &c[1].d);
+	return end_block(v, v->blk_vbase + c->off + d->len);
 }
 
 #endif
