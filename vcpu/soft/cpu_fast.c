@@ -290,13 +290,17 @@ HOT bool branch_to(struct soft_vcpu *v, const struct soft_dinsn *d, uint64_t tar
 static bool loop_to(struct soft_vcpu *v, const struct soft_cinsn *target)
 {
 	uint64_t icount = v->blk_icount_end;
-	if (likely(icount < v->stop_at && v->chain_left != 0)) {
+	/* The block ran within its budget and nothing in it moved stop_at
+	 * (what can ends its block): icount <= stop_at. */
+	uint64_t budget = v->stop_at - icount;
+	if (likely(budget >= target->left && v->chain_left != 0)) {
 		v->chain_left--;
-		if (likely(v->stop_at - icount >= target->left)) {
-			v->blk_icount_end = icount + target->left;
-			return target->fn(v, &target->d);
-		}
+		v->blk_icount_end = icount + target->left;
+		return target->fn(v, &target->d);
+	}
+	if (budget != 0 && v->chain_left != 0) {
 		/* Cut short by the budget: as start_in_page(). */
+		v->chain_left--;
 		v->blk_icount_end = icount + 1;
 		v->blk_last = &target->d;
 		return soft_exec_generic(v, &target->d);

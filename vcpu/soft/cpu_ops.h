@@ -580,8 +580,9 @@ HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
 
 /* Blocks run one after another from the handlers before the run loop
  * is back; with SOFT_BLOCK_MAX, bounds the call depth where the compiler
- * does not turn the calls into jumps (a debug build). */
-#define SOFT_CHAIN_MAX 8
+ * does not turn the calls into jumps (a debug build: some 32 * 65 frames
+ * of a handler, well inside a thread's stack). */
+#define SOFT_CHAIN_MAX 32
 
 /* RIP and the instruction count made exact for the running entry d: the
  * entries from it to blk_last have not retired (soft_vcpu.blk_last). */
