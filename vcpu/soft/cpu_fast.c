@@ -568,18 +568,41 @@ JCC_HANDLERS(test_ei_m_jcc, test_body(v, d, SZ, FAST_EI_M, CC, TWIN(test_ei_m)))
 JCC_HANDLERS(inc_r_jcc, incdec_body(v, d, SZ, true, CC))
 JCC_HANDLERS(dec_r_jcc, incdec_body(v, d, SZ, false, CC))
 
-/* Shifts and rotates of a register by an immediate count (or 1). */
-HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
+/* shift()'s result alone. */
+HOT uint64_t shift_value(unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
+{
+	unsigned bits = sz * 8, e;
+	cnt &= sz == 8 ? 0x3f : 0x1f;
+	if (cnt == 0)
+		return a;
+	switch (kind) {
+	case SOFT_SH_SHL: return (a << cnt) & szmask(sz);
+	case SOFT_SH_SHR: return a >> cnt;
+	case SOFT_SH_SAR: return (uint64_t)(sext(a, sz) >> cnt) & szmask(sz);
+	case SOFT_SH_ROL:
+		e = cnt % bits;
+		return e ? ((a << e) | (a >> (bits - e))) & szmask(sz) : a;
+	default: /* ROR */
+		e = cnt % bits;
+		return e ? ((a >> e) | (a << (bits - e))) & szmask(sz) : a;
+	}
+}
+
+/* Shifts and rotates of a register by an immediate count (or 1); flags:
+ * set them (the _nf forms: the block sets them again unseen). */
+HOT bool shift_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind,
+		    bool flags)
 {
 	unsigned cnt = d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm;
-	reg_wr(v, d->rm, sz, shift(v, kind, sz, reg_rd_w(v, d->rm, sz), cnt));
+	uint64_t a = reg_rd_w(v, d->rm, sz);
+	reg_wr(v, d->rm, sz, flags ? shift(v, kind, sz, a, cnt) : shift_value(kind, sz, a, cnt));
 	return retire(v, d);
 }
-SIZED_HANDLERS(rol_ri, shift_body(v, d, SZ, SOFT_SH_ROL))
-SIZED_HANDLERS(ror_ri, shift_body(v, d, SZ, SOFT_SH_ROR))
-SIZED_HANDLERS(shl_ri, shift_body(v, d, SZ, SOFT_SH_SHL))
-SIZED_HANDLERS(shr_ri, shift_body(v, d, SZ, SOFT_SH_SHR))
-SIZED_HANDLERS(sar_ri, shift_body(v, d, SZ, SOFT_SH_SAR))
+SIZED_HANDLERS(rol_ri, shift_body(v, d, SZ, SOFT_SH_ROL, true))
+SIZED_HANDLERS(ror_ri, shift_body(v, d, SZ, SOFT_SH_ROR, true))
+SIZED_HANDLERS(shl_ri, shift_body(v, d, SZ, SOFT_SH_SHL, true))
+SIZED_HANDLERS(shr_ri, shift_body(v, d, SZ, SOFT_SH_SHR, true))
+SIZED_HANDLERS(sar_ri, shift_body(v, d, SZ, SOFT_SH_SAR, true))
 
 /* [enum soft_shift][size 4, 8]; RCL/RCR stay generic (SAL is SHL). */
 static const soft_exec_fn shift_handlers[8][2] = {
@@ -673,37 +696,11 @@ HOT bool incdec_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigne
 SIZED_HANDLERS(inc_nf, incdec_nf_body(v, d, SZ, true))
 SIZED_HANDLERS(dec_nf, incdec_nf_body(v, d, SZ, false))
 
-/* shift()'s result alone. */
-HOT uint64_t shift_value(unsigned kind, unsigned sz, uint64_t a, unsigned cnt)
-{
-	unsigned bits = sz * 8, e;
-	cnt &= sz == 8 ? 0x3f : 0x1f;
-	if (cnt == 0)
-		return a;
-	switch (kind) {
-	case SOFT_SH_SHL: return (a << cnt) & szmask(sz);
-	case SOFT_SH_SHR: return a >> cnt;
-	case SOFT_SH_SAR: return (uint64_t)(sext(a, sz) >> cnt) & szmask(sz);
-	case SOFT_SH_ROL:
-		e = cnt % bits;
-		return e ? ((a << e) | (a >> (bits - e))) & szmask(sz) : a;
-	default: /* ROR */
-		e = cnt % bits;
-		return e ? ((a >> e) | (a << (bits - e))) & szmask(sz) : a;
-	}
-}
-
-HOT bool shift_nf_body(struct soft_vcpu *v, const struct soft_dinsn *d, unsigned sz, unsigned kind)
-{
-	unsigned cnt = d->count == SOFT_CNT_1 ? 1 : (unsigned)d->imm;
-	reg_wr(v, d->rm, sz, shift_value(kind, sz, reg_rd_w(v, d->rm, sz), cnt));
-	return retire(v, d);
-}
-SIZED_HANDLERS(rol_nf, shift_nf_body(v, d, SZ, SOFT_SH_ROL))
-SIZED_HANDLERS(ror_nf, shift_nf_body(v, d, SZ, SOFT_SH_ROR))
-SIZED_HANDLERS(shl_nf, shift_nf_body(v, d, SZ, SOFT_SH_SHL))
-SIZED_HANDLERS(shr_nf, shift_nf_body(v, d, SZ, SOFT_SH_SHR))
-SIZED_HANDLERS(sar_nf, shift_nf_body(v, d, SZ, SOFT_SH_SAR))
+SIZED_HANDLERS(rol_nf, shift_body(v, d, SZ, SOFT_SH_ROL, false))
+SIZED_HANDLERS(ror_nf, shift_body(v, d, SZ, SOFT_SH_ROR, false))
+SIZED_HANDLERS(shl_nf, shift_body(v, d, SZ, SOFT_SH_SHL, false))
+SIZED_HANDLERS(shr_nf, shift_body(v, d, SZ, SOFT_SH_SHR, false))
+SIZED_HANDLERS(sar_nf, shift_body(v, d, SZ, SOFT_SH_SAR, false))
 static const soft_exec_fn shift_nf[8][2] = {
 	[SOFT_SH_ROL] = SIZED(rol_nf), [SOFT_SH_ROR] = SIZED(ror_nf),
 	[SOFT_SH_SHL] = SIZED(shl_nf), [SOFT_SH_SAL] = SIZED(shl_nf),

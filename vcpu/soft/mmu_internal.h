@@ -195,6 +195,26 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_probe(struct soft_tlb *t, const str
 	return NULL;
 }
 
+/* The probes of soft_tlb_find() after the hint's set: the size classes
+ * from `from` on but the hint's, large ones only while t holds entries of
+ * that size; a hit moves the hint there. */
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find_off_hint(struct soft_tlb *t,
+							    const struct soft_mmu *mmu, uint64_t va,
+							    unsigned from)
+{
+	for (unsigned s = from; s < SOFT_PAGE__COUNT; s++) {
+		if (s == t->hint || (s != SOFT_PAGE_4K && !t->nlarge[s]))
+			continue;
+		struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, s);
+		if (e) {
+			t->hint = s;
+			t->gen++;
+			return e;
+		}
+	}
+	return NULL;
+}
+
 /* The entry of t that maps va for the current tags, or NULL.  The set of
  * the size class that hit last is probed first (the kernel's 2 MiB pages
  * and a process's 4 KiB pages each hit in one probe), then the others,
@@ -212,17 +232,7 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find(struct soft_tlb *t, const stru
 
 	if (e)
 		return e;
-	for (unsigned s = 0; s < SOFT_PAGE__COUNT; s++) {
-		if (s == hint || (s != SOFT_PAGE_4K && !t->nlarge[s]))
-			continue;
-		e = soft_tlb_probe(t, mmu, va, s);
-		if (e) {
-			t->hint = s;
-			t->gen++;
-			return e;
-		}
-	}
-	return NULL;
+	return soft_tlb_find_off_hint(t, mmu, va, SOFT_PAGE_4K);
 }
 
 SOFT_MMU_HOT bool soft_mmu_translate(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,

@@ -89,16 +89,8 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find_fill(struct soft_tlb *t,
 		e = soft_tlb_scan_4k(set, t->ways, mmu, key, &least);
 	if (e)
 		return e;
-	for (unsigned s = SOFT_PAGE_2M; s < SOFT_PAGE__COUNT; s++) {
-		if (!t->nlarge[s])
-			continue;
-		e = soft_tlb_probe(t, mmu, va, s);
-		if (e) {
-			t->hint = s;
-			t->gen++;
-			return e;
-		}
-	}
+	if ((e = soft_tlb_find_off_hint(t, mmu, va, SOFT_PAGE_2M)))
+		return e;
 	if (least->stamp == 0 || mmu->cfg.repl == SOFT_TLB_LRU)
 		*fill = least;
 	return NULL;
