@@ -37,7 +37,7 @@ harness_sources() {
 			core/evbus.c workloads/catalog.c sdk/options.c fuzz/stub_registry.c ;;
 	elf) echo core/elfload.c ;;
 	console) echo core/console.c core/counters.c ;;
-	tlb) echo vcpu/soft/mmu.c vcpu/soft/tlb.c vcpu/soft/walk.c sdk/options.c ;;
+	tlb) echo vcpu/soft/mmu.c vcpu/soft/miss.c vcpu/soft/tlb.c vcpu/soft/walk.c sdk/options.c ;;
 	costs) echo core/costmodel.c core/counters.c sdk/options.c ;;
 	backend-opt)
 		echo sdk/options.c sdk/event.c shadowpt/gwalk.c shadowpt/shadow.c shadowpt/shadow_check.c \
