@@ -580,9 +580,15 @@ HOT const struct soft_cinsn *cinsn_of(const struct soft_dinsn *d)
 
 /* Blocks run one after another from the handlers before the run loop
  * is back; with SOFT_BLOCK_MAX, bounds the call depth where the compiler
- * does not turn the calls into jumps (a debug build: some 32 * 65 frames
- * of a handler, well inside a thread's stack). */
+ * does not turn the calls into jumps.  An unoptimised build keeps every
+ * call (some 65 frames a block), and under AddressSanitizer each frame
+ * is several times larger: 32 blocks of those overflow an 8 MiB stack on
+ * a static glibc program, so such builds chain 4. */
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
 #define SOFT_CHAIN_MAX 32
+#else
+#define SOFT_CHAIN_MAX 4
+#endif
 
 /* RIP and the instruction count made exact for the running entry d: the
  * entries from it to blk_last have not retired (soft_vcpu.blk_last). */
