@@ -22,6 +22,7 @@
 
 #include "memvirt/pagetable.h"
 #include "vcpu/soft/tlb.h"
+#include "vcpu/soft/walk.h"
 
 #define MISS_LEVELS 4u            /* mv_pt_long4 */
 #define MISS_PWC_MAX_LEVEL 2u     /* levels - 2: soft_walk_guest's page-walk-cache depth */
@@ -36,60 +37,8 @@ static inline bool large_hit(const struct soft_tlb *t, const struct soft_mmu *mm
 	return false;
 }
 
-/* soft_tlb_find_fill()'s scan of the 4 KiB set: the entry for va and the
- * current tags, or NULL with *least the way a fill takes. */
-static inline __attribute__((always_inline)) struct soft_tlb_entry *
-scan(struct soft_tlb *t, const struct soft_mmu *mmu, uint64_t va, struct soft_tlb_entry **least)
-{
-	const uint64_t key = soft_tlb_key(va, SOFT_PAGE_4K);
-	struct soft_tlb_entry *set = t->e + (((va >> 12) & t->set_mask) << t->way_shift);
-	if (t->ways == 4)
-		return soft_tlb_scan_4k(set, 4, mmu, key, least);
-	if (t->ways == 8)
-		return soft_tlb_scan_4k(set, 8, mmu, key, least);
-	return soft_tlb_scan_4k(set, t->ways, mmu, key, least);
-}
-
-/* soft_pwc_find() without its stamp: the index of the deepest entry for
- * va and the current tags, or -1. */
-static int pwc_lookup(const struct soft_mmu *mmu, uint64_t va)
-{
-	const unsigned n = mmu->cfg.pwc_entries, last = mmu->pwc_last;
-	const uint64_t *key = mmu->pwc_key;
-
-	if (last < n && key[last] == soft_pwc_key(va >> MV_PT_SHIFT(MISS_PWC_MAX_LEVEL), MISS_PWC_MAX_LEVEL) &&
-	    mmu->pwc[last].asid == mmu->cur_asid && mmu->pwc[last].pcid == mmu->cur_pcid)
-		return (int)last;
-	for (unsigned l = MISS_PWC_MAX_LEVEL + 1; l-- > 0;) {
-		const uint64_t want = soft_pwc_key(va >> MV_PT_SHIFT(l), l);
-		for (unsigned i = 0; i < n; i++)
-			if (key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
-			    mmu->pwc[i].pcid == mmu->cur_pcid)
-				return (int)i;
-	}
-	return -1;
-}
-
-/* The non-nested relocation of walk.c (soft_walk_reloc). */
-static inline bool reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
-{
-	if (gpa >= mmu->gpa_limit || len > mmu->gpa_limit - gpa)
-		return false;
-	*hpa = gpa + mmu->regs.phys_base;
-	return true;
-}
-
-/* The L1 fill of the generic path, and what the CPU is told of it. */
-static inline void fill_l1(struct soft_mmu *mmu, struct soft_tlb *l1, struct soft_tlb_entry *victim,
-			   bool fetch, uint64_t va, uint64_t page, uint32_t asid, uint16_t pcid,
-			   uint16_t flags)
-{
-	struct soft_tlb_entry *e = soft_tlb_fill_at(l1, victim, va, page, asid, pcid, flags);
-	if (!fetch && l1->hint == SOFT_PAGE_4K) {
-		mmu->dtlb_filled = e;
-		mmu->dtlb_filled_gen = l1->gen;
-	}
-}
+static const uint8_t pwc_shifts[MISS_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2),
+						 MV_PT_SHIFT(3)};
 
 bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa)
@@ -107,12 +56,12 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 	 * large set is the generic path's.  Where the hint points changes
 	 * only the order of the probes, so a miss of them all is the same
 	 * miss whatever it is; it does not move on a miss. */
-	if (scan(l1, mmu, va, &l1_fill) || large_hit(l1, mmu, va))
+	if (soft_tlb_scan_set_4k(l1, mmu, va, &l1_fill) || large_hit(l1, mmu, va))
 		return false;
 
 	/* The L2 lookup. */
 	if (l2) {
-		e = scan(l2, mmu, va, &l2_fill);
+		e = soft_tlb_scan_set_4k(l2, mmu, va, &l2_fill);
 		if (e) {
 			/* An L2 hit that allows the access, filled into L1 with its
 			 * own tags into the way L1's scan chose. */
@@ -127,8 +76,10 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 				l2->hint = SOFT_PAGE_4K;
 				l2->gen++;
 			}
-			fill_l1(mmu, l1, l1_fill, fetch, va, (e->key & ~UINT64_C(0xfff)) + e->addend,
-				e->asid, e->pcid, e->flags);
+			soft_mmu_note_fill(mmu, l1,
+					   soft_tlb_fill_at(l1, l1_fill, va,
+							    (e->key & ~UINT64_C(0xfff)) + e->addend,
+							    e->asid, e->pcid, e->flags));
 			*hpa = va + e->addend;
 			mmu->miss_fast_taken++;
 			return true;
@@ -141,7 +92,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 	 * mv_pt_walk() over mv_pt_long4), reading only. */
 	const bool use_pwc = mmu->cfg.pwc_entries > 0;
 	const bool nxe = (r->efer & MV_EFER_NXE) != 0, wp = (r->cr0 & MV_CR0_WP) != 0;
-	const int pwc = use_pwc ? pwc_lookup(mmu, va) : -1;
+	const int pwc = use_pwc ? soft_pwc_lookup(mmu, va, pwc_shifts, MISS_PWC_MAX_LEVEL) : -1;
 	unsigned level = 0;
 	uint8_t rights = MV_PT_RIGHTS_ALL;
 	uint64_t table_hpa = 0;   /* the machine address of the table read next */
@@ -168,7 +119,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		if (have_hpa) {
 			ehpa = table_hpa + idx * 8;
 			have_hpa = false;
-		} else if (!reloc(mmu, table + idx * 8, 8, &ehpa)) {
+		} else if (!soft_walk_reloc(mmu, table + idx * 8, 8, &ehpa)) {
 			return false;
 		}
 		if (ehpa >= mmu->mem_size || 8 > mmu->mem_size - ehpa)
@@ -202,7 +153,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		return false;   /* an A/D write-back */
 	const uint64_t gpa = (pte & MV_PTE_ADDR) | (va & 0xfff);
 	uint64_t page;
-	if (!reloc(mmu, gpa & ~UINT64_C(0xfff), 4096, &page))
+	if (!soft_walk_reloc(mmu, gpa & ~UINT64_C(0xfff), 4096, &page))
 		return false;   /* outside the VM */
 
 	/* The outcome is known: count, stamp and fill as the generic path. */
@@ -235,7 +186,8 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 	*hpa = page + (va & 0xfff);
 	__builtin_prefetch(mmu->mem + *hpa);
 	assert(page < mmu->mem_size && 4096 <= mmu->mem_size - page);
-	fill_l1(mmu, l1, l1_fill, fetch, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
+	soft_mmu_note_fill(mmu, l1, soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid,
+						     mmu->cur_pcid, flags));
 	if (l2)
 		soft_tlb_fill_at(l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	mmu->miss_fast_taken++;

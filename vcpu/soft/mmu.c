@@ -483,14 +483,10 @@ bool soft_mmu_translate_slow(struct soft_mmu *mmu, uint64_t va, enum soft_access
 				e->stamp = ++mmu->l2.clock;
 				/* A global entry of another PCID is filled with its
 				 * own tags: soft_tlb_insert() looks for that entry. */
-				if (l1_fill && s == SOFT_PAGE_4K && e->pcid == mmu->cur_pcid) {
-					struct soft_tlb_entry *f =
-						soft_tlb_fill_at(l1, l1_fill, va, base, e->asid, e->pcid, e->flags);
-					if (!fetch && l1->hint == SOFT_PAGE_4K) {
-						mmu->dtlb_filled = f;
-						mmu->dtlb_filled_gen = l1->gen;
-					}
-				} else
+				if (l1_fill && s == SOFT_PAGE_4K && e->pcid == mmu->cur_pcid)
+					soft_mmu_note_fill(mmu, l1, soft_tlb_fill_at(l1, l1_fill, va, base, e->asid,
+										    e->pcid, e->flags));
+				else
 					soft_tlb_insert(l1, mmu, va, s, base, e->asid, e->pcid, e->flags);
 				*hpa = va + e->addend;
 				return true;
@@ -520,13 +516,10 @@ walk:
 	assert(page < mmu->mem_size && page_bytes(size) <= mmu->mem_size - page);
 	assert(mmu->regs.npt || (page >= mmu->regs.phys_base &&
 				 page - mmu->regs.phys_base + page_bytes(size) <= mmu->gpa_limit));
-	if (l1_fill && size == SOFT_PAGE_4K) {
-		e = soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
-		if (!fetch && l1->hint == SOFT_PAGE_4K) {
-			mmu->dtlb_filled = e;
-			mmu->dtlb_filled_gen = l1->gen;
-		}
-	} else
+	if (l1_fill && size == SOFT_PAGE_4K)
+		soft_mmu_note_fill(mmu, l1, soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid,
+							      mmu->cur_pcid, flags));
+	else
 		soft_tlb_insert(l1, mmu, va, size, page, mmu->cur_asid, mmu->cur_pcid, flags);
 	if (l2_fill && size == SOFT_PAGE_4K)
 		soft_tlb_fill_at(&mmu->l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);

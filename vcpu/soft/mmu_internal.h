@@ -276,6 +276,18 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_peek_data_4k(struct soft_mmu *mmu, 
 	return e && soft_mmu_entry_allows(mmu, e, acc, user) ? e : NULL;
 }
 
+/* A slow translation filled e into the L1 TLB l1 after a miss: tell the
+ * CPU (soft_mmu_data_filled()) when it is the data TLB with the hint on
+ * 4 KiB pages, where the peek of the CPU's fast path would find it. */
+SOFT_MMU_HOT void soft_mmu_note_fill(struct soft_mmu *mmu, const struct soft_tlb *l1,
+				     struct soft_tlb_entry *e)
+{
+	if (l1 == &mmu->dtlb && l1->hint == SOFT_PAGE_4K) {
+		mmu->dtlb_filled = e;
+		mmu->dtlb_filled_gen = l1->gen;
+	}
+}
+
 /* What soft_mmu_peek_data_4k() would find for va before its rights
  * check, when the last soft_mmu_translate_slow() of a data access filled
  * the L1 data TLB for va's 4 KiB page after a miss and nothing that

@@ -146,8 +146,8 @@ unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f)
 	return n;
 }
 
-struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
-				     unsigned max_level)
+int soft_pwc_lookup(const struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
+		    unsigned max_level)
 {
 	const uint32_t asid = mmu->cur_asid;
 	const uint16_t pcid = mmu->cur_pcid;
@@ -160,27 +160,29 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 	 * usually descends the same tables. */
 	const unsigned last = mmu->pwc_last;
 	if (last < n && key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
-	    mmu->pwc[last].asid == asid && mmu->pwc[last].pcid == pcid) {
-		mmu->pwc_stamp[last] = ++mmu->pwc_clock;
-		return &mmu->pwc[last];
-	}
+	    mmu->pwc[last].asid == asid && mmu->pwc[last].pcid == pcid)
+		return (int)last;
 	/* The deepest match, the first of that level: one pass over the keys
 	 * per level from the deepest up, the tags compared only where a key
 	 * matches. */
 	for (unsigned l = max_level + 1; l-- > 0;) {
 		const uint64_t want = soft_pwc_key(va >> shifts[l], l);
-		for (unsigned i = 0; i < n; i++) {
-			if (key[i] != want)
-				continue;
-			struct soft_pwc_entry *p = &mmu->pwc[i];
-			if (p->asid != asid || p->pcid != pcid)
-				continue;
-			mmu->pwc_stamp[i] = ++mmu->pwc_clock;
-			mmu->pwc_last = i;
-			return p;
-		}
+		for (unsigned i = 0; i < n; i++)
+			if (key[i] == want && mmu->pwc[i].asid == asid && mmu->pwc[i].pcid == pcid)
+				return (int)i;
 	}
-	return NULL;
+	return -1;
+}
+
+struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
+				     unsigned max_level)
+{
+	int i = soft_pwc_lookup(mmu, va, shifts, max_level);
+	if (i < 0)
+		return NULL;
+	mmu->pwc_stamp[i] = ++mmu->pwc_clock;
+	mmu->pwc_last = (unsigned)i;
+	return &mmu->pwc[i];
 }
 
 void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint64_t next_hpa,

@@ -55,6 +55,21 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_scan_4k(struct soft_tlb_entry *set,
 	return NULL;
 }
 
+/* soft_tlb_scan_4k() over va's 4 KiB set of t, the default geometry's
+ * ways (4 for L1, 8 for L2) unrolled. */
+SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_scan_set_4k(struct soft_tlb *t,
+							  const struct soft_mmu *mmu, uint64_t va,
+							  struct soft_tlb_entry **least)
+{
+	const uint64_t key = soft_tlb_key(va, SOFT_PAGE_4K);
+	struct soft_tlb_entry *set = t->e + (((va >> 12) & t->set_mask) << t->way_shift);
+	if (t->ways == 4)
+		return soft_tlb_scan_4k(set, 4, mmu, key, least);
+	if (t->ways == 8)
+		return soft_tlb_scan_4k(set, 8, mmu, key, least);
+	return soft_tlb_scan_4k(set, t->ways, mmu, key, least);
+}
+
 /*
  * soft_tlb_find() for the slow path, which fills the same TLB when it
  * finds nothing: while the hint is on 4 KiB pages, the probe of the 4 KiB
@@ -77,16 +92,7 @@ SOFT_MMU_HOT struct soft_tlb_entry *soft_tlb_find_fill(struct soft_tlb *t,
 	if (t->hint != SOFT_PAGE_4K)
 		return soft_tlb_find(t, mmu, va);
 
-	const uint64_t key = soft_tlb_key(va, SOFT_PAGE_4K);
-	struct soft_tlb_entry *set = t->e + (((va >> 12) & t->set_mask) << t->way_shift);
-	struct soft_tlb_entry *least, *e;
-	/* The default geometry's ways (4 for L1, 8 for L2) unrolled. */
-	if (t->ways == 4)
-		e = soft_tlb_scan_4k(set, 4, mmu, key, &least);
-	else if (t->ways == 8)
-		e = soft_tlb_scan_4k(set, 8, mmu, key, &least);
-	else
-		e = soft_tlb_scan_4k(set, t->ways, mmu, key, &least);
+	struct soft_tlb_entry *least, *e = soft_tlb_scan_set_4k(t, mmu, va, &least);
 	if (e)
 		return e;
 	if ((e = soft_tlb_find_off_hint(t, mmu, va, SOFT_PAGE_2M)))
@@ -138,7 +144,12 @@ unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid
 /* Drop the entries the filter selects; returns how many. */
 unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f);
 
-/* Deepest page-walk-cache entry for va and the current tags, or NULL. */
+/* The index of the deepest page-walk-cache entry for va and the current
+ * tags, or -1; counts and stamps nothing. */
+int soft_pwc_lookup(const struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
+		    unsigned max_level);
+/* Deepest page-walk-cache entry for va and the current tags, or NULL;
+ * stamped as used. */
 struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
 				     unsigned max_level);
 void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint64_t next_hpa,

@@ -37,18 +37,7 @@ struct walk_req {
 	bool npf_table;
 };
 
-static inline bool walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
-{
-	if (gpa >= mmu->gpa_limit || len > mmu->gpa_limit - gpa)
-		return false;
-	*hpa = gpa + mmu->regs.phys_base;
-	return true;
-}
 
-bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa)
-{
-	return walk_reloc(mmu, gpa, len, hpa);
-}
 
 static bool in_memory(const struct soft_mmu *mmu, uint64_t hpa, uint64_t len)
 {
@@ -91,7 +80,7 @@ static bool guest_table_hpa(struct soft_mmu *mmu, const struct walk_req *rq, uin
 			    uint64_t *hpa, struct soft_fault *f)
 {
 	if (!mmu->regs.npt) {
-		if (!walk_reloc(mmu, gpa, 8, hpa))
+		if (!soft_walk_reloc(mmu, gpa, 8, hpa))
 			return fault_phys(f, gpa, rq->gva);
 		return true;
 	}
@@ -327,10 +316,10 @@ walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user, bo
 		flags |= SOFT_TLBF_NW;
 		/* A large page reaching past the VM's memory is cached as a
 		 * 4 KiB splinter, so no entry spans memory outside it. */
-		if (!walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+		if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
 			size = SOFT_PAGE_4K;
 			gbase = gpa & ~(page_bytes(size) - 1);
-			if (!walk_reloc(mmu, gbase, page_bytes(size), &base)) {
+			if (!soft_walk_reloc(mmu, gbase, page_bytes(size), &base)) {
 				*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = gpa, .gva = va };
 				return false;
 			}

@@ -41,7 +41,15 @@ bool soft_walk_full(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		    uint16_t *flags_out, struct soft_fault *f);
 
 /* Non-nested relocation of [gpa, gpa + len): the HPA, or false when it
- * is not inside the VM's memory. */
-bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len, uint64_t *hpa);
+ * is not inside the VM's memory.  Inline: every walk without nested
+ * paging relocates each table entry it reads. */
+static inline bool soft_walk_reloc(const struct soft_mmu *mmu, uint64_t gpa, uint64_t len,
+				   uint64_t *hpa)
+{
+	if (gpa >= mmu->gpa_limit || len > mmu->gpa_limit - gpa)
+		return false;
+	*hpa = gpa + mmu->regs.phys_base;
+	return true;
+}
 
 #endif
