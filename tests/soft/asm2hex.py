@@ -328,6 +328,85 @@ table:
 """)
 
 
+# ---- the data path's TLB misses (test_data_miss.c) ----
+# r15 = data base (4 MiB of 4 KiB pages), r14 = the PTE of VA 0 (the PTs
+# of [0, 8 MiB) are contiguous), r13 = iterations, rbx = seed.  Each
+# iteration picks an address and one of eight accesses at random (the
+# table holds offsets: the code runs where it is placed); the #PF handler
+# makes a read-only page writable and retries.
+prog("data_miss", """
+loop:
+    mov rax, rbx
+    shl rax, 13
+    xor rbx, rax
+    mov rax, rbx
+    shr rax, 7
+    xor rbx, rax
+    mov rax, rbx
+    shl rax, 17
+    xor rbx, rax
+    mov rdx, rbx
+    and rdx, 0x3ffff8
+    mov rcx, rbx
+    shr rcx, 40
+    and ecx, 7
+    lea rax, [rip + ops]
+    movsxd rcx, dword ptr [rax + rcx * 4]
+    add rax, rcx
+    jmp rax
+op_load:
+    add r12, [r15 + rdx]
+    jmp next
+op_store:
+    mov [r15 + rdx], rbx
+    jmp next
+op_rmw:
+    add [r15 + rdx], r12
+    jmp next
+op_cross:
+    add r12, [r15 + rdx + 4093]
+    jmp next
+op_code:
+    lea rax, [rip + scratch]
+    invlpg [rax]                # the store misses the TLB
+    mov byte ptr [rax], bl
+    jmp next
+op_byte:
+    movzx eax, byte ptr [r15 + rdx + 3]
+    add r12, rax
+    mov [r15 + rdx + 5], bl
+    jmp next
+op_invlpg:
+    invlpg [r15 + rdx]
+    jmp next
+op_clear_a:
+    lea rax, [r15 + rdx]
+    shr rax, 12
+    and qword ptr [r14 + rax * 8], -0x61
+    invlpg [r15 + rdx]
+next:
+    dec r13
+    jnz loop
+    hlt
+.globl pf_handler
+pf_handler:
+    push rax
+    mov rax, cr2
+    shr rax, 12
+    or qword ptr [r14 + rax * 8], 2
+    mov rax, cr2
+    invlpg [rax]
+    pop rax
+    add rsp, 8
+    iretq
+.balign 8
+ops:
+    .long op_load - ops, op_store - ops, op_rmw - ops, op_cross - ops
+    .long op_code - ops, op_byte - ops, op_invlpg - ops, op_clear_a - ops
+scratch:
+    .quad 0
+""")
+
 def main():
     out = ["/*",
            " * tests/soft/programs.h — guest programs of the directed tests, as hex",

@@ -379,4 +379,89 @@ static const char prog_calls[] =
 #define CALLS_T2 0x2cu
 #define CALLS_TABLE 0x68u
 
+/*
+ * loop:
+ *     mov rax, rbx
+ *     shl rax, 13
+ *     xor rbx, rax
+ *     mov rax, rbx
+ *     shr rax, 7
+ *     xor rbx, rax
+ *     mov rax, rbx
+ *     shl rax, 17
+ *     xor rbx, rax
+ *     mov rdx, rbx
+ *     and rdx, 0x3ffff8
+ *     mov rcx, rbx
+ *     shr rcx, 40
+ *     and ecx, 7
+ *     lea rax, [rip + ops]
+ *     movsxd rcx, dword ptr [rax + rcx * 4]
+ *     add rax, rcx
+ *     jmp rax
+ * op_load:
+ *     add r12, [r15 + rdx]
+ *     jmp next
+ * op_store:
+ *     mov [r15 + rdx], rbx
+ *     jmp next
+ * op_rmw:
+ *     add [r15 + rdx], r12
+ *     jmp next
+ * op_cross:
+ *     add r12, [r15 + rdx + 4093]
+ *     jmp next
+ * op_code:
+ *     lea rax, [rip + scratch]
+ *     invlpg [rax]                # the store misses the TLB
+ *     mov byte ptr [rax], bl
+ *     jmp next
+ * op_byte:
+ *     movzx eax, byte ptr [r15 + rdx + 3]
+ *     add r12, rax
+ *     mov [r15 + rdx + 5], bl
+ *     jmp next
+ * op_invlpg:
+ *     invlpg [r15 + rdx]
+ *     jmp next
+ * op_clear_a:
+ *     lea rax, [r15 + rdx]
+ *     shr rax, 12
+ *     and qword ptr [r14 + rax * 8], -0x61
+ *     invlpg [r15 + rdx]
+ * next:
+ *     dec r13
+ *     jnz loop
+ *     hlt
+ * .globl pf_handler
+ * pf_handler:
+ *     push rax
+ *     mov rax, cr2
+ *     shr rax, 12
+ *     or qword ptr [r14 + rax * 8], 2
+ *     mov rax, cr2
+ *     invlpg [rax]
+ *     pop rax
+ *     add rsp, 8
+ *     iretq
+ * .balign 8
+ * ops:
+ *     .long op_load - ops, op_store - ops, op_rmw - ops, op_cross - ops
+ *     .long op_code - ops, op_byte - ops, op_invlpg - ops, op_clear_a - ops
+ * scratch:
+ *     .quad 0
+ */
+static const char prog_data_miss[] =
+	"48 89 d8 48 c1 e0 0d 48 31 c3 48 89 d8 48 c1 e8 07 48 31 c3 48 89 d8 48 "
+	"c1 e0 11 48 31 c3 48 89 da 48 81 e2 f8 ff 3f 00 48 89 d9 48 c1 e9 28 83 "
+	"e1 07 48 8d 05 87 00 00 00 48 63 0c 88 48 01 c8 ff e0 4d 03 24 17 eb 4d "
+	"49 89 1c 17 eb 47 4d 01 24 17 eb 41 4d 03 a4 17 fd 0f 00 00 eb 37 48 8d "
+	"05 7b 00 00 00 0f 01 38 88 18 eb 29 41 0f b6 44 17 03 49 01 c4 41 88 5c "
+	"17 05 eb 19 41 0f 01 3c 17 eb 12 49 8d 04 17 48 c1 e8 0c 49 83 24 c6 9f "
+	"41 0f 01 3c 17 49 ff cd 0f 85 62 ff ff ff f4 50 0f 20 d0 48 c1 e8 0c 49 "
+	"83 0c c6 02 0f 20 d0 0f 01 38 58 48 83 c4 08 48 cf 0f 1f 80 00 00 00 00 "
+	"82 ff ff ff 88 ff ff ff 8e ff ff ff 94 ff ff ff 9e ff ff ff ac ff ff ff "
+	"bc ff ff ff c3 ff ff ff 00 00 00 00 00 00 00 00";
+#define DATA_MISS_PF_HANDLER 0x9fu
+
 #endif

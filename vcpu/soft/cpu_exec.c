@@ -24,6 +24,8 @@
  */
 #include "vcpu/soft/cpu_ops.h"
 #include "vcpu/soft/cpu_x87.h"
+#include "vcpu/soft/miss.h"
+#include "vcpu/soft/tlb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -186,12 +188,40 @@ static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, b
 		fe->rights |= 1u << other;
 }
 
+/* soft_host_ptr_fill() after the L1 data TLB's 4 KiB set missed (fill:
+ * the way its scan chose): the one-pass miss, when it covers the access,
+ * entered here rather than after the full path's second lookup.  It is
+ * decided first and committed only once the host side is known to take
+ * it (a write to a page with decoded code goes the full way, which
+ * resets the code with RIP exact); NULL with nothing counted otherwise. */
+static __attribute__((noinline)) uint8_t *data_miss(struct soft_vcpu *v, uint64_t va,
+						    enum soft_access acc, bool user,
+						    struct soft_tlb_entry *fill)
+{
+	struct soft_machine *m = v->m;
+	struct soft_miss plan;
+	if (!soft_miss_decide_data(m->mmu, va, acc, user, fill, &plan))
+		return NULL;
+	if (acc == SOFT_ACCESS_WRITE && m->code[plan.hpa / SOFT_PAGE] != NULL)
+		return NULL;
+	struct soft_tlb_entry *e = soft_miss_commit(m->mmu, &plan);
+	dfast_fill(v, va, acc, user, e, plan.hpa);
+	return m->mem + plan.hpa;
+}
+
 uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)
 {
 	struct soft_machine *m = v->m;
+	struct soft_mmu *mmu = m->mmu;
 	const bool user = v->cpl == 3;
-	struct soft_tlb_entry *e = soft_mmu_peek_data_4k(m->mmu, va, acc, user);
-	if (unlikely(!e))
+	/* soft_mmu_peek_data_4k()'s probe, as the scan that also chooses the
+	 * way a miss fills. */
+	if (unlikely(mmu->dtlb.hint != SOFT_PAGE_4K))
+		return NULL;
+	struct soft_tlb_entry *fill, *e = soft_tlb_scan_set_4k(&mmu->dtlb, mmu, va, &fill);
+	if (!e)
+		return data_miss(v, va, acc, user, fill);
+	if (unlikely(!soft_mmu_entry_allows(mmu, e, acc, user)))
 		return NULL;
 	uint64_t hpa = va + e->addend;
 	if (unlikely(hpa > m->mem_size - sz))
@@ -199,7 +229,7 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
 		return NULL;
 	dfast_fill(v, va, acc, user, e, hpa);
-	soft_mmu_commit_data_hit(m->mmu, e);
+	soft_mmu_commit_data_hit(mmu, e);
 	return m->mem + hpa;
 }
 

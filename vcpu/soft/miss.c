@@ -40,48 +40,30 @@ static inline bool large_hit(const struct soft_tlb *t, const struct soft_mmu *mm
 static const uint8_t pwc_shifts[MISS_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2),
 						 MV_PT_SHIFT(3)};
 
-bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-		    uint64_t *hpa)
+/* The L2 hit, then the walk, after the L1 scan missed (m->l1_fill set). */
+static bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+			    struct soft_miss *m)
 {
 	const struct soft_mmu_regs *r = &mmu->regs;
 	const bool fetch = acc == SOFT_ACCESS_FETCH, write = acc == SOFT_ACCESS_WRITE;
-	struct soft_tlb *const l1 = fetch ? &mmu->itlb : &mmu->dtlb;
 	struct soft_tlb *const l2 = mmu->l2.e ? &mmu->l2 : NULL;
-	struct soft_tlb_entry *l1_fill, *l2_fill = NULL, *e;
+	struct soft_tlb_entry *e;
 
-	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
-		return false;
-
-	/* The L1 lookup: a hit here (rights the inline path lacked) or in a
-	 * large set is the generic path's.  Where the hint points changes
-	 * only the order of the probes, so a miss of them all is the same
-	 * miss whatever it is; it does not move on a miss. */
-	if (soft_tlb_scan_set_4k(l1, mmu, va, &l1_fill) || large_hit(l1, mmu, va))
+	if (large_hit(m->l1, mmu, va))
 		return false;
 
 	/* The L2 lookup. */
+	m->l2_fill = NULL;
+	m->l2_hit = NULL;
 	if (l2) {
-		e = soft_tlb_scan_set_4k(l2, mmu, va, &l2_fill);
+		e = soft_tlb_scan_set_4k(l2, mmu, va, &m->l2_fill);
 		if (e) {
 			/* An L2 hit that allows the access, filled into L1 with its
 			 * own tags into the way L1's scan chose. */
 			if (!soft_mmu_entry_allows(mmu, e, acc, user) || e->pcid != mmu->cur_pcid)
 				return false;
-			mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
-			mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
-			mmu->ctr[SOFT_CTR_L2_HITS]++;
-			e->stamp = ++l2->clock;
-			/* soft_tlb_find() found it off a large hint: the hint moves. */
-			if (l2->hint != SOFT_PAGE_4K) {
-				l2->hint = SOFT_PAGE_4K;
-				l2->gen++;
-			}
-			soft_mmu_note_fill(mmu, l1,
-					   soft_tlb_fill_at(l1, l1_fill, va,
-							    (e->key & ~UINT64_C(0xfff)) + e->addend,
-							    e->asid, e->pcid, e->flags));
-			*hpa = va + e->addend;
-			mmu->miss_fast_taken++;
+			m->l2_hit = e;
+			m->hpa = va + e->addend;
 			return true;
 		}
 		if (large_hit(l2, mmu, va))
@@ -90,17 +72,14 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 
 	/* The walk (walk.c: walk(), read_entry(), descend(); the SDK walker
 	 * mv_pt_walk() over mv_pt_long4), reading only. */
-	const bool use_pwc = mmu->cfg.pwc_entries > 0;
 	const bool nxe = (r->efer & MV_EFER_NXE) != 0, wp = (r->cr0 & MV_CR0_WP) != 0;
-	const int pwc = use_pwc ? soft_pwc_lookup(mmu, va, pwc_shifts, MISS_PWC_MAX_LEVEL) : -1;
+	const int pwc = mmu->cfg.pwc_entries > 0
+				? soft_pwc_lookup(mmu, va, pwc_shifts, MISS_PWC_MAX_LEVEL)
+				: -1;
 	unsigned level = 0;
 	uint8_t rights = MV_PT_RIGHTS_ALL;
 	uint64_t table_hpa = 0;   /* the machine address of the table read next */
 	bool have_hpa = false;
-	/* Per level read: the table's machine address and the rights after
-	 * its entry (the page-walk-cache fills of the commit). */
-	uint64_t tables[MISS_LEVELS];
-	uint8_t rights_at[MISS_LEVELS];
 	uint64_t pte = 0;
 
 	if (pwc >= 0) {
@@ -110,7 +89,8 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		table_hpa = p->next_hpa;
 		have_hpa = true;
 	}
-	const unsigned first = level;
+	m->pwc = pwc;
+	m->first = level;
 	uint64_t table = r->cr3 & MV_PTE_ADDR;
 	for (;; level++) {
 		const struct mv_pt_level *lvl = &mv_pt_long4.level[level];
@@ -124,7 +104,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 		}
 		if (ehpa >= mmu->mem_size || 8 > mmu->mem_size - ehpa)
 			return false;
-		tables[level] = ehpa - idx * 8;
+		m->tables[level] = ehpa - idx * 8;
 		memcpy(&pte, mmu->mem + ehpa, sizeof(pte));
 		const bool last = level + 1 == MISS_LEVELS;
 		if (!(pte & MV_PTE_P) || (!last && lvl->large_ok && (pte & MV_PTE_PS)))
@@ -137,7 +117,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 			rights &= (uint8_t)~MV_PT_RIGHT_U;
 		if (nxe && (pte & MV_PTE_NX))
 			rights &= (uint8_t)~MV_PT_RIGHT_X;
-		rights_at[level] = rights;
+		m->rights_at[level] = rights;
 		if (last)
 			break;
 		if (!(pte & MV_PTE_A))
@@ -152,44 +132,114 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 	if ((pte & set) != set)
 		return false;   /* an A/D write-back */
 	const uint64_t gpa = (pte & MV_PTE_ADDR) | (va & 0xfff);
-	uint64_t page;
-	if (!soft_walk_reloc(mmu, gpa & ~UINT64_C(0xfff), 4096, &page))
+	if (!soft_walk_reloc(mmu, gpa & ~UINT64_C(0xfff), 4096, &m->page))
 		return false;   /* outside the VM */
-
-	/* The outcome is known: count, stamp and fill as the generic path. */
 	uint16_t flags = (uint16_t)(rights | SOFT_TLBF_NW);
 	if (pte & MV_PTE_D)
 		flags |= SOFT_TLBF_D;
 	if ((pte & MV_PTE_G) && (r->cr4 & MV_CR4_PGE))
 		flags |= SOFT_TLBF_G;
+	m->flags = flags;
+	m->hpa = m->page + (va & 0xfff);
+	return true;
+}
+
+bool soft_miss_decide(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		      struct soft_miss *m)
+{
+	const struct soft_mmu_regs *r = &mmu->regs;
+	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
+		return false;
+	m->va = va;
+	m->fetch = acc == SOFT_ACCESS_FETCH;
+	m->l1 = m->fetch ? &mmu->itlb : &mmu->dtlb;
+	/* The L1 lookup: a hit here (rights the inline path lacked) or in a
+	 * large set is the generic path's.  Where the hint points changes
+	 * only the order of the probes, so a miss of them all is the same
+	 * miss whatever it is; it does not move on a miss. */
+	if (soft_tlb_scan_set_4k(m->l1, mmu, va, &m->l1_fill))
+		return false;
+	return decide_after_l1(mmu, va, acc, user, m);
+}
+
+bool soft_miss_decide_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+			   struct soft_tlb_entry *l1_fill, struct soft_miss *m)
+{
+	const struct soft_mmu_regs *r = &mmu->regs;
+	if (!(r->cr0 & MV_CR0_PG) || mmu->no_miss_fast || r->arch_tlb || r->npt ||
+	    mmu->cfg.repl != SOFT_TLB_LRU)
+		return false;
+	m->va = va;
+	m->fetch = false;
+	m->l1 = &mmu->dtlb;
+	m->l1_fill = l1_fill;
+	return decide_after_l1(mmu, va, acc, user, m);
+}
+
+struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_miss *m)
+{
+	struct soft_tlb *const l1 = m->l1;
+	struct soft_tlb *const l2 = mmu->l2.e ? &mmu->l2 : NULL;
+	struct soft_tlb_entry *filled;
+	const uint64_t va = m->va;
+
 	mmu->ctr[SOFT_CTR_TLB_ACCESSES]++;
-	mmu->ctr[fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
+	mmu->ctr[m->fetch ? SOFT_CTR_L1I_MISSES : SOFT_CTR_L1D_MISSES]++;
+	mmu->miss_fast_taken++;
+	if (m->l2_hit) {
+		struct soft_tlb_entry *e = m->l2_hit;
+		mmu->ctr[SOFT_CTR_L2_HITS]++;
+		e->stamp = ++l2->clock;
+		/* soft_tlb_find() found it off a large hint: the hint moves. */
+		if (l2->hint != SOFT_PAGE_4K) {
+			l2->hint = SOFT_PAGE_4K;
+			l2->gen++;
+		}
+		filled = soft_tlb_fill_at(l1, m->l1_fill, va, (e->key & ~UINT64_C(0xfff)) + e->addend,
+					  e->asid, e->pcid, e->flags);
+		soft_mmu_note_fill(mmu, l1, filled);
+		return filled;
+	}
+
+	/* After the walk: count, stamp and fill as the generic path. */
 	if (l2)
 		mmu->ctr[SOFT_CTR_L2_MISSES]++;
 	mmu->ctr[SOFT_CTR_WALKS]++;
-	if (use_pwc) {
-		if (pwc >= 0) {
+	if (mmu->cfg.pwc_entries > 0) {
+		if (m->pwc >= 0) {
 			mmu->ctr[SOFT_CTR_PWC_HITS]++;
-			mmu->pwc_stamp[pwc] = ++mmu->pwc_clock;
-			if ((unsigned)pwc != mmu->pwc_last)
-				mmu->pwc_last = (unsigned)pwc;
+			mmu->pwc_stamp[m->pwc] = ++mmu->pwc_clock;
+			if ((unsigned)m->pwc != mmu->pwc_last)
+				mmu->pwc_last = (unsigned)m->pwc;
 		} else {
 			mmu->ctr[SOFT_CTR_PWC_MISSES]++;
 		}
 		/* Each table entry read above the leaf names the next table. */
-		for (unsigned l = first; l + 1 < MISS_LEVELS; l++)
-			soft_pwc_insert(mmu, l, va >> MV_PT_SHIFT(l), tables[l + 1], rights_at[l]);
+		for (unsigned l = m->first; l + 1 < MISS_LEVELS; l++)
+			soft_pwc_insert(mmu, l, va >> MV_PT_SHIFT(l), m->tables[l + 1], m->rights_at[l]);
 	}
-	const unsigned refs = MISS_LEVELS - first;
+	const unsigned refs = MISS_LEVELS - m->first;
 	mmu->ctr[SOFT_CTR_WALK_REFS] += refs;
 	mmu->ctr[SOFT_CTR_WALK_REFS_GUEST] += refs;
-	*hpa = page + (va & 0xfff);
-	__builtin_prefetch(mmu->mem + *hpa);
-	assert(page < mmu->mem_size && 4096 <= mmu->mem_size - page);
-	soft_mmu_note_fill(mmu, l1, soft_tlb_fill_at(l1, l1_fill, va, page, mmu->cur_asid,
-						     mmu->cur_pcid, flags));
+	/* The access itself comes next: after a walk it is usually a host
+	 * cache miss too, which the fills below can overlap. */
+	__builtin_prefetch(mmu->mem + m->hpa);
+	assert(m->page < mmu->mem_size && 4096 <= mmu->mem_size - m->page);
+	filled = soft_tlb_fill_at(l1, m->l1_fill, va, m->page, mmu->cur_asid, mmu->cur_pcid,
+				  m->flags);
+	soft_mmu_note_fill(mmu, l1, filled);
 	if (l2)
-		soft_tlb_fill_at(l2, l2_fill, va, page, mmu->cur_asid, mmu->cur_pcid, flags);
-	mmu->miss_fast_taken++;
+		soft_tlb_fill_at(l2, m->l2_fill, va, m->page, mmu->cur_asid, mmu->cur_pcid, m->flags);
+	return filled;
+}
+
+bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		    uint64_t *hpa)
+{
+	struct soft_miss m;
+	if (!soft_miss_decide(mmu, va, acc, user, &m))
+		return false;
+	soft_miss_commit(mmu, &m);
+	*hpa = m.hpa;
 	return true;
 }

@@ -2,7 +2,9 @@
  * vcpu/soft/miss.h — the soft MMU's common TLB miss in one pass: a 4 KiB
  * page of a guest without nested paging, found in the L2 TLB or through
  * page tables that need no A/D write-back and raise no fault.  Internal
- * to the MMU (mmu.c calls it first on its slow path).
+ * to the soft engine: mmu.c calls it first on its slow path, and the CPU's
+ * data path (soft_host_ptr_fill() in cpu_exec.c) enters it directly
+ * after its own L1 scan missed, so that a data miss scans L1 once.
  *
  * It decides before it changes anything: either it does exactly what the
  * generic slow path (soft_mmu_translate_slow() in mmu.c with the walker
@@ -20,8 +22,46 @@
 #include "vcpu/soft/mmu_internal.h"
 
 /* The translation of va for (acc, user) after the L1 lookup of the
- * inline path missed, with paging on: true with *hpa when taken here. */
+ * inline path missed, with paging on: true with *hpa when taken here.
+ * soft_miss_decide() then soft_miss_commit(). */
 bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa);
+
+/* The outcome soft_miss_decide() found, for soft_miss_commit(). */
+struct soft_miss {
+	uint64_t va;
+	uint64_t hpa;                       /* of the access */
+	struct soft_tlb *l1;
+	struct soft_tlb_entry *l1_fill, *l2_fill;  /* the ways the scans chose */
+	struct soft_tlb_entry *l2_hit;      /* NULL: a walk */
+	/* The walk's: the page-walk-cache hit (-1 none), the first level
+	 * read, each level's table and rights after it, the page and the
+	 * fill's flags. */
+	int pwc;
+	unsigned first;
+	uint64_t tables[4];
+	uint8_t rights_at[4];
+	uint64_t page;
+	uint16_t flags;
+	bool fetch;
+};
+
+/* Whether the one-pass miss covers this access (true with *m), having
+ * counted and changed nothing, so that a caller may still look at m->hpa
+ * and take the generic path instead. */
+bool soft_miss_decide(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+		      struct soft_miss *m);
+
+/* soft_miss_decide() for a data access whose scan of the L1 data TLB's
+ * 4 KiB set (soft_tlb_scan_set_4k()) found nothing and chose l1_fill,
+ * with the checks of soft_mmu_translate_slow() before it (paging on, the
+ * one-pass miss not turned off). */
+bool soft_miss_decide_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+			   struct soft_tlb_entry *l1_fill, struct soft_miss *m);
+
+/* Does what the generic path does for the access m was decided for:
+ * counts, stamps, fills.  Nothing may change the MMU in between.
+ * Returns the L1 entry filled. */
+struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_miss *m);
 
 #endif

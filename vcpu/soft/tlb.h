@@ -1,7 +1,8 @@
 /*
  * vcpu/soft/tlb.h — the TLB arrays and the page-walk cache of the soft
  * MMU: allocation, fill with replacement, invalidation by page and by tag.
- * Internal to the MMU (mmu.c, walk.c); the layout is in mmu_internal.h.
+ * Internal to the MMU (mmu.c, walk.c, miss.c) and the CPU's data path
+ * (cpu_exec.c scans the L1 data TLB's set); the layout is in mmu_internal.h.
  */
 #ifndef MEMVIRT_VCPU_SOFT_TLB_H
 #define MEMVIRT_VCPU_SOFT_TLB_H
