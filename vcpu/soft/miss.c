@@ -141,6 +141,9 @@ static bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access 
 		flags |= SOFT_TLBF_G;
 	m->flags = flags;
 	m->hpa = m->page + (va & 0xfff);
+	/* The access itself comes next: after a walk it is usually a host
+	 * cache miss too, which the commit's counts and fills can overlap. */
+	__builtin_prefetch(mmu->mem + m->hpa);
 	return true;
 }
 
@@ -221,9 +224,6 @@ struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_
 	const unsigned refs = MISS_LEVELS - m->first;
 	mmu->ctr[SOFT_CTR_WALK_REFS] += refs;
 	mmu->ctr[SOFT_CTR_WALK_REFS_GUEST] += refs;
-	/* The access itself comes next: after a walk it is usually a host
-	 * cache miss too, which the fills below can overlap. */
-	__builtin_prefetch(mmu->mem + m->hpa);
 	assert(m->page < mmu->mem_size && 4096 <= mmu->mem_size - m->page);
 	filled = soft_tlb_fill_at(l1, m->l1_fill, va, m->page, mmu->cur_asid, mmu->cur_pcid,
 				  m->flags);
