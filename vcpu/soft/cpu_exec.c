@@ -190,23 +190,21 @@ static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, b
 
 /* soft_host_ptr_fill() after the L1 data TLB's 4 KiB set missed (fill:
  * the way its scan chose): the one-pass miss, when it covers the access,
- * entered here rather than after the full path's second lookup.  It is
- * decided first and committed only once the host side is known to take
- * it (a write to a page with decoded code goes the full way, which
- * resets the code with RIP exact); NULL with nothing counted otherwise. */
+ * entered here rather than after the full path's second lookup.  A write
+ * to a page with decoded code goes the full way, which resets the code
+ * with RIP exact; NULL with nothing counted then and when not covered. */
 static __attribute__((noinline)) uint8_t *data_miss(struct soft_vcpu *v, uint64_t va,
 						    enum soft_access acc, bool user,
 						    struct soft_tlb_entry *fill)
 {
 	struct soft_machine *m = v->m;
-	struct soft_miss plan;
-	if (!soft_miss_decide_data(m->mmu, va, acc, user, fill, &plan))
+	uint64_t hpa;
+	struct soft_tlb_entry *e =
+		soft_miss_data(m->mmu, va, acc, user, fill, (void *const *)m->code, &hpa);
+	if (!e)
 		return NULL;
-	if (acc == SOFT_ACCESS_WRITE && m->code[plan.hpa / SOFT_PAGE] != NULL)
-		return NULL;
-	struct soft_tlb_entry *e = soft_miss_commit(m->mmu, &plan);
-	dfast_fill(v, va, acc, user, e, plan.hpa);
-	return m->mem + plan.hpa;
+	dfast_fill(v, va, acc, user, e, hpa);
+	return m->mem + hpa;
 }
 
 uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_access acc)

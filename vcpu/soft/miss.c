@@ -37,11 +37,35 @@ static inline bool large_hit(const struct soft_tlb *t, const struct soft_mmu *mm
 	return false;
 }
 
+/* The outcome decide() found, for commit(). */
+struct soft_miss {
+	uint64_t va;
+	uint64_t hpa;                       /* of the access */
+	struct soft_tlb *l1;
+	struct soft_tlb_entry *l1_fill, *l2_fill;  /* the ways the scans chose */
+	struct soft_tlb_entry *l2_hit;      /* NULL: a walk */
+	/* The walk's: the page-walk-cache hit (-1 none), the first level
+	 * read, each level's table and rights after it, the page and the
+	 * fill's flags. */
+	int pwc;
+	unsigned first;
+	uint64_t tables[MISS_LEVELS];
+	uint8_t rights_at[MISS_LEVELS];
+	uint64_t page;
+	uint16_t flags;
+	bool fetch;
+};
+
+/* Inlined into both entries, so that the outcome stays in registers. */
+#define MISS_INLINE static inline __attribute__((always_inline))
+
 static const uint8_t pwc_shifts[MISS_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2),
 						 MV_PT_SHIFT(3)};
 
-/* The L2 hit, then the walk, after the L1 scan missed (m->l1_fill set). */
-static bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
+/* The L2 hit, then the walk, after the L1 scan missed (m->l1_fill set):
+ * whether the one-pass miss covers the access (true with *m), having
+ * counted and changed nothing. */
+MISS_INLINE bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 			    struct soft_miss *m)
 {
 	const struct soft_mmu_regs *r = &mmu->regs;
@@ -64,6 +88,12 @@ static bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access 
 				return false;
 			m->l2_hit = e;
 			m->hpa = va + e->addend;
+			/* Unused by the commit of an L2 hit; set for the compiler,
+			 * which cannot see that. */
+			m->pwc = -1;
+			m->first = 0;
+			m->page = 0;
+			m->flags = 0;
 			return true;
 		}
 		if (large_hit(l2, mmu, va))
@@ -147,39 +177,9 @@ static bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_access 
 	return true;
 }
 
-bool soft_miss_decide(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-		      struct soft_miss *m)
-{
-	const struct soft_mmu_regs *r = &mmu->regs;
-	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
-		return false;
-	m->va = va;
-	m->fetch = acc == SOFT_ACCESS_FETCH;
-	m->l1 = m->fetch ? &mmu->itlb : &mmu->dtlb;
-	/* The L1 lookup: a hit here (rights the inline path lacked) or in a
-	 * large set is the generic path's.  Where the hint points changes
-	 * only the order of the probes, so a miss of them all is the same
-	 * miss whatever it is; it does not move on a miss. */
-	if (soft_tlb_scan_set_4k(m->l1, mmu, va, &m->l1_fill))
-		return false;
-	return decide_after_l1(mmu, va, acc, user, m);
-}
-
-bool soft_miss_decide_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-			   struct soft_tlb_entry *l1_fill, struct soft_miss *m)
-{
-	const struct soft_mmu_regs *r = &mmu->regs;
-	if (!(r->cr0 & MV_CR0_PG) || mmu->no_miss_fast || r->arch_tlb || r->npt ||
-	    mmu->cfg.repl != SOFT_TLB_LRU)
-		return false;
-	m->va = va;
-	m->fetch = false;
-	m->l1 = &mmu->dtlb;
-	m->l1_fill = l1_fill;
-	return decide_after_l1(mmu, va, acc, user, m);
-}
-
-struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_miss *m)
+/* Does what the generic path does for the access m was decided for:
+ * counts, stamps, fills.  Returns the L1 entry filled. */
+MISS_INLINE struct soft_tlb_entry *commit(struct soft_mmu *mmu, const struct soft_miss *m)
 {
 	struct soft_tlb *const l1 = m->l1;
 	struct soft_tlb *const l2 = mmu->l2.e ? &mmu->l2 : NULL;
@@ -236,10 +236,41 @@ struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_
 bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa)
 {
+	const struct soft_mmu_regs *r = &mmu->regs;
 	struct soft_miss m;
-	if (!soft_miss_decide(mmu, va, acc, user, &m))
+	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
 		return false;
-	soft_miss_commit(mmu, &m);
+	m.va = va;
+	m.fetch = acc == SOFT_ACCESS_FETCH;
+	m.l1 = m.fetch ? &mmu->itlb : &mmu->dtlb;
+	/* The L1 lookup: a hit here (rights the inline path lacked) or in a
+	 * large set is the generic path's.  Where the hint points changes
+	 * only the order of the probes, so a miss of them all is the same
+	 * miss whatever it is; it does not move on a miss. */
+	if (soft_tlb_scan_set_4k(m.l1, mmu, va, &m.l1_fill) || !decide_after_l1(mmu, va, acc, user, &m))
+		return false;
+	commit(mmu, &m);
 	*hpa = m.hpa;
 	return true;
+}
+
+struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+				      bool user, struct soft_tlb_entry *l1_fill,
+				      void *const *write_veto, uint64_t *hpa)
+{
+	const struct soft_mmu_regs *r = &mmu->regs;
+	struct soft_miss m;
+	if (!(r->cr0 & MV_CR0_PG) || mmu->no_miss_fast || r->arch_tlb || r->npt ||
+	    mmu->cfg.repl != SOFT_TLB_LRU)
+		return NULL;
+	m.va = va;
+	m.fetch = false;
+	m.l1 = &mmu->dtlb;
+	m.l1_fill = l1_fill;
+	if (!decide_after_l1(mmu, va, acc, user, &m))
+		return NULL;
+	if (acc == SOFT_ACCESS_WRITE && write_veto[m.hpa >> 12] != NULL)
+		return NULL;
+	*hpa = m.hpa;
+	return commit(mmu, &m);
 }

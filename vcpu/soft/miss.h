@@ -22,46 +22,19 @@
 #include "vcpu/soft/mmu_internal.h"
 
 /* The translation of va for (acc, user) after the L1 lookup of the
- * inline path missed, with paging on: true with *hpa when taken here.
- * soft_miss_decide() then soft_miss_commit(). */
+ * inline path missed, with paging on: true with *hpa when taken here. */
 bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa);
 
-/* The outcome soft_miss_decide() found, for soft_miss_commit(). */
-struct soft_miss {
-	uint64_t va;
-	uint64_t hpa;                       /* of the access */
-	struct soft_tlb *l1;
-	struct soft_tlb_entry *l1_fill, *l2_fill;  /* the ways the scans chose */
-	struct soft_tlb_entry *l2_hit;      /* NULL: a walk */
-	/* The walk's: the page-walk-cache hit (-1 none), the first level
-	 * read, each level's table and rights after it, the page and the
-	 * fill's flags. */
-	int pwc;
-	unsigned first;
-	uint64_t tables[4];
-	uint8_t rights_at[4];
-	uint64_t page;
-	uint16_t flags;
-	bool fetch;
-};
-
-/* Whether the one-pass miss covers this access (true with *m), having
- * counted and changed nothing, so that a caller may still look at m->hpa
- * and take the generic path instead. */
-bool soft_miss_decide(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-		      struct soft_miss *m);
-
-/* soft_miss_decide() for a data access whose scan of the L1 data TLB's
- * 4 KiB set (soft_tlb_scan_set_4k()) found nothing and chose l1_fill,
- * with the checks of soft_mmu_translate_slow() before it (paging on, the
- * one-pass miss not turned off). */
-bool soft_miss_decide_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
-			   struct soft_tlb_entry *l1_fill, struct soft_miss *m);
-
-/* Does what the generic path does for the access m was decided for:
- * counts, stamps, fills.  Nothing may change the MMU in between.
- * Returns the L1 entry filled. */
-struct soft_tlb_entry *soft_miss_commit(struct soft_mmu *mmu, const struct soft_miss *m);
+/* The same for a data access whose scan of the L1 data TLB's 4 KiB set
+ * (soft_tlb_scan_set_4k()) found nothing and chose l1_fill, with the
+ * checks of soft_mmu_translate_slow() before it (paging on, the one-pass
+ * miss not turned off), and one of the CPU's: a write to a machine page
+ * whose slot in write_veto (one per machine page) is not NULL is left to
+ * the generic path.  The L1 entry filled, with *hpa; NULL with nothing
+ * counted or changed when not taken here. */
+struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
+				      bool user, struct soft_tlb_entry *l1_fill,
+				      void *const *write_veto, uint64_t *hpa);
 
 #endif
