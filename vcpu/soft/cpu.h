@@ -92,10 +92,20 @@ struct soft_machine {
 	bool own_mem;
 	struct soft_mmu *mmu;
 	struct soft_code_page **code; /* per machine page, NULL: never held code */
+	/* Bit p set: code[p] is not NULL.  What the data path asks on every
+	 * write and every fill (soft_has_code()): a bit per page stays in
+	 * the host's caches where a pointer per page does not. */
+	uint64_t *code_bits;
 	uint64_t npages;
 	struct soft_vcpu *loaded;     /* whose MMU registers are in the MMU */
 	uint64_t decodes, code_resets;
 };
+
+/* Whether machine page `page` (< npages) has ever held decoded code. */
+static inline bool soft_has_code(const struct soft_machine *m, uint64_t page)
+{
+	return (m->code_bits[page / 64] >> (page % 64)) & 1;
+}
 
 enum soft_cc {
 	SOFT_CC_EAGER = 0,
@@ -132,7 +142,7 @@ enum soft_unwind { SOFT_UNWIND_EXC = 1, SOFT_UNWIND_EXIT };
 struct soft_vm;
 
 /* The CPU's cache of data lookups, per virtual page and mode: what
- * soft_mmu_peek_data_4k() found there (the L1 entry a hit counts on, the
+ * the L1 data TLB's 4 KiB set held for it (the entry a hit counts on, the
  * host address of the machine page, which accesses it allows), good while
  * the data TLB's gen has not moved.  A host-side shortcut: every hit
  * through it is counted on the entry exactly as the MMU counts one. */

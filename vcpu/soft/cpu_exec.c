@@ -164,10 +164,11 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 }
 
 
-/* Cache in v->dfast the lookup of e, the entry soft_mmu_peek_data_4k()
- * finds first for (va, user) and allows acc, at host address hpa.  Which
- * other access it allows is the MMU's to say (the peek of the other kind
- * finds the same entry first); a write also needs a page without decoded
+/* Cache in v->dfast the lookup of e, the entry of the L1 data TLB's
+ * 4 KiB set for (va, user) that allows acc, at host address hpa (the
+ * hint on 4 KiB pages: soft_mmu_translate() hits it first).  Which other
+ * access it allows is the MMU's to say (the same entry is found first
+ * for it); a write also needs a page without decoded
  * code (creating a code page moves the gen). */
 static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
 		       struct soft_tlb_entry *e, uint64_t hpa)
@@ -184,7 +185,7 @@ static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, b
 	enum soft_access other = acc == SOFT_ACCESS_READ ? SOFT_ACCESS_WRITE : SOFT_ACCESS_READ;
 	fe->rights = 1u << acc;
 	if (soft_mmu_entry_allows(m->mmu, e, other, user) &&
-	    (other != SOFT_ACCESS_WRITE || m->code[hpage / SOFT_PAGE] == NULL))
+	    (other != SOFT_ACCESS_WRITE || !soft_has_code(m, hpage / SOFT_PAGE)))
 		fe->rights |= 1u << other;
 }
 
@@ -200,7 +201,7 @@ static __attribute__((noinline)) uint8_t *data_miss(struct soft_vcpu *v, uint64_
 	struct soft_machine *m = v->m;
 	uint64_t hpa;
 	struct soft_tlb_entry *e =
-		soft_miss_data(m->mmu, va, acc, user, fill, (void *const *)m->code, &hpa);
+		soft_miss_data(m->mmu, va, acc, user, fill, m->code_bits, &hpa);
 	if (!e)
 		return NULL;
 	dfast_fill(v, va, acc, user, e, hpa);
@@ -212,8 +213,10 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 	struct soft_machine *m = v->m;
 	struct soft_mmu *mmu = m->mmu;
 	const bool user = v->cpl == 3;
-	/* soft_mmu_peek_data_4k()'s probe, as the scan that also chooses the
-	 * way a miss fills. */
+	/* The entry soft_mmu_translate() would hit first (the hint on 4 KiB
+	 * pages), found by the scan that also chooses the way a miss fills;
+	 * anything else (another hint, rights the entry lacks) takes the
+	 * full path with nothing counted. */
 	if (unlikely(mmu->dtlb.hint != SOFT_PAGE_4K))
 		return NULL;
 	struct soft_tlb_entry *fill, *e = soft_tlb_scan_set_4k(&mmu->dtlb, mmu, va, &fill);
@@ -224,7 +227,7 @@ uint8_t *soft_host_ptr_fill(struct soft_vcpu *v, uint64_t va, unsigned sz, enum 
 	uint64_t hpa = va + e->addend;
 	if (unlikely(hpa > m->mem_size - sz))
 		return NULL;
-	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[hpa / SOFT_PAGE] != NULL))
+	if (acc == SOFT_ACCESS_WRITE && unlikely(soft_has_code(m, hpa / SOFT_PAGE)))
 		return NULL;
 	dfast_fill(v, va, acc, user, e, hpa);
 	soft_mmu_commit_data_hit(mmu, e);
@@ -243,7 +246,7 @@ static void dfast_note(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
 	if (!e || (va & (SOFT_PAGE - 1)) + sz > SOFT_PAGE || !soft_mmu_entry_allows(m->mmu, e, acc, user))
 		return;
 	uint64_t hpa = va + e->addend;
-	if (hpa > m->mem_size - sz || (acc == SOFT_ACCESS_WRITE && m->code[hpa / SOFT_PAGE] != NULL))
+	if (hpa > m->mem_size - sz || (acc == SOFT_ACCESS_WRITE && soft_has_code(m, hpa / SOFT_PAGE)))
 		return;
 	dfast_fill(v, va, acc, user, e, hpa);
 }
@@ -344,6 +347,7 @@ static struct soft_code_page *code_page(struct soft_machine *m, uint64_t page)
 	if (!cp)
 		return NULL;
 	m->code[page] = cp;
+	m->code_bits[page / 64] |= UINT64_C(1) << (page % 64);
 	/* Cached data lookups may allow writes to this page without the
 	 * predecode reset (host_ptr()). */
 	soft_mmu_lookups_changed(m->mmu);

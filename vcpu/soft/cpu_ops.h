@@ -217,7 +217,7 @@ HOT bool xlate(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user
 		*f = (struct soft_fault){ .kind = SOFT_FAULT_PHYS, .addr = *hpa, .gva = va };
 		return false;
 	}
-	if (acc == SOFT_ACCESS_WRITE && unlikely(m->code[*hpa / SOFT_PAGE] != NULL))
+	if (acc == SOFT_ACCESS_WRITE && unlikely(soft_has_code(m, *hpa / SOFT_PAGE)))
 		soft_code_reset(m, *hpa / SOFT_PAGE);
 	return true;
 }

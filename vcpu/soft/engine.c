@@ -44,12 +44,13 @@ static int machine_init(struct soft_machine *m, uint8_t *mem, uint64_t size,
 	m->mem_size = size;
 	m->npages = size / SOFT_PAGE;
 	m->code = calloc(m->npages, sizeof(*m->code));
-	if (!m->code)
-		return -ENOMEM;
-	int r = soft_mmu_create(mcfg, mem, size, &m->mmu);
+	m->code_bits = calloc((m->npages + 63) / 64, sizeof(*m->code_bits));
+	int r = m->code && m->code_bits ? soft_mmu_create(mcfg, mem, size, &m->mmu) : -ENOMEM;
 	if (r) {
 		free(m->code);
+		free(m->code_bits);
 		m->code = NULL;
+		m->code_bits = NULL;
 		return r;
 	}
 	return 0;
@@ -88,13 +89,17 @@ void soft_machine_destroy(struct soft_machine *m)
 {
 	if (!m)
 		return;
-	for (uint64_t i = 0; m->code && i < m->npages; i++) {
-		if (m->code[i]) {
+	/* The bitmap says where the code pages are: a large machine's
+	 * pointer array is not read through. */
+	for (uint64_t w = 0; m->code && m->code_bits && w < (m->npages + 63) / 64; w++) {
+		for (uint64_t bits = m->code_bits[w]; bits; bits &= bits - 1) {
+			uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			free(m->code[i]->insns);
 			free(m->code[i]);
 		}
 	}
 	free(m->code);
+	free(m->code_bits);
 	soft_mmu_destroy(m->mmu);
 	if (m->own_mem)
 		munmap(m->mem, m->mem_size);

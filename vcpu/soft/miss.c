@@ -256,7 +256,7 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
 
 struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
 				      bool user, struct soft_tlb_entry *l1_fill,
-				      void *const *write_veto, uint64_t *hpa)
+				      const uint64_t *write_veto, uint64_t *hpa)
 {
 	const struct soft_mmu_regs *r = &mmu->regs;
 	struct soft_miss m;
@@ -269,7 +269,7 @@ struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum so
 	m.l1_fill = l1_fill;
 	if (!decide_after_l1(mmu, va, acc, user, &m))
 		return NULL;
-	if (acc == SOFT_ACCESS_WRITE && write_veto[m.hpa >> 12] != NULL)
+	if (acc == SOFT_ACCESS_WRITE && ((write_veto[m.hpa >> 18] >> ((m.hpa >> 12) & 63)) & 1))
 		return NULL;
 	*hpa = m.hpa;
 	return commit(mmu, &m);

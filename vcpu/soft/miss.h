@@ -30,11 +30,11 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
  * (soft_tlb_scan_set_4k()) found nothing and chose l1_fill, with the
  * checks of soft_mmu_translate_slow() before it (paging on, the one-pass
  * miss not turned off), and one of the CPU's: a write to a machine page
- * whose slot in write_veto (one per machine page) is not NULL is left to
- * the generic path.  The L1 entry filled, with *hpa; NULL with nothing
+ * whose bit is set in write_veto (a bit per machine page, bit p % 64 of
+ * word p / 64) is left to the generic path.  The L1 entry filled, with *hpa; NULL with nothing
  * counted or changed when not taken here. */
 struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
 				      bool user, struct soft_tlb_entry *l1_fill,
-				      void *const *write_veto, uint64_t *hpa);
+				      const uint64_t *write_veto, uint64_t *hpa);
 
 #endif

@@ -261,24 +261,9 @@ SOFT_MMU_HOT bool soft_mmu_entry_allows(const struct soft_mmu *mmu, const struct
 	return (e->flags & need) == need;
 }
 
-/* The CPU's data fast path, split so that it can check the host side
- * before anything is counted: the L1 data TLB entry of the 4 KiB set that
- * soft_mmu_translate() would hit for this access, or NULL when it would
- * take any other way (the hint on another size class, no entry there,
- * rights that do not allow the access).  Counts and changes nothing. */
-SOFT_MMU_HOT struct soft_tlb_entry *soft_mmu_peek_data_4k(struct soft_mmu *mmu, uint64_t va,
-							  enum soft_access acc, bool user)
-{
-	struct soft_tlb *t = &mmu->dtlb;
-	if (t->hint != SOFT_PAGE_4K)
-		return NULL;
-	struct soft_tlb_entry *e = soft_tlb_probe(t, mmu, va, SOFT_PAGE_4K);
-	return e && soft_mmu_entry_allows(mmu, e, acc, user) ? e : NULL;
-}
-
 /* A slow translation filled e into the L1 TLB l1 after a miss: tell the
  * CPU (soft_mmu_data_filled()) when it is the data TLB with the hint on
- * 4 KiB pages, where the peek of the CPU's fast path would find it. */
+ * 4 KiB pages, where the scan of the CPU's fast path would find it. */
 SOFT_MMU_HOT void soft_mmu_note_fill(struct soft_mmu *mmu, const struct soft_tlb *l1,
 				     struct soft_tlb_entry *e)
 {
@@ -288,8 +273,8 @@ SOFT_MMU_HOT void soft_mmu_note_fill(struct soft_mmu *mmu, const struct soft_tlb
 	}
 }
 
-/* What soft_mmu_peek_data_4k() would find for va before its rights
- * check, when the last soft_mmu_translate_slow() of a data access filled
+/* The entry the CPU's scan of the L1 data TLB's 4 KiB set would find
+ * for va (before any rights check), when the last soft_mmu_translate_slow() of a data access filled
  * the L1 data TLB for va's 4 KiB page after a miss and nothing that
  * changes a lookup happened since: that entry (the only one of its set
  * for va and the current tags, with the hint on 4 KiB pages).  NULL
