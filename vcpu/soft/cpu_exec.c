@@ -168,8 +168,8 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
  * 4 KiB set for (va, user) that allows acc, at host address hpa (the
  * hint on 4 KiB pages: soft_mmu_translate() hits it first).  Which other
  * access it allows is the MMU's to say (the same entry is found first
- * for it); a write also needs a page without decoded
- * code (creating a code page moves the gen). */
+ * for it); a write also needs a page without decoded code (creating a
+ * code page moves the gen). */
 static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
 		       struct soft_tlb_entry *e, uint64_t hpa)
 {

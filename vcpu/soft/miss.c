@@ -59,6 +59,13 @@ struct soft_miss {
 /* Inlined into both entries, so that the outcome stays in registers. */
 #define MISS_INLINE static inline __attribute__((always_inline))
 
+/* The machines the one-pass miss covers: the page-table machine without
+ * nested paging, LRU replacement. */
+MISS_INLINE bool machine_covered(const struct soft_mmu *mmu)
+{
+	return !mmu->regs.arch_tlb && !mmu->regs.npt && mmu->cfg.repl == SOFT_TLB_LRU;
+}
+
 static const uint8_t pwc_shifts[MISS_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2),
 						 MV_PT_SHIFT(3)};
 
@@ -236,9 +243,8 @@ MISS_INLINE struct soft_tlb_entry *commit(struct soft_mmu *mmu, const struct sof
 bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, bool user,
 		    uint64_t *hpa)
 {
-	const struct soft_mmu_regs *r = &mmu->regs;
 	struct soft_miss m;
-	if (r->arch_tlb || r->npt || mmu->cfg.repl != SOFT_TLB_LRU)
+	if (!machine_covered(mmu))
 		return false;
 	m.va = va;
 	m.fetch = acc == SOFT_ACCESS_FETCH;
@@ -258,10 +264,9 @@ struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum so
 				      bool user, struct soft_tlb_entry *l1_fill,
 				      const uint64_t *write_veto, uint64_t *hpa)
 {
-	const struct soft_mmu_regs *r = &mmu->regs;
 	struct soft_miss m;
-	if (!(r->cr0 & MV_CR0_PG) || mmu->no_miss_fast || r->arch_tlb || r->npt ||
-	    mmu->cfg.repl != SOFT_TLB_LRU)
+	/* soft_mmu_translate_slow()'s own checks before soft_miss_fast(). */
+	if (!(mmu->regs.cr0 & MV_CR0_PG) || mmu->no_miss_fast || !machine_covered(mmu))
 		return NULL;
 	m.va = va;
 	m.fetch = false;
@@ -269,7 +274,8 @@ struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum so
 	m.l1_fill = l1_fill;
 	if (!decide_after_l1(mmu, va, acc, user, &m))
 		return NULL;
-	if (acc == SOFT_ACCESS_WRITE && ((write_veto[m.hpa >> 18] >> ((m.hpa >> 12) & 63)) & 1))
+	const uint64_t page = m.hpa >> 12;
+	if (acc == SOFT_ACCESS_WRITE && ((write_veto[page / 64] >> (page % 64)) & 1))
 		return NULL;
 	*hpa = m.hpa;
 	return commit(mmu, &m);

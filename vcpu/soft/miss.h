@@ -31,8 +31,8 @@ bool soft_miss_fast(struct soft_mmu *mmu, uint64_t va, enum soft_access acc, boo
  * checks of soft_mmu_translate_slow() before it (paging on, the one-pass
  * miss not turned off), and one of the CPU's: a write to a machine page
  * whose bit is set in write_veto (a bit per machine page, bit p % 64 of
- * word p / 64) is left to the generic path.  The L1 entry filled, with *hpa; NULL with nothing
- * counted or changed when not taken here. */
+ * word p / 64) is left to the generic path.  The L1 entry filled, with
+ * *hpa; NULL with nothing counted or changed when not taken here. */
 struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum soft_access acc,
 				      bool user, struct soft_tlb_entry *l1_fill,
 				      const uint64_t *write_veto, uint64_t *hpa);

@@ -274,8 +274,9 @@ SOFT_MMU_HOT void soft_mmu_note_fill(struct soft_mmu *mmu, const struct soft_tlb
 }
 
 /* The entry the CPU's scan of the L1 data TLB's 4 KiB set would find
- * for va (before any rights check), when the last soft_mmu_translate_slow() of a data access filled
- * the L1 data TLB for va's 4 KiB page after a miss and nothing that
+ * for va (before any rights check), when the last
+ * soft_mmu_translate_slow() of a data access filled the L1 data TLB for
+ * va's 4 KiB page after a miss and nothing that
  * changes a lookup happened since: that entry (the only one of its set
  * for va and the current tags, with the hint on 4 KiB pages).  NULL
  * otherwise.  Counts nothing. */
