@@ -128,6 +128,8 @@ enum soft_mmu_ctr {
 	SOFT_CTR__COUNT
 };
 
+#define SOFT_MISS_HINTS 512u   /* a power of two */
+
 struct soft_mmu {
 	struct soft_mmu_config cfg;
 	uint8_t *mem;
@@ -157,6 +159,16 @@ struct soft_mmu {
 	 * many took the one-pass miss (miss.h). */
 	bool no_miss_fast;
 	uint64_t miss_fast_taken;
+
+	/* Not part of the model: per 2 MiB region of VA, the machine address
+	 * of the last-level table the one-pass miss last walked through
+	 * (tag: the region with bit 63 set).  miss.c reads it only to start
+	 * the access's host cache miss before the lookups have found the
+	 * page; a stale one costs a useless prefetch and nothing else. */
+	struct soft_miss_hint {
+		uint64_t tag;
+		uint64_t table;
+	} miss_hint[SOFT_MISS_HINTS];
 
 	/* The L1 data entry the last slow translation filled after a miss
 	 * of a 4 KiB page (see soft_mmu_data_filled()), and dtlb.gen then. */
