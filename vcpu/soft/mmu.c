@@ -232,7 +232,8 @@ int soft_mmu_create(const struct soft_mmu_config *cfg, uint8_t *mem, uint64_t me
 	rc = -ENOMEM;
 	if (cfg->pwc_entries && (!(mmu->pwc = calloc(cfg->pwc_entries, sizeof(*mmu->pwc))) ||
 				 !(mmu->pwc_key = calloc(cfg->pwc_entries, sizeof(*mmu->pwc_key))) ||
-				 !(mmu->pwc_stamp = calloc(cfg->pwc_entries, sizeof(*mmu->pwc_stamp)))))
+				 !(mmu->pwc_stamp = calloc(cfg->pwc_entries, sizeof(*mmu->pwc_stamp))) ||
+				 soft_pwc_index_init(mmu)))
 		goto err;
 	if (cfg->arch_entries && !(mmu->arch = calloc(cfg->arch_entries, sizeof(*mmu->arch))))
 		goto err;
@@ -255,6 +256,8 @@ void soft_mmu_destroy(struct soft_mmu *mmu)
 	free(mmu->pwc);
 	free(mmu->pwc_key);
 	free(mmu->pwc_stamp);
+	free(mmu->pwc_head);
+	free(mmu->pwc_next);
 	free(mmu->arch);
 	free(mmu);
 }

@@ -92,6 +92,14 @@ static inline uint64_t soft_pwc_key(uint64_t prefix, unsigned level)
 	return prefix << 3 | (uint64_t)level << 1 | 1;
 }
 
+#define SOFT_PWC_NONE UINT16_C(0xffff)
+
+/* The page-walk-cache index's bucket of a key (see soft_mmu.pwc_head). */
+static inline unsigned soft_pwc_bucket(uint64_t key, unsigned bits)
+{
+	return (unsigned)((key * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
+}
+
 /* Counters: indices into soft_mmu.ctr; names in mmu.c's table. */
 enum soft_mmu_ctr {
 	SOFT_CTR_TLB_ACCESSES = 0,
@@ -152,6 +160,14 @@ struct soft_mmu {
 	uint64_t *pwc_stamp;   /* LRU: pwc_clock at the entry's last use; 0 = invalid */
 	uint64_t pwc_clock;
 	unsigned pwc_last;     /* index of the last hit (a hint, any value) */
+	/* An exact index of the valid keys: each entry with one is on the
+	 * chain of its key's bucket (soft_pwc_bucket()), from pwc_head
+	 * through pwc_next to SOFT_PWC_NONE, so that a lookup compares the
+	 * few entries whose keys hash alike instead of every key.  Derived
+	 * from pwc_key alone; tlb.c keeps it. */
+	uint16_t *pwc_head;
+	uint16_t *pwc_next;
+	unsigned pwc_bucket_bits;
 	struct soft_arch_entry *arch;
 	uint64_t rng;
 

@@ -146,30 +146,73 @@ unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f)
 	return n;
 }
 
+int soft_pwc_index_init(struct soft_mmu *mmu)
+{
+	const unsigned n = mmu->cfg.pwc_entries;
+	unsigned bits = 4;
+	/* At least two buckets an entry: chains of one entry or none. */
+	while ((1u << bits) < 2 * n)
+		bits++;
+	mmu->pwc_bucket_bits = bits;
+	mmu->pwc_head = malloc(sizeof(*mmu->pwc_head) << bits);
+	mmu->pwc_next = malloc(sizeof(*mmu->pwc_next) * (n ? n : 1));
+	if (!mmu->pwc_head || !mmu->pwc_next)
+		return -ENOMEM;
+	for (unsigned b = 0; b < 1u << bits; b++)
+		mmu->pwc_head[b] = SOFT_PWC_NONE;
+	return 0;
+}
+
+/* Takes entry i, whose key is valid, off its bucket's chain. */
+static void pwc_unlink(struct soft_mmu *mmu, unsigned i)
+{
+	uint16_t *at = &mmu->pwc_head[soft_pwc_bucket(mmu->pwc_key[i], mmu->pwc_bucket_bits)];
+	while (*at != i)
+		at = &mmu->pwc_next[*at];
+	*at = mmu->pwc_next[i];
+}
+
+/* Puts entry i, whose key was just set, on its bucket's chain. */
+static void pwc_link(struct soft_mmu *mmu, unsigned i)
+{
+	uint16_t *head = &mmu->pwc_head[soft_pwc_bucket(mmu->pwc_key[i], mmu->pwc_bucket_bits)];
+	mmu->pwc_next[i] = *head;
+	*head = (uint16_t)i;
+}
+
+/* The entry with key want and the current tags, or -1: the chain of
+ * want's bucket holds every entry that could match, and no two valid
+ * entries have the same key and tags (a fill replaces its like). */
+static inline int pwc_match(const struct soft_mmu *mmu, uint64_t want)
+{
+	for (unsigned i = mmu->pwc_head[soft_pwc_bucket(want, mmu->pwc_bucket_bits)];
+	     i != SOFT_PWC_NONE; i = mmu->pwc_next[i])
+		if (mmu->pwc_key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
+		    mmu->pwc[i].pcid == mmu->cur_pcid)
+			return (int)i;
+	return -1;
+}
+
 int soft_pwc_lookup(const struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
 		    unsigned max_level)
 {
-	const uint32_t asid = mmu->cur_asid;
-	const uint16_t pcid = mmu->cur_pcid;
-	const uint64_t *key = mmu->pwc_key;
 	const unsigned n = mmu->cfg.pwc_entries;
 
-	/* No two valid entries have the same key and tags (a fill replaces
-	 * its like), so a match of the deepest level is the answer wherever
-	 * it is: the entry of the last hit is tried first, as the next walk
-	 * usually descends the same tables. */
+	/* A match of the deepest level is the answer wherever it is (at
+	 * most one entry has its key and the tags): the entry of the last hit
+	 * is tried first, as the next walk usually descends the same
+	 * tables. */
 	const unsigned last = mmu->pwc_last;
-	if (last < n && key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
-	    mmu->pwc[last].asid == asid && mmu->pwc[last].pcid == pcid)
+	if (last < n && mmu->pwc_key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
+	    mmu->pwc[last].asid == mmu->cur_asid && mmu->pwc[last].pcid == mmu->cur_pcid)
 		return (int)last;
-	/* The deepest match, the first of that level: one pass over the keys
-	 * per level from the deepest up, the tags compared only where a key
-	 * matches. */
+	if (n == 0)
+		return -1;
+	/* The deepest match. */
 	for (unsigned l = max_level + 1; l-- > 0;) {
-		const uint64_t want = soft_pwc_key(va >> shifts[l], l);
-		for (unsigned i = 0; i < n; i++)
-			if (key[i] == want && mmu->pwc[i].asid == asid && mmu->pwc[i].pcid == pcid)
-				return (int)i;
+		int i = pwc_match(mmu, soft_pwc_key(va >> shifts[l], l));
+		if (i >= 0)
+			return i;
 	}
 	return -1;
 }
@@ -201,18 +244,19 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 	 * first invalid one, the least recently used one or a random one.  An
 	 * invalid entry's stamp is 0 and a valid one's is not, so the first of
 	 * the least stamps is the first invalid entry if there is one. */
-	for (unsigned i = 0; i < n; i++) {
-		if (__builtin_expect(key[i] == want, 0) && mmu->pwc[i].asid == mmu->cur_asid &&
-		    mmu->pwc[i].pcid == mmu->cur_pcid) {
-			victim = i;
-			least = 0;
-			break;
+	const int like = pwc_match(mmu, want);
+	if (like >= 0) {
+		victim = (unsigned)like;
+	} else {
+		for (unsigned i = 1; i < n; i++) {
+			victim = stamp[i] < least ? i : victim;
+			least = stamp[i] < least ? stamp[i] : least;
 		}
-		victim = stamp[i] < least ? i : victim;
-		least = stamp[i] < least ? stamp[i] : least;
+		if (least != 0 && mmu->cfg.repl == SOFT_TLB_RANDOM)
+			victim = (unsigned)(soft_mmu_rand(mmu) % n);
 	}
-	if (least != 0 && mmu->cfg.repl == SOFT_TLB_RANDOM)
-		victim = (unsigned)(soft_mmu_rand(mmu) % n);
+	if (key[victim])
+		pwc_unlink(mmu, victim);
 	mmu->pwc[victim] = (struct soft_pwc_entry){
 		.next_hpa = next_hpa,
 		.asid = mmu->cur_asid,
@@ -221,6 +265,7 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 		.level = (uint8_t)level,
 	};
 	mmu->pwc_key[victim] = want;
+	pwc_link(mmu, victim);
 	mmu->pwc_stamp[victim] = ++mmu->pwc_clock;
 }
 
@@ -231,6 +276,7 @@ unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
 	for (unsigned i = 0; i < mmu->cfg.pwc_entries; i++) {
 		struct soft_pwc_entry *p = &mmu->pwc[i];
 		if (mmu->pwc_key[i] && selected(f, 0, p->asid, p->pcid, false)) {
+			pwc_unlink(mmu, i);
 			mmu->pwc_key[i] = 0;
 			mmu->pwc_stamp[i] = 0;
 			n++;

@@ -145,6 +145,8 @@ unsigned soft_tlb_invalidate_page(struct soft_tlb *t, uint64_t va, uint32_t asid
 /* Drop the entries the filter selects; returns how many. */
 unsigned soft_tlb_flush(struct soft_tlb *t, const struct soft_tlb_filter *f);
 
+/* The page-walk cache's index (soft_mmu.pwc_head), empty: 0, or -ENOMEM. */
+int soft_pwc_index_init(struct soft_mmu *mmu);
 /* The index of the deepest page-walk-cache entry for va and the current
  * tags, or -1; counts and stamps nothing. */
 int soft_pwc_lookup(const struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
