@@ -2,17 +2,18 @@
  * tests/mmu/test_pwc.c — the page-walk cache's lookup, fill and flush
  * (vcpu/soft/tlb.c) against a plain model written here, which compares
  * every key and finds the replacement victim by scanning every stamp.
- * tlb.c finds keys through an index of its own; the model has none, so
- * an index that loses or keeps an entry it should not shows up as a
- * different answer or different contents.
+ * tlb.c finds keys through an index and victims through an order of
+ * stamps of its own; the model has neither, so one that loses or keeps an
+ * entry it should not shows up as a different answer or contents.
  *
  * Random fills (often of a table already cached, so that a fill replaces
  * its like), lookups with and without stamping, and flushes (everything,
  * by ASID, by PCID, both) run over several sizes and both replacement
  * policies, with the tags moving between a few ASIDs and PCIDs.  After
  * every step the answer, the keys, stamps, payloads and clock must be the
- * model's, and the index must hold each valid entry exactly once, in the
- * bucket of its key.
+ * model's; the index must hold each valid entry exactly once, in the
+ * bucket of its key, and the order of stamps and the free bits must say
+ * what the stamps say.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -122,6 +123,20 @@ static void check_same(const struct model *md, const struct soft_mmu *mmu, unsig
 		}
 	}
 	CHECK_EQ_U64(listed, valid);
+	/* The order of stamps: every valid entry, oldest first. */
+	unsigned ordered = 0, last = SOFT_PWC_NONE;
+	for (unsigned i = mmu->pwc_oldest; i != SOFT_PWC_NONE; i = mmu->pwc_newer[i]) {
+		CHECK(i < md->n && md->key[i] != 0 && mmu->pwc_older[i] == last &&
+			      (last == SOFT_PWC_NONE || md->stamp[last] < md->stamp[i]),
+		      "step %u: entry %u is out of the order of stamps", step, i);
+		CHECK(++ordered <= valid, "step %u: the order of stamps loops", step);
+		last = i;
+	}
+	CHECK_EQ_U64(ordered, valid);
+	CHECK_EQ_U64(mmu->pwc_newest, last);
+	for (unsigned i = 0; i < md->n; i++)
+		CHECK(((mmu->pwc_free[i / 64] >> (i % 64)) & 1) == (md->key[i] == 0),
+		      "step %u: entry %u's free bit is wrong", step, i);
 }
 
 static void run(const char *tlb, unsigned steps, uint64_t seed)

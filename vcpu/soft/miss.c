@@ -252,7 +252,7 @@ MISS_INLINE struct soft_tlb_entry *commit(struct soft_mmu *mmu, const struct sof
 	if (mmu->cfg.pwc_entries > 0) {
 		if (m->pwc >= 0) {
 			mmu->ctr[SOFT_CTR_PWC_HITS]++;
-			mmu->pwc_stamp[m->pwc] = ++mmu->pwc_clock;
+			soft_pwc_touch(mmu, (unsigned)m->pwc);
 			if ((unsigned)m->pwc != mmu->pwc_last)
 				mmu->pwc_last = (unsigned)m->pwc;
 		} else {

@@ -258,6 +258,9 @@ void soft_mmu_destroy(struct soft_mmu *mmu)
 	free(mmu->pwc_stamp);
 	free(mmu->pwc_head);
 	free(mmu->pwc_next);
+	free(mmu->pwc_older);
+	free(mmu->pwc_newer);
+	free(mmu->pwc_free);
 	free(mmu->arch);
 	free(mmu);
 }

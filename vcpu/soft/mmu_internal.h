@@ -168,6 +168,14 @@ struct soft_mmu {
 	uint16_t *pwc_head;
 	uint16_t *pwc_next;
 	unsigned pwc_bucket_bits;
+	/* Also derived, from pwc_stamp: the valid entries in the order of
+	 * their stamps, oldest first (pwc_older/pwc_newer, SOFT_PWC_NONE at
+	 * the ends), and a bit per invalid entry (pwc_free), so that a fill
+	 * finds the least stamp (the first invalid entry, or the least
+	 * recently used) without reading every stamp. */
+	uint16_t *pwc_older, *pwc_newer;
+	uint16_t pwc_oldest, pwc_newest;
+	uint64_t *pwc_free;
 	struct soft_arch_entry *arch;
 	uint64_t rng;
 
@@ -196,10 +204,30 @@ struct soft_mmu {
 
 #define SOFT_PAGE_SHIFT(s) (12u + 9u * (unsigned)(s))
 
+
 /* The hit path is forced inline into every access of the CPU: with the
  * access kind constant at each call it folds to a set probe, a rights
  * check and three increments. */
 #define SOFT_MMU_HOT static inline __attribute__((always_inline))
+
+/* Valid page-walk-cache entry i was used: its stamp becomes the newest,
+ * and so does its place in the order of stamps. */
+SOFT_MMU_HOT void soft_pwc_touch(struct soft_mmu *mmu, unsigned i)
+{
+	mmu->pwc_stamp[i] = ++mmu->pwc_clock;
+	if (mmu->pwc_newest == i)
+		return;
+	const uint16_t older = mmu->pwc_older[i], newer = mmu->pwc_newer[i];
+	if (older != SOFT_PWC_NONE)
+		mmu->pwc_newer[older] = newer;
+	else
+		mmu->pwc_oldest = newer;
+	mmu->pwc_older[newer] = older;   /* i is not the newest: newer is an entry */
+	mmu->pwc_older[i] = mmu->pwc_newest;
+	mmu->pwc_newer[i] = SOFT_PWC_NONE;
+	mmu->pwc_newer[mmu->pwc_newest] = (uint16_t)i;
+	mmu->pwc_newest = (uint16_t)i;
+}
 
 static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
 {

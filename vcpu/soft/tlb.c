@@ -154,13 +154,56 @@ int soft_pwc_index_init(struct soft_mmu *mmu)
 	while ((1u << bits) < 2 * n)
 		bits++;
 	mmu->pwc_bucket_bits = bits;
+	const size_t slots = n ? n : 1, words = (n + 63) / 64 ? (n + 63) / 64 : 1;
 	mmu->pwc_head = malloc(sizeof(*mmu->pwc_head) << bits);
-	mmu->pwc_next = malloc(sizeof(*mmu->pwc_next) * (n ? n : 1));
-	if (!mmu->pwc_head || !mmu->pwc_next)
+	mmu->pwc_next = malloc(sizeof(*mmu->pwc_next) * slots);
+	mmu->pwc_older = malloc(sizeof(*mmu->pwc_older) * slots);
+	mmu->pwc_newer = malloc(sizeof(*mmu->pwc_newer) * slots);
+	mmu->pwc_free = calloc(words, sizeof(*mmu->pwc_free));
+	if (!mmu->pwc_head || !mmu->pwc_next || !mmu->pwc_older || !mmu->pwc_newer || !mmu->pwc_free)
 		return -ENOMEM;
 	for (unsigned b = 0; b < 1u << bits; b++)
 		mmu->pwc_head[b] = SOFT_PWC_NONE;
+	for (unsigned i = 0; i < n; i++)
+		mmu->pwc_free[i / 64] |= UINT64_C(1) << (i % 64);
+	mmu->pwc_oldest = mmu->pwc_newest = SOFT_PWC_NONE;
 	return 0;
+}
+
+/* Takes valid entry i out of the order of stamps. */
+static void pwc_order_remove(struct soft_mmu *mmu, unsigned i)
+{
+	const uint16_t older = mmu->pwc_older[i], newer = mmu->pwc_newer[i];
+	if (older != SOFT_PWC_NONE)
+		mmu->pwc_newer[older] = newer;
+	else
+		mmu->pwc_oldest = newer;
+	if (newer != SOFT_PWC_NONE)
+		mmu->pwc_older[newer] = older;
+	else
+		mmu->pwc_newest = older;
+}
+
+/* Puts entry i, just stamped, at the newest end of the order. */
+static void pwc_order_append(struct soft_mmu *mmu, unsigned i)
+{
+	mmu->pwc_older[i] = mmu->pwc_newest;
+	mmu->pwc_newer[i] = SOFT_PWC_NONE;
+	if (mmu->pwc_newest != SOFT_PWC_NONE)
+		mmu->pwc_newer[mmu->pwc_newest] = (uint16_t)i;
+	else
+		mmu->pwc_oldest = (uint16_t)i;
+	mmu->pwc_newest = (uint16_t)i;
+}
+
+/* The first invalid entry, or -1. */
+static int pwc_first_free(const struct soft_mmu *mmu)
+{
+	const unsigned words = (mmu->cfg.pwc_entries + 63) / 64;
+	for (unsigned w = 0; w < words; w++)
+		if (mmu->pwc_free[w])
+			return (int)(w * 64 + (unsigned)__builtin_ctzll(mmu->pwc_free[w]));
+	return -1;
 }
 
 /* Takes entry i, whose key is valid, off its bucket's chain. */
@@ -223,7 +266,7 @@ struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const ui
 	int i = soft_pwc_lookup(mmu, va, shifts, max_level);
 	if (i < 0)
 		return NULL;
-	mmu->pwc_stamp[i] = ++mmu->pwc_clock;
+	soft_pwc_touch(mmu, (unsigned)i);
 	mmu->pwc_last = (unsigned)i;
 	return &mmu->pwc[i];
 }
@@ -232,31 +275,30 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 		     uint16_t flags)
 {
 	const uint64_t want = soft_pwc_key(prefix, level);
-	const uint64_t *key = mmu->pwc_key, *stamp = mmu->pwc_stamp;
 	const unsigned n = mmu->cfg.pwc_entries;
-	unsigned victim = 0;
+	unsigned victim;
 
 	if (n == 0)
 		return;
-	uint64_t least = stamp[0];
-
 	/* In order of preference: the entry for the same table and tags, the
-	 * first invalid one, the least recently used one or a random one.  An
-	 * invalid entry's stamp is 0 and a valid one's is not, so the first of
-	 * the least stamps is the first invalid entry if there is one. */
+	 * first invalid one, the least recently used one or a random one
+	 * (the least stamp: an invalid entry's is 0, a valid one's is not). */
 	const int like = pwc_match(mmu, want);
-	if (like >= 0) {
+	const int free_entry = like >= 0 ? -1 : pwc_first_free(mmu);
+	if (like >= 0)
 		victim = (unsigned)like;
-	} else {
-		for (unsigned i = 1; i < n; i++) {
-			victim = stamp[i] < least ? i : victim;
-			least = stamp[i] < least ? stamp[i] : least;
-		}
-		if (least != 0 && mmu->cfg.repl == SOFT_TLB_RANDOM)
-			victim = (unsigned)(soft_mmu_rand(mmu) % n);
-	}
-	if (key[victim])
+	else if (free_entry >= 0)
+		victim = (unsigned)free_entry;
+	else if (mmu->cfg.repl == SOFT_TLB_RANDOM)
+		victim = (unsigned)(soft_mmu_rand(mmu) % n);
+	else
+		victim = mmu->pwc_oldest;
+	if (mmu->pwc_key[victim]) {
 		pwc_unlink(mmu, victim);
+		pwc_order_remove(mmu, victim);
+	} else {
+		mmu->pwc_free[victim / 64] &= ~(UINT64_C(1) << (victim % 64));
+	}
 	mmu->pwc[victim] = (struct soft_pwc_entry){
 		.next_hpa = next_hpa,
 		.asid = mmu->cur_asid,
@@ -267,6 +309,7 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 	mmu->pwc_key[victim] = want;
 	pwc_link(mmu, victim);
 	mmu->pwc_stamp[victim] = ++mmu->pwc_clock;
+	pwc_order_append(mmu, victim);
 }
 
 unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
@@ -277,6 +320,8 @@ unsigned soft_pwc_flush(struct soft_mmu *mmu, const struct soft_tlb_filter *f)
 		struct soft_pwc_entry *p = &mmu->pwc[i];
 		if (mmu->pwc_key[i] && selected(f, 0, p->asid, p->pcid, false)) {
 			pwc_unlink(mmu, i);
+			pwc_order_remove(mmu, i);
+			mmu->pwc_free[i / 64] |= UINT64_C(1) << (i % 64);
 			mmu->pwc_key[i] = 0;
 			mmu->pwc_stamp[i] = 0;
 			n++;
