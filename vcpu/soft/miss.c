@@ -66,40 +66,6 @@ MISS_INLINE bool machine_covered(const struct soft_mmu *mmu)
 	return !mmu->regs.arch_tlb && !mmu->regs.npt && mmu->cfg.repl == SOFT_TLB_LRU;
 }
 
-/* The line of the access va, prefetched before anything is looked up
- * when the hint (mmu_internal.h) knows the last-level table of va's
- * region: a miss of the model is usually a host cache miss too, and the
- * lookups and the walk that find the page for certain take about as long
- * as the line takes to come.  Reads one table entry, changes nothing of
- * the model. */
-MISS_INLINE void prefetch_by_hint(const struct soft_mmu *mmu, uint64_t va, bool write)
-{
-	const struct soft_miss_hint *h = &mmu->miss_hint[(va >> 21) & (SOFT_MISS_HINTS - 1)];
-	if (h->tag != ((va >> 21) | UINT64_C(1) << 63))
-		return;
-	uint64_t pte;
-	memcpy(&pte, mmu->mem + h->table + ((va >> 12) & 511) * 8, sizeof(pte));
-	const uint64_t gpa = pte & MV_PTE_ADDR;
-	if (gpa >= mmu->gpa_limit)
-		return;
-	const uint8_t *line = mmu->mem + gpa + mmu->regs.phys_base + (va & 0xfff);
-	if (write)
-		__builtin_prefetch(line, 1);
-	else
-		__builtin_prefetch(line, 0);
-}
-
-/* After a walk found va's last-level table at table (the machine address
- * of a whole page of memory). */
-MISS_INLINE void note_hint(struct soft_mmu *mmu, uint64_t va, uint64_t table)
-{
-	if (table + 4096 > mmu->mem_size)
-		return;
-	struct soft_miss_hint *h = &mmu->miss_hint[(va >> 21) & (SOFT_MISS_HINTS - 1)];
-	h->tag = (va >> 21) | UINT64_C(1) << 63;
-	h->table = table;
-}
-
 static const uint8_t pwc_shifts[MISS_LEVELS] = {MV_PT_SHIFT(0), MV_PT_SHIFT(1), MV_PT_SHIFT(2),
 						 MV_PT_SHIFT(3)};
 
@@ -265,7 +231,7 @@ MISS_INLINE struct soft_tlb_entry *commit(struct soft_mmu *mmu, const struct sof
 	const unsigned refs = MISS_LEVELS - m->first;
 	mmu->ctr[SOFT_CTR_WALK_REFS] += refs;
 	mmu->ctr[SOFT_CTR_WALK_REFS_GUEST] += refs;
-	note_hint(mmu, va, m->tables[MISS_LEVELS - 1]);
+	soft_note_hint(mmu, mmu->miss_hint, va, m->tables[MISS_LEVELS - 1]);
 	assert(m->page < mmu->mem_size && 4096 <= mmu->mem_size - m->page);
 	filled = soft_tlb_fill_at(l1, m->l1_fill, va, m->page, mmu->cur_asid, mmu->cur_pcid,
 				  m->flags);
@@ -301,9 +267,13 @@ struct soft_tlb_entry *soft_miss_data(struct soft_mmu *mmu, uint64_t va, enum so
 {
 	struct soft_miss m;
 	/* soft_mmu_translate_slow()'s own checks before soft_miss_fast(). */
-	if (!(mmu->regs.cr0 & MV_CR0_PG) || mmu->no_miss_fast || !machine_covered(mmu))
+	if (!(mmu->regs.cr0 & MV_CR0_PG) || mmu->no_miss_fast || !machine_covered(mmu)) {
+		/* The generic path's walk is longer still under nested paging. */
+		if ((mmu->regs.cr0 & MV_CR0_PG) && mmu->regs.npt)
+			soft_prefetch_by_hint(mmu, va, true);
 		return NULL;
-	prefetch_by_hint(mmu, va, acc == SOFT_ACCESS_WRITE);
+	}
+	soft_prefetch_by_hint(mmu, va, false);
 	m.va = va;
 	m.fetch = false;
 	m.l1 = &mmu->dtlb;

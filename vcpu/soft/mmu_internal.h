@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vcpu/soft/mmu.h"
 
@@ -185,14 +186,19 @@ struct soft_mmu {
 	uint64_t miss_fast_taken;
 
 	/* Not part of the model: per 2 MiB region of VA, the machine address
-	 * of the last-level table the one-pass miss last walked through
-	 * (tag: the region with bit 63 set).  miss.c reads it only to start
-	 * the access's host cache miss before the lookups have found the
-	 * page; a stale one costs a useless prefetch and nothing else. */
+	 * of the last-level table the last walk there went through (tag: the
+	 * region with bit 63 set).  Read only to start the access's host
+	 * cache miss before the lookups have found the page
+	 * (soft_prefetch_by_hint()); a stale one costs a useless prefetch and
+	 * nothing else. */
 	struct soft_miss_hint {
 		uint64_t tag;
 		uint64_t table;
 	} miss_hint[SOFT_MISS_HINTS];
+	/* The same per 2 MiB region of guest-physical memory, for the nested
+	 * tables (the machine address of the last nested table a walk read
+	 * there). */
+	struct soft_miss_hint nested_hint[SOFT_MISS_HINTS];
 
 	/* The L1 data entry the last slow translation filled after a miss
 	 * of a 4 KiB page (see soft_mmu_data_filled()), and dtlb.gen then. */
@@ -227,6 +233,56 @@ SOFT_MMU_HOT void soft_pwc_touch(struct soft_mmu *mmu, unsigned i)
 	mmu->pwc_newer[i] = SOFT_PWC_NONE;
 	mmu->pwc_newer[mmu->pwc_newest] = (uint16_t)i;
 	mmu->pwc_newest = (uint16_t)i;
+}
+
+/* After a walk read a last-level table at machine address table for
+ * address addr (a VA, or a GPA in the nested tables' hints): remember it
+ * for soft_prefetch_by_hint(). */
+SOFT_MMU_HOT void soft_note_hint(const struct soft_mmu *mmu, struct soft_miss_hint *hints,
+				 uint64_t addr, uint64_t table)
+{
+	if (table + 4096 > mmu->mem_size)
+		return;
+	struct soft_miss_hint *h = &hints[(addr >> 21) & (SOFT_MISS_HINTS - 1)];
+	h->tag = (addr >> 21) | UINT64_C(1) << 63;
+	h->table = table;
+}
+
+/* The machine address the hints give for addr (through the nested hints
+ * too when nested), or false when they know nothing.  Reads one table
+ * entry a dimension and nothing of the model. */
+SOFT_MMU_HOT bool soft_hint_lookup(const struct soft_mmu *mmu, const struct soft_miss_hint *hints,
+				   uint64_t addr, uint64_t *out)
+{
+	const struct soft_miss_hint *h = &hints[(addr >> 21) & (SOFT_MISS_HINTS - 1)];
+	if (h->tag != ((addr >> 21) | UINT64_C(1) << 63))
+		return false;
+	uint64_t pte;
+	memcpy(&pte, mmu->mem + h->table + ((addr >> 12) & 511) * 8, sizeof(pte));
+	*out = (pte & UINT64_C(0x000ffffffffff000)) | (addr & 0xfff);
+	return true;
+}
+
+/* The line of the access va, prefetched before anything is looked up
+ * when the hints know the last-level tables on its way: a miss of the
+ * model is usually a host cache miss too, and the lookups and the walk
+ * that find the page for certain take about as long as the line takes to
+ * come.  Changes nothing of the model. */
+SOFT_MMU_HOT void soft_prefetch_by_hint(const struct soft_mmu *mmu, uint64_t va, bool nested)
+{
+	uint64_t gpa, hpa;
+	if (!soft_hint_lookup(mmu, mmu->miss_hint, va, &gpa))
+		return;
+	if (nested) {
+		/* Nested tables hold machine addresses. */
+		if (!soft_hint_lookup(mmu, mmu->nested_hint, gpa, &hpa) || hpa >= mmu->mem_size)
+			return;
+	} else {
+		if (gpa >= mmu->gpa_limit)
+			return;
+		hpa = gpa + mmu->regs.phys_base;
+	}
+	__builtin_prefetch(mmu->mem + hpa);
 }
 
 static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)

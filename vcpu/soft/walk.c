@@ -113,7 +113,6 @@ static inline __attribute__((always_inline)) bool read_entry(void *vctx, unsigne
 	const struct walk_req *rq = c->rq;
 	uint64_t ehpa;
 
-	(void)level;
 	if (c->have_hpa) {
 		ehpa = c->table_hpa + idx * 8;
 		c->have_hpa = false;
@@ -132,6 +131,10 @@ static inline __attribute__((always_inline)) bool read_entry(void *vctx, unsigne
 	if (rq->commit) {
 		mmu->ctr[SOFT_CTR_WALK_REFS]++;
 		mmu->ctr[c->ref_ctr]++;
+		/* A last-level table: a hint for the next access's prefetch. */
+		if (level + 1 == rq->fmt->levels)
+			soft_note_hint(mmu, rq->nested_dim ? mmu->nested_hint : mmu->miss_hint, rq->addr,
+				       ehpa - idx * 8);
 	}
 	*where = ehpa;
 	*entry = load64(mmu, ehpa);
