@@ -170,8 +170,9 @@ bool soft_cross_access(struct soft_vcpu *v, uint64_t va, unsigned sz, enum soft_
  * access it allows is the MMU's to say (the same entry is found first
  * for it); a write also needs a page without decoded code (creating a
  * code page moves the gen). */
-static void dfast_fill(struct soft_vcpu *v, uint64_t va, enum soft_access acc, bool user,
-		       struct soft_tlb_entry *e, uint64_t hpa)
+static inline __attribute__((always_inline)) void dfast_fill(struct soft_vcpu *v, uint64_t va,
+							   enum soft_access acc, bool user,
+							   struct soft_tlb_entry *e, uint64_t hpa)
 {
 	struct soft_machine *m = v->m;
 	uint64_t hpage = hpa & ~(uint64_t)(SOFT_PAGE - 1);

@@ -111,7 +111,7 @@ MISS_INLINE bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_ac
 	 * mv_pt_walk() over mv_pt_long4), reading only. */
 	const bool nxe = (r->efer & MV_EFER_NXE) != 0, wp = (r->cr0 & MV_CR0_WP) != 0;
 	const int pwc = mmu->cfg.pwc_entries > 0
-				? soft_pwc_lookup(mmu, va, pwc_shifts, MISS_PWC_MAX_LEVEL)
+				? soft_pwc_lookup_inline(mmu, va, pwc_shifts, MISS_PWC_MAX_LEVEL)
 				: -1;
 	unsigned level = 0;
 	uint8_t rights = MV_PT_RIGHTS_ALL;

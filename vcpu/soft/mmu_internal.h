@@ -285,6 +285,44 @@ SOFT_MMU_HOT void soft_prefetch_by_hint(const struct soft_mmu *mmu, uint64_t va,
 	__builtin_prefetch(mmu->mem + hpa);
 }
 
+/* The page-walk-cache entry with key want and the current tags, or -1: the chain of
+ * want's bucket holds every entry that could match, and no two valid
+ * entries have the same key and tags (a fill replaces its like). */
+SOFT_MMU_HOT int soft_pwc_match(const struct soft_mmu *mmu, uint64_t want)
+{
+	for (unsigned i = mmu->pwc_head[soft_pwc_bucket(want, mmu->pwc_bucket_bits)];
+	     i != SOFT_PWC_NONE; i = mmu->pwc_next[i])
+		if (mmu->pwc_key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
+		    mmu->pwc[i].pcid == mmu->cur_pcid)
+			return (int)i;
+	return -1;
+}
+
+/* soft_pwc_lookup() (tlb.h), inlined into the one-pass miss. */
+SOFT_MMU_HOT int soft_pwc_lookup_inline(const struct soft_mmu *mmu, uint64_t va,
+					   const uint8_t *shifts, unsigned max_level)
+{
+	const unsigned n = mmu->cfg.pwc_entries;
+
+	/* A match of the deepest level is the answer wherever it is (at
+	 * most one entry has its key and the tags): the entry of the last hit
+	 * is tried first, as the next walk usually descends the same
+	 * tables. */
+	const unsigned last = mmu->pwc_last;
+	if (last < n && mmu->pwc_key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
+	    mmu->pwc[last].asid == mmu->cur_asid && mmu->pwc[last].pcid == mmu->cur_pcid)
+		return (int)last;
+	if (n == 0)
+		return -1;
+	/* The deepest match. */
+	for (unsigned l = max_level + 1; l-- > 0;) {
+		int i = soft_pwc_match(mmu, soft_pwc_key(va >> shifts[l], l));
+		if (i >= 0)
+			return i;
+	}
+	return -1;
+}
+
 static inline uint64_t soft_tlb_key(uint64_t va, unsigned size)
 {
 	return (va & ~((UINT64_C(1) << SOFT_PAGE_SHIFT(size)) - 1)) | ((uint64_t)size << 1) | 1;

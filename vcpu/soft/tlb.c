@@ -223,41 +223,10 @@ static void pwc_link(struct soft_mmu *mmu, unsigned i)
 	*head = (uint16_t)i;
 }
 
-/* The entry with key want and the current tags, or -1: the chain of
- * want's bucket holds every entry that could match, and no two valid
- * entries have the same key and tags (a fill replaces its like). */
-static inline int pwc_match(const struct soft_mmu *mmu, uint64_t want)
-{
-	for (unsigned i = mmu->pwc_head[soft_pwc_bucket(want, mmu->pwc_bucket_bits)];
-	     i != SOFT_PWC_NONE; i = mmu->pwc_next[i])
-		if (mmu->pwc_key[i] == want && mmu->pwc[i].asid == mmu->cur_asid &&
-		    mmu->pwc[i].pcid == mmu->cur_pcid)
-			return (int)i;
-	return -1;
-}
-
 int soft_pwc_lookup(const struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
 		    unsigned max_level)
 {
-	const unsigned n = mmu->cfg.pwc_entries;
-
-	/* A match of the deepest level is the answer wherever it is (at
-	 * most one entry has its key and the tags): the entry of the last hit
-	 * is tried first, as the next walk usually descends the same
-	 * tables. */
-	const unsigned last = mmu->pwc_last;
-	if (last < n && mmu->pwc_key[last] == soft_pwc_key(va >> shifts[max_level], max_level) &&
-	    mmu->pwc[last].asid == mmu->cur_asid && mmu->pwc[last].pcid == mmu->cur_pcid)
-		return (int)last;
-	if (n == 0)
-		return -1;
-	/* The deepest match. */
-	for (unsigned l = max_level + 1; l-- > 0;) {
-		int i = pwc_match(mmu, soft_pwc_key(va >> shifts[l], l));
-		if (i >= 0)
-			return i;
-	}
-	return -1;
+	return soft_pwc_lookup_inline(mmu, va, shifts, max_level);
 }
 
 struct soft_pwc_entry *soft_pwc_find(struct soft_mmu *mmu, uint64_t va, const uint8_t *shifts,
@@ -283,7 +252,7 @@ void soft_pwc_insert(struct soft_mmu *mmu, unsigned level, uint64_t prefix, uint
 	/* In order of preference: the entry for the same table and tags, the
 	 * first invalid one, the least recently used one or a random one
 	 * (the least stamp: an invalid entry's is 0, a valid one's is not). */
-	const int like = pwc_match(mmu, want);
+	const int like = soft_pwc_match(mmu, want);
 	const int free_entry = like >= 0 ? -1 : pwc_first_free(mmu);
 	if (like >= 0)
 		victim = (unsigned)like;
