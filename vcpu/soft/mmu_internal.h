@@ -210,7 +210,6 @@ struct soft_mmu {
 
 #define SOFT_PAGE_SHIFT(s) (12u + 9u * (unsigned)(s))
 
-
 /* The hit path is forced inline into every access of the CPU: with the
  * access kind constant at each call it folds to a set probe, a rights
  * check and three increments. */
@@ -259,6 +258,7 @@ SOFT_MMU_HOT bool soft_hint_lookup(const struct soft_mmu *mmu, const struct soft
 		return false;
 	uint64_t pte;
 	memcpy(&pte, mmu->mem + h->table + ((addr >> 12) & 511) * 8, sizeof(pte));
+	/* Bits 12-51: the address field of the guest's and the nested format. */
 	*out = (pte & UINT64_C(0x000ffffffffff000)) | (addr & 0xfff);
 	return true;
 }
@@ -285,9 +285,10 @@ SOFT_MMU_HOT void soft_prefetch_by_hint(const struct soft_mmu *mmu, uint64_t va,
 	__builtin_prefetch(mmu->mem + hpa);
 }
 
-/* The page-walk-cache entry with key want and the current tags, or -1: the chain of
- * want's bucket holds every entry that could match, and no two valid
- * entries have the same key and tags (a fill replaces its like). */
+/* The page-walk-cache entry with key want and the current tags, or -1:
+ * the chain of want's bucket holds every entry that could match, and no
+ * two valid entries have the same key and tags (a fill replaces its
+ * like). */
 SOFT_MMU_HOT int soft_pwc_match(const struct soft_mmu *mmu, uint64_t want)
 {
 	for (unsigned i = mmu->pwc_head[soft_pwc_bucket(want, mmu->pwc_bucket_bits)];
