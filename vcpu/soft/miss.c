@@ -179,7 +179,8 @@ MISS_INLINE bool decide_after_l1(struct soft_mmu *mmu, uint64_t va, enum soft_ac
 	m->flags = flags;
 	m->hpa = m->page + (va & 0xfff);
 	/* The access itself comes next: after a walk it is usually a host
-	 * cache miss too, which the commit's counts and fills can overlap. */
+	 * cache miss too, which the commit's counts and fills can overlap
+	 * (where the hints knew the page its line is on its way already). */
 	__builtin_prefetch(mmu->mem + m->hpa);
 	return true;
 }
@@ -231,7 +232,7 @@ MISS_INLINE struct soft_tlb_entry *commit(struct soft_mmu *mmu, const struct sof
 	const unsigned refs = MISS_LEVELS - m->first;
 	mmu->ctr[SOFT_CTR_WALK_REFS] += refs;
 	mmu->ctr[SOFT_CTR_WALK_REFS_GUEST] += refs;
-	soft_note_hint(mmu, mmu->miss_hint, va, m->tables[MISS_LEVELS - 1]);
+	soft_note_hint(mmu, false, va, m->tables[MISS_LEVELS - 1]);
 	assert(m->page < mmu->mem_size && 4096 <= mmu->mem_size - m->page);
 	filled = soft_tlb_fill_at(l1, m->l1_fill, va, m->page, mmu->cur_asid, mmu->cur_pcid,
 				  m->flags);

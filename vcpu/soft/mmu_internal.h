@@ -235,14 +235,14 @@ SOFT_MMU_HOT void soft_pwc_touch(struct soft_mmu *mmu, unsigned i)
 }
 
 /* After a walk read a last-level table at machine address table for
- * address addr (a VA, or a GPA in the nested tables' hints): remember it
- * for soft_prefetch_by_hint(). */
-SOFT_MMU_HOT void soft_note_hint(const struct soft_mmu *mmu, struct soft_miss_hint *hints,
-				 uint64_t addr, uint64_t table)
+ * address addr (a VA, or with nested a GPA and the nested tables):
+ * remember it for soft_prefetch_by_hint(). */
+SOFT_MMU_HOT void soft_note_hint(struct soft_mmu *mmu, bool nested, uint64_t addr, uint64_t table)
 {
 	if (table + 4096 > mmu->mem_size)
 		return;
-	struct soft_miss_hint *h = &hints[(addr >> 21) & (SOFT_MISS_HINTS - 1)];
+	struct soft_miss_hint *h =
+		&(nested ? mmu->nested_hint : mmu->miss_hint)[(addr >> 21) & (SOFT_MISS_HINTS - 1)];
 	h->tag = (addr >> 21) | UINT64_C(1) << 63;
 	h->table = table;
 }

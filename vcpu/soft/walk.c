@@ -133,8 +133,7 @@ static inline __attribute__((always_inline)) bool read_entry(void *vctx, unsigne
 		mmu->ctr[c->ref_ctr]++;
 		/* A last-level table: a hint for the next access's prefetch. */
 		if (level + 1 == rq->fmt->levels)
-			soft_note_hint(mmu, rq->nested_dim ? mmu->nested_hint : mmu->miss_hint, rq->addr,
-				       ehpa - idx * 8);
+			soft_note_hint(mmu, rq->nested_dim, rq->addr, ehpa - idx * 8);
 	}
 	*where = ehpa;
 	*entry = load64(mmu, ehpa);
