@@ -2,7 +2,9 @@
  * tests/store/test_store.c — the results store keeps its promises:
  * schema and round trip, refusal of foreign and newer databases, and a
  * writer killed with SIGKILL mid-run leaving a database that opens,
- * passes integrity_check and shows the run as incomplete.
+ * passes integrity_check and shows the run as incomplete, and writers
+ * opening the database while others write and die (a sweep with -j > 1
+ * and crashing runs) always get in.
  */
 #include <errno.h>
 #include <signal.h>
@@ -248,6 +250,77 @@ static void test_killed_writer(void)
 	}
 }
 
+/* One worker of test_concurrent_opens: rounds of (a run that dies
+ * after its first row, then an open that must reap it and a run that
+ * finishes).  Exits 0, or the round and the error of the open that
+ * failed on stderr and 1. */
+static void open_while_others_write(const char *path, int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		struct rec_run_result res = {.status = REC_STATUS_OK};
+		char err[256];
+		struct rec_db *db;
+		int64_t id;
+		pid_t dying = fork();
+		int status;
+
+		if (dying < 0)
+			_exit(2);
+		if (dying == 0) {
+			if (rec_open(path, REC_READ_WRITE, &db, err, sizeof(err)) || rec_run_begin(db, &desc, &id)) {
+				fprintf(stderr, "round %d: the dying run: %s\n", r, err);
+				_exit(1);
+			}
+			_exit(0); /* dies with its run 'running' */
+		}
+		if (waitpid(dying, &status, 0) != dying || !WIFEXITED(status) || WEXITSTATUS(status))
+			_exit(1);
+		if (rec_open(path, REC_READ_WRITE, &db, err, sizeof(err))) {
+			fprintf(stderr, "round %d: open beside other writers: %s\n", r, err);
+			_exit(1);
+		}
+		if (rec_run_begin(db, &desc, &id) || rec_run_finish(db, id, &res)) {
+			fprintf(stderr, "round %d: run: %s\n", r, rec_errmsg(db));
+			_exit(1);
+		}
+		rec_close(db);
+	}
+	_exit(0);
+}
+
+/* Each open marks the runs of dead writers incomplete; with other
+ * writers committing in between, that must wait for the write lock
+ * rather than fail on a stale snapshot. */
+static void test_concurrent_opens(void)
+{
+	enum { WORKERS = 3, ROUNDS = 60 };
+	char path[256], err[256];
+	struct rec_db *db;
+	pid_t workers[WORKERS];
+	int failed = 0;
+
+	path_in_dir(path, sizeof(path), "concurrent.db");
+	CHECK(rec_open(path, REC_READ_WRITE, &db, err, sizeof(err)) == 0, "create: %s", err);
+	rec_close(db);
+	for (int w = 0; w < WORKERS; w++) {
+		workers[w] = fork();
+		CHECK(workers[w] >= 0, "fork");
+		if (workers[w] == 0)
+			open_while_others_write(path, ROUNDS);
+	}
+	for (int w = 0; w < WORKERS; w++) {
+		int status;
+
+		CHECK(waitpid(workers[w], &status, 0) == workers[w], "wait");
+		failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	CHECK(failed == 0, "%d of %d writers failed to open beside the others", failed, WORKERS);
+	CHECK_EQ_U64(sql_int(path, "SELECT count(*) FROM runs WHERE status = 'ok'"), WORKERS * ROUNDS);
+	CHECK(rec_open(path, REC_READ_WRITE, &db, err, sizeof(err)) == 0, "open: %s", err);
+	rec_close(db);
+	CHECK_EQ_U64(sql_int(path, "SELECT count(*) FROM runs WHERE status = 'incomplete'"), WORKERS * ROUNDS);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
@@ -255,6 +328,7 @@ int main(void)
 	test_refuses_foreign();
 	test_refuses_newer();
 	test_killed_writer();
+	test_concurrent_opens();
 	printf("store: all checks passed\n");
 	return 0;
 }

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	if (!strcmp(backend, "crash-early"))
 		raise(SIGSEGV);
 	if (!db_path || rec_open(db_path, REC_READ_WRITE, &db, err, sizeof(err))) {
-		fprintf(stderr, "fake run: cannot open the database\n");
+		fprintf(stderr, "fake run: cannot open the database: %s\n", db_path ? err : "no --db");
 		return 3;
 	}
 	{
