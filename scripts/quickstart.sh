@@ -101,7 +101,10 @@ test)
 	# whose guest is a whole machine emulated in software (too slow under
 	# ASan), and the fuzz suite, whose harnesses are sanitizer builds of
 	# their own (clang's), the same in both.
-	build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	# At -O1, as AddressSanitizer's own documentation advises: its checks
+	# are the same, and the suite runs in 4 minutes instead of 10 (-O0's
+	# interpreter made the sanitizer pass most of CI's time).
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=true
 	meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite kvm --no-suite fuzz |
 		tee build-asan/quickstart-test.log || rc=1
 	logs+=(build-asan/quickstart-test.log)
