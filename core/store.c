@@ -644,23 +644,30 @@ static int quick_check(struct rec_db *db, char *err, size_t err_len)
 }
 
 /* Mark this host's runs whose writer died as incomplete, for good.
- * The dead ones are found first, outside any transaction, and marked in
- * a write transaction of their own: an UPDATE stepped while the SELECT
- * still holds its read snapshot must upgrade that snapshot, which SQLite
- * refuses at once (no busy wait) whenever another writer has committed
- * since, and sweeps run writers side by side. */
+ * All in one write transaction taken first: an UPDATE stepped under a
+ * read snapshot must upgrade it to a write, which SQLite refuses at once
+ * (no busy wait) whenever another writer has committed since, and sweeps
+ * run writers side by side.  BEGIN IMMEDIATE waits for the lock instead,
+ * and nothing can commit between the SELECT and the UPDATEs (whose
+ * status test only keeps a row the scan meets again from being counted
+ * twice). */
 static int reap_dead_runs(struct rec_db *db)
 {
-	sqlite3_stmt *sel, *upd;
-	int64_t *dead = NULL;
-	size_t n_dead = 0, cap = 0;
-	int rc = 0;
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int rc = 0, step = SQLITE_DONE;
 
+	if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return write_failed(db);
 	if (sqlite3_prepare_v2(db->sql,
 			       "SELECT id, host, boot_id, pid, pid_start FROM runs WHERE status = 'running'",
-			       -1, &sel, NULL) != SQLITE_OK)
-		return write_failed(db);
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->sql,
+			       "UPDATE runs SET status = 'incomplete', error = 'the memvirt process writing this run ended before finishing it' WHERE id = ? AND status = 'running'",
+			       -1, &upd, NULL) != SQLITE_OK) {
+		rc = write_failed(db);
+		goto out;
+	}
+	while (!rc && (step = sqlite3_step(sel)) == SQLITE_ROW) {
 		enum rec_status st = rec_running_row_status(
 			db, (const char *)sqlite3_column_text(sel, 1),
 			(const char *)sqlite3_column_text(sel, 2), (long)sqlite3_column_int64(sel, 3),
@@ -668,56 +675,20 @@ static int reap_dead_runs(struct rec_db *db)
 
 		if (st != REC_STATUS_INCOMPLETE)
 			continue;
-		if (n_dead == cap) {
-			size_t grown = cap ? 2 * cap : 16;
-			int64_t *more = realloc(dead, grown * sizeof(*dead));
-
-			if (!more) {
-				sqlite3_finalize(sel);
-				free(dead);
-				snprintf(db->last_error, sizeof(db->last_error), "out of memory");
-				return -ENOMEM;
-			}
-			dead = more;
-			cap = grown;
-		}
-		dead[n_dead++] = sqlite3_column_int64(sel, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = write_failed(db);
-		sqlite3_finalize(sel);
-		free(dead);
-		return rc;
-	}
-	sqlite3_finalize(sel);
-	rc = 0;
-	if (!n_dead)
-		return 0;
-	/* The status test in the UPDATE keeps a run another writer reaped
-	 * (or the sweep runner marked failed) in the meantime as it is. */
-	if (sqlite3_prepare_v2(db->sql,
-			       "UPDATE runs SET status = 'incomplete', error = 'the memvirt process writing this run ended before finishing it' WHERE id = ? AND status = 'running'",
-			       -1, &upd, NULL) != SQLITE_OK) {
-		free(dead);
-		return write_failed(db);
-	}
-	if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = write_failed(db);
-		goto out;
-	}
-	for (size_t i = 0; i < n_dead && !rc; i++) {
-		sqlite3_bind_int64(upd, 1, dead[i]);
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
 		if (sqlite3_step(upd) != SQLITE_DONE)
 			rc = write_failed(db);
 		sqlite3_reset(upd);
 	}
+	if (!rc && step != SQLITE_DONE)
+		rc = write_failed(db);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
 	if (!rc && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = write_failed(db);
 	if (rc)
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-out:
-	sqlite3_finalize(upd);
-	free(dead);
 	return rc;
 }
 

@@ -267,8 +267,12 @@ static void open_while_others_write(const char *path, int rounds)
 		if (dying < 0)
 			_exit(2);
 		if (dying == 0) {
-			if (rec_open(path, REC_READ_WRITE, &db, err, sizeof(err)) || rec_run_begin(db, &desc, &id)) {
-				fprintf(stderr, "round %d: the dying run: %s\n", r, err);
+			if (rec_open(path, REC_READ_WRITE, &db, err, sizeof(err))) {
+				fprintf(stderr, "round %d: the dying run's open: %s\n", r, err);
+				_exit(1);
+			}
+			if (rec_run_begin(db, &desc, &id)) {
+				fprintf(stderr, "round %d: the dying run's begin: %s\n", r, rec_errmsg(db));
 				_exit(1);
 			}
 			_exit(0); /* dies with its run 'running' */
